@@ -1,0 +1,93 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "cryoledger",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "cryoledger", targets: ["cryoledger"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-openapi-generator.git", from: "1.14.3"),
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+    ],
+    targets: [
+        // Domain rules: plain Swift, no I/O.
+        .target(name: "CryoDomain", swiftSettings: swiftSettings),
+
+        // The allocation optimizer (FORMAT.md v1) on COIN-OR CBC; no database.
+        .systemLibrary(
+            name: "CCbc",
+            pkgConfig: "cbc",
+            providers: [.apt(["coinor-libcbc-dev"])]
+        ),
+        // OPTIMIZER-TARGET .target(name: "AllocationOptimizer", dependencies: ["CCbc"], swiftSettings: swiftSettings),
+
+        // Persistence: PostgresNIO with hand-written SQL, migrations, the embedded cluster.
+        .target(
+            name: "CryoStore",
+            dependencies: [
+                "CryoDomain",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Code generated from Sources/CryoAPIGenerated/openapi.yaml, the API contract.
+        .target(
+            name: "CryoAPIGenerated",
+            dependencies: [.product(name: "OpenAPIRuntime", package: "swift-openapi-runtime")],
+            swiftSettings: swiftSettings,
+            plugins: [.plugin(name: "OpenAPIGenerator", package: "swift-openapi-generator")]
+        ),
+
+        // The HTTP API: one APIProtocol implementation, auth, problem+json errors.
+        .target(
+            name: "CryoAPI",
+            dependencies: [
+                "CryoDomain", "CryoStore", "CryoAPIGenerated",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+            ],
+            resources: [.copy("openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "cryoledger",
+            dependencies: [
+                "CryoDomain", "CryoStore", "CryoAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "CryoDomainTests", dependencies: ["CryoDomain"], swiftSettings: swiftSettings),
+        // OPTIMIZER-TESTS .testTarget(name: "AllocationOptimizerTests", dependencies: ["AllocationOptimizer"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CryoIntegrationTests",
+            dependencies: [
+                "CryoDomain", "CryoStore", "CryoAPI", "CryoAPIGenerated",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,47 @@
+import CryoAPIGenerated
+import CryoStore
+import Foundation
+import Hummingbird
+import Logging
+import OpenAPIHummingbird
+import PostgresNIO
+
+public struct APIConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    public var logLevel: Logger.Level
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info) {
+        self.host = host; self.port = port; self.logLevel = logLevel
+    }
+}
+
+/// The one application builder, used by `cryoledger serve` and by the tests.
+/// The PostgreSQL client is run as a service of the application.
+public func buildApplication(client: PostgresClient, configuration: APIConfiguration) throws -> some ApplicationProtocol {
+    var logger = Logger(label: "cryoledger")
+    logger.logLevel = configuration.logLevel
+    let store = Store(client: client)
+    let router = try buildRouter(store: store)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cryoledger"),
+        logger: logger
+    )
+    app.addServices(client)
+    return app
+}
+
+public func buildRouter(store: Store) throws -> Router<BasicRequestContext> {
+    let router = Router()
+    router.add(middleware: ProblemMiddleware())
+    router.add(middleware: AuthMiddleware(store: store))
+    router.get("/openapi.yaml") { _, _ in
+        guard let yaml = OpenAPIDocument.yaml else { throw HTTPError(.notFound, message: "the OpenAPI document is not installed") }
+        var headers = HTTPFields()
+        headers[.contentType] = "application/yaml"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: yaml)))
+    }
+    try APIService(store: store).registerHandlers(on: router)
+    return router
+}

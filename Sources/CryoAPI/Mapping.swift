@@ -1,0 +1,50 @@
+import CryoAPIGenerated
+import CryoStore
+import Foundation
+import OpenAPIRuntime
+
+/// Store records to the contract's schemas.
+enum Mapping {
+    static func product(_ p: ProductRecord) -> Components.Schemas.Product {
+        .init(code: p.code, name: p.name, shelfLifeDays: p.shelfLifeDays, storageCondition: p.storageCondition,
+              storageMaxCelsius: p.storageMaxCelsius, thawToInfusionMinutes: p.thawToInfusionMinutes, specVersion: p.specVersion,
+              specification: p.specification.map {
+                  .init(code: $0.code, name: $0.name, kind: .init(rawValue: $0.kind) ?? .numeric, unit: $0.unit, min: $0.min, max: $0.max, expected: $0.expected)
+              })
+    }
+
+    static func donor(_ d: DonorRecord) -> Components.Schemas.Donor {
+        .init(code: d.code, eligibility: .init(rawValue: d.eligibility) ?? .pending, eligibilityDecidedAt: d.eligibilityDecidedAt,
+              screeningTests: d.screeningTests.map { .init(test: $0.test, result: .init(rawValue: $0.result) ?? .pending, testedOn: $0.testedOn) },
+              hla: d.hla, lots: d.lots, registeredAt: d.registeredAt)
+    }
+
+    static func lot(_ l: LotRecord) -> Components.Schemas.Lot {
+        .init(lotNumber: l.lotNumber, productCode: l.productCode, donorCode: l.donorCode, manufacturedOn: l.manufacturedOn,
+              expiresOn: l.expiresOn, cellsPerVial: l.cellsPerVial, vialCount: l.plannedVials, status: .init(rawValue: l.status) ?? .inProcess,
+              heldFrom: l.heldFrom, statusChangedAt: l.statusChangedAt, vialsByStatus: .init(additionalProperties: l.vialsByStatus))
+    }
+
+    static func vial(_ v: VialRecord) -> Components.Schemas.Vial {
+        .init(id: v.id, lotNumber: v.lotNumber, productCode: v.productCode, ordinal: v.ordinal, status: .init(rawValue: v.status) ?? .stored,
+              lotStatus: .init(rawValue: v.lotStatus) ?? .inProcess, expiresOn: v.expiresOn,
+              location: v.location.map { .init(siteCode: $0.siteCode, freezerId: $0.freezerId, rackId: $0.rackId, boxId: $0.boxId, row: $0.row, column: $0.column, label: $0.label) })
+    }
+
+    static func freezerMap(_ m: FreezerMap) -> Components.Schemas.FreezerMap {
+        .init(freezerId: m.freezerId, siteCode: m.siteCode, kind: m.kind, name: m.name, maxCelsius: m.maxCelsius, occupied: m.occupied, free: m.free,
+              racks: m.racks.map { rack in
+                  .init(id: rack.id, label: rack.label, boxes: rack.boxes.map { box in
+                      .init(id: box.id, label: box.label, rows: box.rows, columns: box.columns, occupied: box.occupied, free: box.free,
+                            slots: box.slots.map { .init(row: $0.row, column: $0.column, label: $0.label, vialId: $0.vialId, lotNumber: $0.lotNumber, status: $0.status) })
+                  })
+              })
+    }
+
+    static func custodyEvent(_ e: CustodyEventRecord) throws -> Components.Schemas.CustodyEvent {
+        let details = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(e.details.utf8))
+        return .init(id: e.id, subjectType: e.subjectType, subjectId: e.subjectId, seq: e.seq, action: e.action, actorName: e.actorName,
+                     actorRole: e.actorRole, occurredAt: e.occurredAt, fromState: e.fromState, toState: e.toState, fromLocation: e.fromLocation,
+                     toLocation: e.toLocation, reason: e.reason, details: .init(additionalProperties: details), hash: e.hash)
+    }
+}

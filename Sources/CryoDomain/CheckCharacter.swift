@@ -1,0 +1,45 @@
+/// ISO 7064 MOD 37-2, the check character ISBT 128 puts on its identifiers.
+/// Input characters are 0-9 and A-Z; the check character may also be '*'.
+public enum Mod37_2 {
+    static let alphabet: [Character] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*")
+
+    public static func checkCharacter(for body: String) -> Character? {
+        var p = 0
+        for ch in body {
+            guard let v = alphabet.firstIndex(of: ch), v < 36 else { return nil }
+            p = ((p + v) * 2) % 37
+        }
+        return alphabet[(38 - p) % 37]
+    }
+
+    public static func isValid(_ full: String) -> Bool {
+        guard let last = full.last, full.count > 1 else { return false }
+        return checkCharacter(for: String(full.dropLast())) == last
+    }
+}
+
+/// A vial id: "CV", ten digits of serial, and a MOD 37-2 check character, e.g. `CV0000000001O`.
+public struct VialID: Hashable, Sendable, CustomStringConvertible {
+    public let value: String
+
+    public init(serial: Int) {
+        precondition(serial > 0 && serial < 10_000_000_000)
+        let digits = String(serial)
+        let body = "CV" + String(repeating: "0", count: 10 - digits.count) + digits
+        value = body + String(Mod37_2.checkCharacter(for: body)!)
+    }
+
+    /// Parses a scanned or typed id; the check character catches typos and transpositions.
+    public init(parsing text: String, field: String = "vialId") throws(DomainError) {
+        let candidate = text.uppercased()
+        guard candidate.wholeMatch(of: /CV[0-9]{10}[0-9A-Z*]/) != nil else {
+            throw .invalid(field: field, rule: "must be CV followed by 10 digits and a check character, e.g. CV0000000001O")
+        }
+        guard Mod37_2.isValid(candidate) else {
+            throw .invalid(field: field, rule: "check character does not match (ISO 7064 MOD 37-2): the id was mistyped or misread")
+        }
+        value = candidate
+    }
+
+    public var description: String { value }
+}

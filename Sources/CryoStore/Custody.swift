@@ -1,0 +1,86 @@
+import CryoDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+/// One custody event to append: who (the principal), what, from where to where, why.
+/// The database assigns seq, time and the hash chain.
+struct CustodyEntry: Sendable {
+    var subjectType: String
+    var subjectId: String
+    var action: String
+    var fromState: String? = nil
+    var toState: String? = nil
+    var fromLocation: String? = nil
+    var toLocation: String? = nil
+    var reason: String? = nil
+    var details: [String: String] = [:]
+    /// For signing steps: printed name, UTC time and meaning (21 CFR 11.50).
+    var signature: SignatureRecord? = nil
+}
+
+enum Custody {
+    /// Appends events in one statement (bulk vial creation writes hundreds at once).
+    static func append(_ entries: [CustodyEntry], by actor: Principal, on conn: PostgresConnection, logger: Logger) async throws {
+        guard !entries.isEmpty else { return }
+        func col(_ f: (CustodyEntry) -> String?) -> [String] { entries.map { f($0) ?? "" } }
+        let details = entries.map { entry -> String in
+            let data = try? JSONSerialization.data(withJSONObject: entry.details, options: [.sortedKeys])
+            return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        }
+        let signatures = entries.map { $0.signature?.json ?? "" }
+        try await conn.query("""
+            INSERT INTO custody_event (subject_type, subject_id, action, actor_id, actor_name, actor_role,
+                                       from_state, to_state, from_location, to_location, reason, details, signature, prev_hash, hash)
+            SELECT st, sid, act, \(actor.id), \(actor.name), \(actor.role.rawValue),
+                   NULLIF(fs, ''), NULLIF(ts, ''), NULLIF(fl, ''), NULLIF(tl, ''), NULLIF(rs, ''), dt::jsonb, NULLIF(sg, '')::jsonb, '\\x', '\\x'
+            FROM unnest(\(col { $0.subjectType })::text[], \(col { $0.subjectId })::text[], \(col { $0.action })::text[],
+                        \(col { $0.fromState })::text[], \(col { $0.toState })::text[], \(col { $0.fromLocation })::text[],
+                        \(col { $0.toLocation })::text[], \(col { $0.reason })::text[], \(details)::text[], \(signatures)::text[])
+                 WITH ORDINALITY AS e(st, sid, act, fs, ts, fl, tl, rs, dt, sg, n)
+            ORDER BY n
+            """, logger: logger)
+    }
+
+    static func append(_ entry: CustodyEntry, by actor: Principal, on conn: PostgresConnection, logger: Logger) async throws {
+        try await append([entry], by: actor, on: conn, logger: logger)
+    }
+}
+
+public struct CustodyEventRecord: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var subjectType: String
+    public var subjectId: String
+    public var seq: Int64
+    public var action: String
+    public var actorName: String
+    public var actorRole: String
+    public var occurredAt: Date
+    public var fromState: String?
+    public var toState: String?
+    public var fromLocation: String?
+    public var toLocation: String?
+    public var reason: String?
+    public var details: String
+    public var hash: String
+}
+
+extension Store {
+    public func custodyEvents(subjectType: String, subjectId: String, actor: Principal, logger: Logger) async throws -> [CustodyEventRecord] {
+        try actor.require(.readCustody)
+        return try await read(logger) { conn in
+            var out: [CustodyEventRecord] = []
+            let rows = try await conn.query("""
+                SELECT id, subject_type, subject_id, seq, action, actor_name, actor_role, occurred_at,
+                       from_state, to_state, from_location, to_location, reason, details::text, encode(hash, 'hex')
+                FROM custody_event WHERE subject_type = \(subjectType) AND subject_id = \(subjectId) ORDER BY seq
+                """, logger: logger)
+            for try await r in rows.decode((Int64, String, String, Int64, String, String, String, Date, String?, String?, String?, String?, String?, String, String).self) {
+                out.append(CustodyEventRecord(id: r.0, subjectType: r.1, subjectId: r.2, seq: r.3, action: r.4, actorName: r.5, actorRole: r.6,
+                                              occurredAt: r.7, fromState: r.8, toState: r.9, fromLocation: r.10, toLocation: r.11,
+                                              reason: r.12, details: r.13, hash: r.14))
+            }
+            return out
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import PostgresNIO
+
+/// A `postgres://` URL as libpq and psql accept it, including the socket form
+/// `postgres://user@/dbname?host=/path/to/socket/dir`.
+public struct DatabaseURL: Sendable, CustomStringConvertible {
+    public var user: String
+    public var password: String?
+    public var host: String?
+    public var port: Int
+    public var socketDirectory: String?
+    public var database: String
+
+    public init(user: String, password: String? = nil, host: String? = nil, port: Int = 5432, socketDirectory: String? = nil, database: String) {
+        self.user = user; self.password = password; self.host = host; self.port = port
+        self.socketDirectory = socketDirectory; self.database = database
+    }
+
+    public init(parsing text: String) throws {
+        guard let comps = URLComponents(string: text), ["postgres", "postgresql"].contains(comps.scheme ?? "") else {
+            throw StoreError.configuration("DATABASE_URL must be a postgres:// URL, got '\(text)'")
+        }
+        user = comps.percentEncodedUser.flatMap { $0.removingPercentEncoding } ?? "postgres"
+        password = comps.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
+        port = comps.port ?? 5432
+        let path = comps.path.hasPrefix("/") ? String(comps.path.dropFirst()) : comps.path
+        database = path.isEmpty ? user : path
+        let hostParam = comps.queryItems?.first(where: { $0.name == "host" })?.value
+        if let hostParam, hostParam.hasPrefix("/") {
+            socketDirectory = hostParam
+            host = nil
+        } else {
+            host = (comps.host?.isEmpty == false ? comps.host : hostParam) ?? "localhost"
+            socketDirectory = nil
+        }
+    }
+
+    /// The same server, another database (used by tests to create one database per suite).
+    public func with(database: String) -> DatabaseURL {
+        var copy = self
+        copy.database = database
+        return copy
+    }
+
+    public var description: String {
+        var userPart = user.addingPercentEncoding(withAllowedCharacters: .urlUserAllowed) ?? user
+        if let password { userPart += ":" + (password.addingPercentEncoding(withAllowedCharacters: .urlPasswordAllowed) ?? password) }
+        if let socketDirectory {
+            return "postgres://\(userPart)@/\(database)?host=\(socketDirectory)&port=\(port)"
+        }
+        return "postgres://\(userPart)@\(host ?? "localhost"):\(port)/\(database)"
+    }
+
+    public func clientConfiguration(maxConnections: Int = 20) -> PostgresClient.Configuration {
+        var config: PostgresClient.Configuration
+        if let socketDirectory {
+            config = .init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: user, password: password, database: database)
+        } else {
+            config = .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: .disable)
+        }
+        config.options.maximumConnections = maxConnections
+        config.options.minimumConnections = 0
+        config.options.connectTimeout = .seconds(5)
+        return config
+    }
+}
+
+public enum StoreError: Error, CustomStringConvertible {
+    case configuration(String)
+    case migration(String)
+    case embedded(String)
+
+    public var description: String {
+        switch self {
+        case .configuration(let m), .migration(let m), .embedded(let m): return m
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import CryoDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+public struct LotRecord: Sendable, Codable, Equatable {
+    public var lotNumber: String
+    public var productCode: String
+    public var donorCode: String
+    public var manufacturedOn: String
+    public var expiresOn: String
+    public var cellsPerVial: Int64
+    public var plannedVials: Int
+    public var status: String
+    public var heldFrom: String?
+    public var statusChangedAt: Date
+    public var vialsByStatus: [String: Int]
+}
+
+public struct LotPage: Sendable {
+    public var lots: [LotRecord]
+    /// Pass back as `after` to get the next page; nil on the last page.
+    public var nextCursor: String?
+}
+
+extension Store {
+    public func registerLot(_ request: LotRegistration, actor: Principal, logger: Logger) async throws -> LotRecord {
+        try actor.require(.registerLot)
+        try request.validate()
+        try await transaction(logger) { conn in
+            guard let shelfLife = try await conn.query("SELECT shelf_life_days FROM product WHERE code = \(request.productCode)", logger: logger)
+                .decode(Int.self).all().first else {
+                throw DomainError.invalid(field: "productCode", rule: "no product '\(request.productCode)' is defined")
+            }
+            guard let eligibility = try await conn.query("SELECT eligibility FROM donor WHERE code = \(request.donorCode) FOR SHARE", logger: logger)
+                .decode(String.self).all().first else {
+                throw DomainError.invalid(field: "donorCode", rule: "no donor '\(request.donorCode)' is registered")
+            }
+            if eligibility == DonorEligibility.ineligible.rawValue {
+                throw DomainError.conflict(field: "donorCode", rule: "donor \(request.donorCode) is ineligible; no lot may be made from it")
+            }
+            let expires = request.expiresOn ?? request.manufacturedOn.adding(days: shelfLife)
+            let maxExpiry = request.manufacturedOn.adding(days: shelfLife)
+            if expires > maxExpiry {
+                throw DomainError.invalid(field: "expiresOn", rule: "must not be later than manufacture + shelf life (\(maxExpiry))")
+            }
+            try await conn.query("""
+                INSERT INTO lot (lot_number, product_code, donor_code, manufactured_on, expires_on, cells_per_vial, planned_vials, registered_by)
+                VALUES (\(request.lotNumber), \(request.productCode), \(request.donorCode), \(request.manufacturedOn.description)::date,
+                        \(expires.description)::date, \(request.cellsPerVial), \(request.plannedVials), \(actor.id))
+                """, logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "lot", subjectId: request.lotNumber, action: "lot.registered",
+                                                  toState: LotStatus.inProcess.rawValue,
+                                                  details: ["product": request.productCode, "donor": request.donorCode,
+                                                            "cellsPerVial": String(request.cellsPerVial), "expiresOn": expires.description]),
+                                     by: actor, on: conn, logger: logger)
+        }
+        return try await lot(number: request.lotNumber, actor: actor, logger: logger)
+    }
+
+    public func lot(number: String, actor: Principal, logger: Logger) async throws -> LotRecord {
+        try actor.require(.readInventory)
+        return try await read(logger) { conn in
+            guard let lot = try await Self.lots(where: "l.lot_number = $1", binds: [number], limit: 1, on: conn, logger: logger).first else {
+                throw DomainError.notFound(kind: "lot", id: number)
+            }
+            return lot
+        }
+    }
+
+    /// Lots ordered by lot number, filtered by product and status, keyset-paginated.
+    public func listLots(product: String?, status: LotStatus?, limit: Int, after: String?, actor: Principal, logger: Logger) async throws -> LotPage {
+        try actor.require(.readInventory)
+        try Validator().require((1...500).contains(limit), "limit", "must be between 1 and 500")
+        let lots = try await read(logger) { conn in
+            try await Self.lots(where: "($1::text IS NULL OR l.product_code = $1) AND ($2::text IS NULL OR l.status = $2) AND ($3::text IS NULL OR l.lot_number > $3)",
+                                binds: [product, status?.rawValue, after], limit: limit + 1, on: conn, logger: logger)
+        }
+        let page = Array(lots.prefix(limit))
+        return LotPage(lots: page, nextCursor: lots.count > limit ? page.last?.lotNumber : nil)
+    }
+
+    static func lots(where condition: String, binds: [String?], limit: Int, on conn: PostgresConnection, logger: Logger) async throws -> [LotRecord] {
+        var bindings = PostgresBindings()
+        for b in binds { bindings.append(b) }
+        bindings.append(limit)
+        let sql = """
+            SELECT l.lot_number, l.product_code, l.donor_code, to_char(l.manufactured_on, 'YYYY-MM-DD'), to_char(l.expires_on, 'YYYY-MM-DD'),
+                   l.cells_per_vial, l.planned_vials, l.status, l.held_from, l.status_changed_at,
+                   coalesce((SELECT jsonb_object_agg(status, n)::text FROM (SELECT status, count(*) AS n FROM vial v WHERE v.lot_number = l.lot_number GROUP BY status) s), '{}')
+            FROM lot l WHERE \(condition) ORDER BY l.lot_number LIMIT $\(binds.count + 1)
+            """
+        var out: [LotRecord] = []
+        for try await r in try await conn.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            .decode((String, String, String, String, String, Int64, Int, String, String?, Date, String).self) {
+            let counts = (try? JSONDecoder().decode([String: Int].self, from: Data(r.10.utf8))) ?? [:]
+            out.append(LotRecord(lotNumber: r.0, productCode: r.1, donorCode: r.2, manufacturedOn: r.3, expiresOn: r.4, cellsPerVial: r.5,
+                                 plannedVials: r.6, status: r.7, heldFrom: r.8, statusChangedAt: r.9, vialsByStatus: counts))
+        }
+        return out
+    }
+
+    /// Moves a lot along its status machine. Release goes through QA release (QC against the
+    /// specification), so it is refused here; everything else is checked against the machine and the role.
+    public func transitionLot(number: String, to next: LotStatus, reason: String?, signature: SignatureInput? = nil,
+                              actor: Principal, logger: Logger) async throws -> LotRecord {
+        try Validator().require(reason.map { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? false, "reason", "a status change needs a reason")
+        // The signature is checked before the transaction, so no connection is held while bcrypt runs.
+        guard let before = try await read(logger, { conn in
+            try await conn.query("SELECT status FROM lot WHERE lot_number = \(number)", logger: logger).decode(String.self).all().first
+        }).flatMap(LotStatus.init(rawValue:)) else {
+            throw DomainError.notFound(kind: "lot", id: number)
+        }
+        try actor.require(LotStatus.action(from: before, to: next))
+        var signed: SignatureRecord?
+        if before.canMove(to: next), next != .released || before == .onHold, LotStatus.isSigningStep(from: before, to: next) {
+            signed = try await verifySignature(signature, actor: actor, logger: logger)
+        }
+        try await transaction(logger) { conn in
+            guard let (statusText, heldFrom) = try await conn.query("SELECT status, held_from FROM lot WHERE lot_number = \(number) FOR UPDATE", logger: logger)
+                .decode((String, String?).self).all().first else {
+                throw DomainError.notFound(kind: "lot", id: number)
+            }
+            let current = LotStatus(rawValue: statusText)!
+            try actor.require(LotStatus.action(from: current, to: next))
+            guard current.canMove(to: next) else {
+                throw DomainError.illegalTransition("lot", from: current.rawValue, to: next.rawValue, allowed: current.successors.map(\.rawValue))
+            }
+            if current == .onHold, [.quarantine, .released].contains(next), heldFrom != next.rawValue {
+                throw DomainError.conflict(field: "status", rule: "lifting a hold returns the lot to \(heldFrom ?? "?"), the state it was held from")
+            }
+            if next == .released && current != .onHold {
+                throw DomainError.conflict(field: "status", rule: "release needs every specified QC test recorded and within limits and a signed QA disposition; use lot release")
+            }
+            if current != before {
+                throw DomainError.conflict(field: "status", rule: "the lot changed from \(before.rawValue) to \(current.rawValue) meanwhile; check and retry")
+            }
+            let newHeldFrom: String? = next == .onHold ? current.rawValue : nil
+            try await conn.query("""
+                UPDATE lot SET status = \(next.rawValue), held_from = \(newHeldFrom), status_changed_at = now() WHERE lot_number = \(number)
+                """, logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "lot", subjectId: number, action: signed == nil ? "lot.status-changed" : "lot.status-signed",
+                                                  fromState: current.rawValue, toState: next.rawValue, reason: reason, signature: signed),
+                                     by: actor, on: conn, logger: logger)
+        }
+        return try await lot(number: number, actor: actor, logger: logger)
+    }
+}

@@ -1,0 +1,16 @@
+import CryoDomain
+
+/// The authenticated caller of an operation.
+public struct Principal: Sendable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let role: Role
+
+    public init(id: Int64, name: String, role: Role) {
+        self.id = id; self.name = name; self.role = role
+    }
+
+    public func require(_ action: Action) throws(DomainError) {
+        guard role.may(action) else { throw .forbidden(role: role, action: action) }
+    }
+}

@@ -1,0 +1,113 @@
+import CryoDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+public struct SpecTest: Sendable, Codable, Equatable {
+    public var code: String
+    public var name: String
+    public var kind: String
+    public var unit: String?
+    public var min: Double?
+    public var max: Double?
+    public var expected: String?
+    public init(code: String, name: String, kind: String, unit: String? = nil, min: Double? = nil, max: Double? = nil, expected: String? = nil) {
+        self.code = code; self.name = name; self.kind = kind; self.unit = unit; self.min = min; self.max = max; self.expected = expected
+    }
+}
+
+public struct ProductRecord: Sendable, Codable, Equatable {
+    public var code: String
+    public var name: String
+    public var shelfLifeDays: Int
+    public var storageCondition: String
+    public var storageMaxCelsius: Double
+    public var thawToInfusionMinutes: Int
+    public var specVersion: Int?
+    public var specification: [SpecTest]
+    public init(code: String, name: String, shelfLifeDays: Int, storageCondition: String, storageMaxCelsius: Double,
+                thawToInfusionMinutes: Int, specVersion: Int? = nil, specification: [SpecTest] = []) {
+        self.code = code; self.name = name; self.shelfLifeDays = shelfLifeDays; self.storageCondition = storageCondition
+        self.storageMaxCelsius = storageMaxCelsius; self.thawToInfusionMinutes = thawToInfusionMinutes
+        self.specVersion = specVersion; self.specification = specification
+    }
+}
+
+extension Store {
+    /// Defines a product with its first specification version, effective from `effectiveFrom`.
+    public func createProduct(_ p: ProductRecord, effectiveFrom: CalendarDay, actor: Principal, logger: Logger) async throws -> ProductRecord {
+        try actor.require(.manageProducts)
+        let v = Validator()
+        try v.matches(p.code, /[A-Z][A-Z0-9]*(-[A-Z0-9]+)*/, "code", "must be upper-case letters and digits separated by '-', e.g. ALLO-501")
+        try v.require(!p.name.isEmpty, "name", "must not be empty")
+        try v.require(p.shelfLifeDays > 0, "shelfLifeDays", "must be positive")
+        try v.require(p.storageMaxCelsius <= -60, "storageMaxCelsius", "must be -60 °C or colder for a cryopreserved product")
+        try v.require(p.thawToInfusionMinutes > 0, "thawToInfusionMinutes", "must be positive")
+        var codes = Set<String>()
+        for (i, t) in p.specification.enumerated() {
+            try v.matches(t.code, /[a-z][a-z0-9-]*/, "specification[\(i)].code", "must be lower-case letters, digits and '-'")
+            try v.require(codes.insert(t.code).inserted, "specification[\(i)].code", "each test appears once")
+            switch t.kind {
+            case "numeric":
+                try v.require(t.min != nil || t.max != nil, "specification[\(i)]", "a numeric test needs min, max or both")
+                try v.require(t.expected == nil, "specification[\(i)].expected", "only qualitative tests have an expected result")
+                if let lo = t.min, let hi = t.max { try v.require(lo <= hi, "specification[\(i)].max", "must not be below min") }
+            case "qualitative":
+                try v.require(t.expected?.isEmpty == false, "specification[\(i)].expected", "a qualitative test needs its expected result")
+                try v.require(t.min == nil && t.max == nil, "specification[\(i)]", "a qualitative test has no numeric limits")
+            default:
+                throw DomainError.invalid(field: "specification[\(i)].kind", rule: "must be numeric or qualitative")
+            }
+        }
+        try await transaction(logger) { conn in
+            try await conn.query("""
+                INSERT INTO product (code, name, shelf_life_days, storage_condition, storage_max_celsius, thaw_to_infusion_minutes)
+                VALUES (\(p.code), \(p.name), \(p.shelfLifeDays), \(p.storageCondition), \(p.storageMaxCelsius)::numeric, \(p.thawToInfusionMinutes))
+                """, logger: logger)
+            try await conn.query("INSERT INTO spec_version (product_code, version, effective_from) VALUES (\(p.code), 1, \(effectiveFrom.description)::date)", logger: logger)
+            for t in p.specification {
+                try await conn.query("""
+                    INSERT INTO spec_test (product_code, version, code, name, kind, unit, min_value, max_value, expected)
+                    VALUES (\(p.code), 1, \(t.code), \(t.name), \(t.kind), \(t.unit), \(t.min)::numeric, \(t.max)::numeric, \(t.expected))
+                    """, logger: logger)
+            }
+            try await Custody.append(CustodyEntry(subjectType: "product", subjectId: p.code, action: "product.created", toState: "spec v1",
+                                                  details: ["specTests": String(p.specification.count)]), by: actor, on: conn, logger: logger)
+        }
+        return try await product(code: p.code, actor: actor, logger: logger)
+    }
+
+    public func product(code: String, actor: Principal, logger: Logger) async throws -> ProductRecord {
+        try actor.require(.readInventory)
+        return try await read(logger) { conn in
+            guard let r = try await conn.query("""
+                SELECT code, name, shelf_life_days, storage_condition, storage_max_celsius::float8, thaw_to_infusion_minutes,
+                       (SELECT max(version) FROM spec_version s WHERE s.product_code = p.code)
+                FROM product p WHERE code = \(code)
+                """, logger: logger).decode((String, String, Int, String, Double, Int, Int?).self).all().first else {
+                throw DomainError.notFound(kind: "product", id: code)
+            }
+            var tests: [SpecTest] = []
+            if let version = r.6 {
+                for try await t in try await conn.query("""
+                    SELECT code, name, kind, unit, min_value::float8, max_value::float8, expected FROM spec_test
+                    WHERE product_code = \(code) AND version = \(version) ORDER BY code
+                    """, logger: logger).decode((String, String, String, String?, Double?, Double?, String?).self) {
+                    tests.append(SpecTest(code: t.0, name: t.1, kind: t.2, unit: t.3, min: t.4, max: t.5, expected: t.6))
+                }
+            }
+            return ProductRecord(code: r.0, name: r.1, shelfLifeDays: r.2, storageCondition: r.3, storageMaxCelsius: r.4,
+                                 thawToInfusionMinutes: r.5, specVersion: r.6, specification: tests)
+        }
+    }
+
+    public func products(actor: Principal, logger: Logger) async throws -> [ProductRecord] {
+        try actor.require(.readInventory)
+        let codes = try await read(logger) { conn in
+            try await conn.query("SELECT code FROM product ORDER BY code", logger: logger).decode(String.self).all()
+        }
+        var out: [ProductRecord] = []
+        for code in codes { out.append(try await product(code: code, actor: actor, logger: logger)) }
+        return out
+    }
+}

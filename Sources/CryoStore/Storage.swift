@@ -1,0 +1,162 @@
+import CryoDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+public struct FreezerMap: Sendable, Codable, Equatable {
+    public struct Slot: Sendable, Codable, Equatable {
+        public var row: Int
+        public var column: Int
+        public var label: String
+        public var vialId: String?
+        public var lotNumber: String?
+        public var status: String?
+    }
+    public struct Box: Sendable, Codable, Equatable {
+        public var id: String
+        public var label: String
+        public var rows: Int
+        public var columns: Int
+        public var occupied: Int
+        public var free: Int
+        public var slots: [Slot]
+    }
+    public struct Rack: Sendable, Codable, Equatable {
+        public var id: String
+        public var label: String
+        public var boxes: [Box]
+    }
+    public var freezerId: String
+    public var siteCode: String
+    public var kind: String
+    public var name: String
+    public var maxCelsius: Double
+    public var occupied: Int
+    public var free: Int
+    public var racks: [Rack]
+}
+
+public struct FreezerSummary: Sendable, Codable, Equatable {
+    public var id: String
+    public var siteCode: String
+    public var kind: String
+    public var name: String
+    public var maxCelsius: Double
+    public var occupied: Int
+    public var capacity: Int
+}
+
+extension Store {
+    public func createSite(code: String, name: String, kind: SiteKind, actor: Principal, logger: Logger) async throws {
+        try actor.require(.manageStorage)
+        try StorageID.validate(code, field: "code")
+        try Validator().require(!name.isEmpty && name.count <= 200, "name", "must be 1 to 200 characters")
+        try await transaction(logger) { conn in
+            try await conn.query("INSERT INTO site (code, name, kind) VALUES (\(code), \(name), \(kind.rawValue))", logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "storage", subjectId: code, action: "site.created", toState: kind.rawValue,
+                                                  details: ["name": name]), by: actor, on: conn, logger: logger)
+        }
+    }
+
+    public func createFreezer(id: String, siteCode: String, kind: FreezerKind, name: String, maxCelsius: Double, actor: Principal, logger: Logger) async throws {
+        try actor.require(.manageStorage)
+        try StorageID.validate(id, field: "id")
+        try Validator().require(!name.isEmpty && name.count <= 200, "name", "must be 1 to 200 characters")
+        try Validator().require(maxCelsius <= -150, "maxCelsius", "a cryostorage freezer must hold -150 °C or colder")
+        try await transaction(logger) { conn in
+            guard try await conn.query("SELECT 1 FROM site WHERE code = \(siteCode)", logger: logger).decode(Int.self).all().first != nil else {
+                throw DomainError.invalid(field: "siteCode", rule: "no site '\(siteCode)' exists")
+            }
+            try await conn.query("""
+                INSERT INTO freezer (id, site_code, kind, name, max_celsius) VALUES (\(id), \(siteCode), \(kind.rawValue), \(name), \(maxCelsius)::numeric)
+                """, logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "storage", subjectId: id, action: "freezer.created", toState: kind.rawValue,
+                                                  toLocation: siteCode, details: ["name": name, "maxCelsius": String(maxCelsius)]),
+                                     by: actor, on: conn, logger: logger)
+        }
+    }
+
+    public func createRack(id: String, freezerId: String, label: String, actor: Principal, logger: Logger) async throws {
+        try actor.require(.manageStorage)
+        try StorageID.validate(id, field: "id")
+        try Validator().require(!label.isEmpty && label.count <= 50, "label", "must be 1 to 50 characters")
+        try await transaction(logger) { conn in
+            guard try await conn.query("SELECT 1 FROM freezer WHERE id = \(freezerId)", logger: logger).decode(Int.self).all().first != nil else {
+                throw DomainError.invalid(field: "freezerId", rule: "no freezer '\(freezerId)' exists")
+            }
+            try await conn.query("INSERT INTO rack (id, freezer_id, label) VALUES (\(id), \(freezerId), \(label))", logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "storage", subjectId: id, action: "rack.created", toLocation: freezerId,
+                                                  details: ["label": label]), by: actor, on: conn, logger: logger)
+        }
+    }
+
+    public func createBox(id: String, rackId: String, label: String, rows: Int, columns: Int, actor: Principal, logger: Logger) async throws {
+        try actor.require(.manageStorage)
+        try StorageID.validate(id, field: "id")
+        let v = Validator()
+        try v.require(!label.isEmpty && label.count <= 50, "label", "must be 1 to 50 characters")
+        try v.require((1...26).contains(rows), "rows", "must be between 1 and 26")
+        try v.require((1...26).contains(columns), "columns", "must be between 1 and 26")
+        try await transaction(logger) { conn in
+            guard try await conn.query("SELECT 1 FROM rack WHERE id = \(rackId)", logger: logger).decode(Int.self).all().first != nil else {
+                throw DomainError.invalid(field: "rackId", rule: "no rack '\(rackId)' exists")
+            }
+            try await conn.query("INSERT INTO box (id, rack_id, label, rows, columns) VALUES (\(id), \(rackId), \(label), \(rows), \(columns))", logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "storage", subjectId: id, action: "box.created", toLocation: rackId,
+                                                  details: ["label": label, "rows": String(rows), "columns": String(columns)]),
+                                     by: actor, on: conn, logger: logger)
+        }
+    }
+
+    public func freezers(actor: Principal, logger: Logger) async throws -> [FreezerSummary] {
+        try actor.require(.readInventory)
+        return try await read(logger) { conn in
+            try await conn.query("""
+                SELECT f.id, f.site_code, f.kind, f.name, f.max_celsius::float8,
+                       (SELECT count(*)::int FROM vial_position p JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id WHERE r.freezer_id = f.id),
+                       (SELECT coalesce(sum(b.rows * b.columns), 0)::int FROM box b JOIN rack r ON r.id = b.rack_id WHERE r.freezer_id = f.id)
+                FROM freezer f ORDER BY f.id
+                """, logger: logger).decode((String, String, String, String, Double, Int, Int).self).all()
+                .map { FreezerSummary(id: $0.0, siteCode: $0.1, kind: $0.2, name: $0.3, maxCelsius: $0.4, occupied: $0.5, capacity: $0.6) }
+        }
+    }
+
+    /// What is where in a freezer, and what is free: every position of every box.
+    public func freezerMap(id: String, actor: Principal, logger: Logger) async throws -> FreezerMap {
+        try actor.require(.readInventory)
+        return try await read(logger) { conn in
+            guard let f = try await conn.query("SELECT id, site_code, kind, name, max_celsius::float8 FROM freezer WHERE id = \(id)", logger: logger)
+                .decode((String, String, String, String, Double).self).all().first else {
+                throw DomainError.notFound(kind: "freezer", id: id)
+            }
+            let boxes = try await conn.query("""
+                SELECT r.id, r.label, b.id, b.label, b.rows::int, b.columns::int FROM rack r LEFT JOIN box b ON b.rack_id = r.id
+                WHERE r.freezer_id = \(id) ORDER BY r.label, r.id, b.label, b.id
+                """, logger: logger).decode((String, String, String?, String?, Int?, Int?).self).all()
+            var contents: [String: [Int: (String, String, String)]] = [:]
+            for try await (box, row, col, vial, lot, status) in try await conn.query("""
+                SELECT p.box_id, p.row_no::int, p.column_no::int, v.id, v.lot_number, v.status
+                FROM vial_position p JOIN vial v ON v.id = p.vial_id JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id
+                WHERE r.freezer_id = \(id)
+                """, logger: logger).decode((String, Int, Int, String, String, String).self) {
+                contents[box, default: [:]][row * 100 + col] = (vial, lot, status)
+            }
+            var racks: [FreezerMap.Rack] = []
+            for (rackId, rackLabel, boxId, boxLabel, rows, cols) in boxes {
+                if racks.last?.id != rackId { racks.append(.init(id: rackId, label: rackLabel, boxes: [])) }
+                guard let boxId, let boxLabel, let rows, let cols else { continue }
+                var slots: [FreezerMap.Slot] = []
+                for r in 1...rows { for c in 1...cols {
+                    let v = contents[boxId]?[r * 100 + c]
+                    slots.append(.init(row: r, column: c, label: Position(boxId: boxId, row: r, column: c).label, vialId: v?.0, lotNumber: v?.1, status: v?.2))
+                } }
+                let occupied = slots.filter { $0.vialId != nil }.count
+                racks[racks.count - 1].boxes.append(.init(id: boxId, label: boxLabel, rows: rows, columns: cols, occupied: occupied,
+                                                          free: rows * cols - occupied, slots: slots))
+            }
+            let occupied = racks.flatMap(\.boxes).map(\.occupied).reduce(0, +)
+            let free = racks.flatMap(\.boxes).map(\.free).reduce(0, +)
+            return FreezerMap(freezerId: f.0, siteCode: f.1, kind: f.2, name: f.3, maxCelsius: f.4, occupied: occupied, free: free, racks: racks)
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import CryoDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+public struct VialLocation: Sendable, Codable, Equatable {
+    public var siteCode: String
+    public var freezerId: String
+    public var rackId: String
+    public var boxId: String
+    public var row: Int
+    public var column: Int
+    public var label: String
+}
+
+public struct VialRecord: Sendable, Codable, Equatable {
+    public var id: String
+    public var lotNumber: String
+    public var productCode: String
+    public var ordinal: Int
+    public var status: String
+    public var lotStatus: String
+    public var expiresOn: String
+    public var location: VialLocation?
+}
+
+extension Store {
+    /// Creates `count` vials of a lot, each with a fresh check-charactered id; with `boxId`,
+    /// places them into the box's free positions in row-major order.
+    public func createVials(lotNumber: String, count: Int, boxId: String?, actor: Principal, logger: Logger) async throws -> [VialRecord] {
+        try actor.require(.createVials)
+        try Validator().require((1...1000).contains(count), "count", "must be between 1 and 1000 per request")
+        if let boxId { try StorageID.validate(boxId, field: "boxId") }
+        let ids: [String] = try await transaction(logger) { conn in
+            guard let (status, planned, existing) = try await conn.query("""
+                SELECT status, planned_vials, (SELECT count(*)::int FROM vial v WHERE v.lot_number = l.lot_number)
+                FROM lot l WHERE lot_number = \(lotNumber) FOR UPDATE
+                """, logger: logger).decode((String, Int, Int).self).all().first else {
+                throw DomainError.notFound(kind: "lot", id: lotNumber)
+            }
+            guard status == LotStatus.inProcess.rawValue || status == LotStatus.quarantine.rawValue else {
+                throw DomainError.conflict(field: "lotNumber", rule: "vials are filled while a lot is in-process or in quarantine; lot \(lotNumber) is \(status)")
+            }
+            guard existing + count <= planned else {
+                throw DomainError.conflict(field: "count", rule: "lot \(lotNumber) plans \(planned) vials and has \(existing); \(count) more would exceed it")
+            }
+            let serials = try await conn.query("SELECT nextval('vial_serial') FROM generate_series(1, \(count))", logger: logger)
+                .decode(Int.self).all()
+            let ids = serials.map { VialID(serial: $0).value }
+            let ordinals = Array((existing + 1)...(existing + count))
+            try await conn.query("""
+                INSERT INTO vial (id, lot_number, ordinal) SELECT id, \(lotNumber), ord FROM unnest(\(ids)::text[], \(ordinals)::int[]) AS u(id, ord)
+                """, logger: logger)
+            var locations: [String: String] = [:]
+            if let boxId {
+                let free = try await Self.freePositions(boxId: boxId, count: count, on: conn, logger: logger)
+                try await conn.query("""
+                    INSERT INTO vial_position (vial_id, box_id, row_no, column_no)
+                    SELECT id, \(boxId), r, c FROM unnest(\(ids)::text[], \(free.map(\.row))::int[], \(free.map(\.column))::int[]) AS u(id, r, c)
+                    """, logger: logger)
+                for (id, pos) in zip(ids, free) { locations[id] = pos.label }
+            }
+            try await Custody.append(ids.map { id in
+                CustodyEntry(subjectType: "vial", subjectId: id, action: "vial.created", toState: VialStatus.stored.rawValue,
+                             toLocation: locations[id], details: ["lot": lotNumber])
+            }, by: actor, on: conn, logger: logger)
+            return ids
+        }
+        return try await vials(ids: ids, logger: logger)
+    }
+
+    static func freePositions(boxId: String, count: Int, on conn: PostgresConnection, logger: Logger) async throws -> [Position] {
+        guard let (rows, columns) = try await conn.query("SELECT rows, columns FROM box WHERE id = \(boxId) FOR UPDATE", logger: logger)
+            .decode((Int, Int).self).all().first else {
+            throw DomainError.invalid(field: "boxId", rule: "no box '\(boxId)' exists")
+        }
+        let taken = Set(try await conn.query("SELECT row_no, column_no FROM vial_position WHERE box_id = \(boxId)", logger: logger)
+            .decode((Int, Int).self).all().map { Position(boxId: boxId, row: $0.0, column: $0.1) })
+        var free: [Position] = []
+        for r in 1...rows { for c in 1...columns {
+            let p = Position(boxId: boxId, row: r, column: c)
+            if !taken.contains(p) { free.append(p) }
+        } }
+        guard free.count >= count else {
+            throw DomainError.conflict(field: "boxId", rule: "box \(boxId) has \(free.count) free positions, \(count) needed")
+        }
+        return Array(free.prefix(count))
+    }
+
+    public func vial(id text: String, actor: Principal, logger: Logger) async throws -> VialRecord {
+        try actor.require(.readInventory)
+        let id = try VialID(parsing: text)
+        guard let v = try await vials(ids: [id.value], logger: logger).first else {
+            throw DomainError.notFound(kind: "vial", id: id.value)
+        }
+        return v
+    }
+
+    func vials(ids: [String], logger: Logger) async throws -> [VialRecord] {
+        try await read(logger) { conn in
+            var out: [VialRecord] = []
+            let rows = try await conn.query("""
+                SELECT v.id, v.lot_number, l.product_code, v.ordinal, v.status, l.status, to_char(l.expires_on, 'YYYY-MM-DD'),
+                       f.site_code, f.id, r.id, b.id, p.row_no::int, p.column_no::int
+                FROM unnest(\(ids)::text[]) WITH ORDINALITY AS q(id, n)
+                JOIN vial v ON v.id = q.id JOIN lot l ON l.lot_number = v.lot_number
+                LEFT JOIN vial_position p ON p.vial_id = v.id LEFT JOIN box b ON b.id = p.box_id
+                LEFT JOIN rack r ON r.id = b.rack_id LEFT JOIN freezer f ON f.id = r.freezer_id
+                ORDER BY q.n
+                """, logger: logger)
+            for try await r in rows.decode((String, String, String, Int, String, String, String, String?, String?, String?, String?, Int?, Int?).self) {
+                var location: VialLocation?
+                if let site = r.7, let freezer = r.8, let rack = r.9, let box = r.10, let row = r.11, let col = r.12 {
+                    location = VialLocation(siteCode: site, freezerId: freezer, rackId: rack, boxId: box, row: row, column: col,
+                                            label: Position(boxId: box, row: row, column: col).label)
+                }
+                out.append(VialRecord(id: r.0, lotNumber: r.1, productCode: r.2, ordinal: r.3, status: r.4, lotStatus: r.5, expiresOn: r.6, location: location))
+            }
+            return out
+        }
+    }
+
+    /// Puts an unplaced vial into a position. The database's unique keys decide races:
+    /// of concurrent placements into one position exactly one commits.
+    public func placeVial(id text: String, at position: Position, actor: Principal, logger: Logger) async throws -> VialRecord {
+        try actor.require(.placeVial)
+        let id = try VialID(parsing: text)
+        try StorageID.validate(position.boxId, field: "boxId")
+        try position.validate()
+        try await transaction(logger) { conn in
+            let (status, placed) = try await Self.lockVial(id.value, on: conn, logger: logger)
+            guard status == VialStatus.stored.rawValue else {
+                throw DomainError.conflict(field: "vialId", rule: "only a stored vial can be placed in storage; vial \(id) is \(status)")
+            }
+            if placed { throw DomainError.conflict(field: "vialId", rule: "the vial is already placed; move it instead") }
+            try await Self.requireBox(position.boxId, on: conn, logger: logger)
+            try await conn.query("""
+                INSERT INTO vial_position (vial_id, box_id, row_no, column_no) VALUES (\(id.value), \(position.boxId), \(position.row), \(position.column))
+                """, logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "vial", subjectId: id.value, action: "vial.placed",
+                                                  fromState: status, toState: status, toLocation: position.label),
+                                     by: actor, on: conn, logger: logger)
+        }
+        return try await vial(id: id.value, actor: actor, logger: logger)
+    }
+
+    public func moveVial(id text: String, to position: Position, reason: String?, actor: Principal, logger: Logger) async throws -> VialRecord {
+        try actor.require(.placeVial)
+        let id = try VialID(parsing: text)
+        try StorageID.validate(position.boxId, field: "boxId")
+        try position.validate()
+        try Validator().require(reason.map { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? false, "reason", "a move needs a reason")
+        try await transaction(logger) { conn in
+            let (status, placed) = try await Self.lockVial(id.value, on: conn, logger: logger)
+            guard placed else { throw DomainError.conflict(field: "vialId", rule: "the vial is not placed anywhere yet; place it first") }
+            guard status == VialStatus.stored.rawValue || status == VialStatus.reserved.rawValue else {
+                throw DomainError.conflict(field: "vialId", rule: "a \(status) vial is not in storage and cannot be moved")
+            }
+            try await Self.requireBox(position.boxId, on: conn, logger: logger)
+            let from = try await conn.query("SELECT box_id, row_no::int, column_no::int FROM vial_position WHERE vial_id = \(id.value)", logger: logger)
+                .decode((String, Int, Int).self).all().first!
+            let fromLabel = Position(boxId: from.0, row: from.1, column: from.2).label
+            if fromLabel == position.label { throw DomainError.conflict(field: "position", rule: "the vial is already at \(fromLabel)") }
+            try await conn.query("""
+                UPDATE vial_position SET box_id = \(position.boxId), row_no = \(position.row), column_no = \(position.column), placed_at = now()
+                WHERE vial_id = \(id.value)
+                """, logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "vial", subjectId: id.value, action: "vial.moved", fromState: status, toState: status,
+                                                  fromLocation: fromLabel, toLocation: position.label, reason: reason),
+                                     by: actor, on: conn, logger: logger)
+        }
+        return try await vial(id: id.value, actor: actor, logger: logger)
+    }
+
+    /// Moves a vial along its status machine (internal: pharmacy verbs build on it).
+    func transitionVial(_ id: String, to next: VialStatus, reason: String?, actor: Principal, on conn: PostgresConnection, logger: Logger) async throws {
+        let (statusText, _) = try await Self.lockVial(id, on: conn, logger: logger)
+        let current = VialStatus(rawValue: statusText)!
+        guard current.canMove(to: next) else {
+            throw DomainError.illegalTransition("vial", from: current.rawValue, to: next.rawValue, allowed: current.successors.map(\.rawValue))
+        }
+        try await conn.query("UPDATE vial SET status = \(next.rawValue), status_changed_at = now() WHERE id = \(id)", logger: logger)
+        try await Custody.append(CustodyEntry(subjectType: "vial", subjectId: id, action: "vial.status-changed", fromState: current.rawValue,
+                                              toState: next.rawValue, reason: reason), by: actor, on: conn, logger: logger)
+    }
+
+    static func lockVial(_ id: String, on conn: PostgresConnection, logger: Logger) async throws -> (String, Bool) {
+        guard let row = try await conn.query("""
+            SELECT v.status, EXISTS (SELECT 1 FROM vial_position p WHERE p.vial_id = v.id) FROM vial v WHERE v.id = \(id) FOR UPDATE
+            """, logger: logger).decode((String, Bool).self).all().first else {
+            throw DomainError.notFound(kind: "vial", id: id)
+        }
+        return row
+    }
+
+    static func requireBox(_ boxId: String, on conn: PostgresConnection, logger: Logger) async throws {
+        guard try await conn.query("SELECT 1 FROM box WHERE id = \(boxId)", logger: logger).decode(Int.self).all().first != nil else {
+            throw DomainError.invalid(field: "boxId", rule: "no box '\(boxId)' exists")
+        }
+    }
+}

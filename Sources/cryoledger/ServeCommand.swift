@@ -1,0 +1,24 @@
+import ArgumentParser
+import CryoAPI
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Start the REST API.")
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port = 8080
+    @Option(help: "Largest database pool.") var maxConnections = 40
+
+    func run() async throws {
+        try await runReporting {
+            var logger = Database.logger()
+            logger.logLevel = .info
+            let client = PostgresClient(configuration: try Database.url().clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
+            let app = try buildApplication(client: client, configuration: .init(host: host, port: port))
+            try await app.runService()
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import ArgumentParser
+import CryoDomain
+import CryoStore
+import Foundation
+
+extension Role: ExpressibleByArgument {}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Users, roles and tokens.", subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a user and print its API token once (bootstrap: straight to the database).")
+        @Option(help: "The user's printed name, as it appears on signatures.") var name: String
+        @Option(help: "One of: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).") var role: Role
+        @Flag(help: "Read a signing password from standard input (needed for electronic signatures).") var passwordStdin = false
+        @Option(name: .customLong("output"), help: "text or json") var format: OutputFormat = .text
+
+        func run() async throws {
+            try await runReporting {
+                let password = passwordStdin ? readLine(strippingNewline: true) : nil
+                let issued = try await Database.withStore { store, logger in
+                    try await store.createUser(name: name, role: role, password: password, logger: logger)
+                }
+                struct Out: Encodable { let id: Int64; let name: String; let role: String; let token: String }
+                Output.emit(Out(id: issued.user.id, name: issued.user.name, role: issued.user.role.rawValue, token: issued.token), format) {
+                    "created user \($0.id) '\($0.name)' (\($0.role)); token (shown once):\n\($0.token)"
+                }
+            }
+        }
+    }
+}

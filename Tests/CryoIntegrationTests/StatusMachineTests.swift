@@ -1,0 +1,72 @@
+import CryoDomain
+import CryoStore
+import Foundation
+import PostgresNIO
+import Testing
+
+/// Every pair of statuses, tried against the database's trigger by direct SQL: the database refuses
+/// exactly the transitions the domain's machine refuses, whoever writes.
+@Suite("Status machines in the database")
+struct StatusMachineTests {
+    @Test("lot: every legal transition commits, every illegal one is refused and changes nothing")
+    func lotMachine() async throws {
+        try await withFixture { f in
+            try await f.lot("LOT-SM")
+            for from in LotStatus.allCases {
+                for to in LotStatus.allCases where to != from {
+                    let held = from == .onHold ? "'quarantine'" : "NULL"
+                    try await f.client.query(PostgresQuery(unsafeSQL: "ALTER TABLE lot DISABLE TRIGGER lot_status_transition"), logger: Fixture.logger)
+                    try await f.client.query(PostgresQuery(unsafeSQL: "UPDATE lot SET status = '\(from.rawValue)', held_from = \(held) WHERE lot_number = 'LOT-SM'"), logger: Fixture.logger)
+                    try await f.client.query(PostgresQuery(unsafeSQL: "ALTER TABLE lot ENABLE TRIGGER lot_status_transition"), logger: Fixture.logger)
+                    let heldTo = to == .onHold ? "'\(from == .onHold ? "quarantine" : from.rawValue)'" : "NULL"
+                    let sql = "UPDATE lot SET status = '\(to.rawValue)', held_from = \(heldTo) WHERE lot_number = 'LOT-SM'"
+                    var refused = false
+                    do {
+                        try await f.client.query(PostgresQuery(unsafeSQL: sql), logger: Fixture.logger)
+                    } catch let error as PSQLError {
+                        refused = true
+                        // Only the transition rule may refuse it (or held_from's check for on-hold targets from final states).
+                        #expect(["CL409", "23514"].contains(error.serverInfo?[.sqlState] ?? ""), "\(from)->\(to): \(String(reflecting: error))")
+                    }
+                    #expect(refused == !from.canMove(to: to), "lot \(from.rawValue) -> \(to.rawValue)")
+                    let now = try await f.client.query("SELECT status FROM lot WHERE lot_number = 'LOT-SM'", logger: Fixture.logger).decode(String.self).rows().first
+                    #expect(now == (refused ? from.rawValue : to.rawValue))
+                }
+            }
+        }
+    }
+
+    @Test("vial: every legal transition commits, every illegal one is refused and changes nothing")
+    func vialMachine() async throws {
+        try await withFixture { f in
+            let vial = try await f.lot("LOT-VM", vials: 1)[0].id
+            for from in VialStatus.allCases {
+                for to in VialStatus.allCases where to != from {
+                    try await f.client.query(PostgresQuery(unsafeSQL: "ALTER TABLE vial DISABLE TRIGGER vial_status_transition"), logger: Fixture.logger)
+                    try await f.client.query(PostgresQuery(unsafeSQL: "UPDATE vial SET status = '\(from.rawValue)' WHERE id = '\(vial)'"), logger: Fixture.logger)
+                    try await f.client.query(PostgresQuery(unsafeSQL: "ALTER TABLE vial ENABLE TRIGGER vial_status_transition"), logger: Fixture.logger)
+                    var refused = false
+                    do {
+                        try await f.client.query(PostgresQuery(unsafeSQL: "UPDATE vial SET status = '\(to.rawValue)' WHERE id = '\(vial)'"), logger: Fixture.logger)
+                    } catch let error as PSQLError {
+                        refused = true
+                        #expect(error.serverInfo?[.sqlState] == "CL409")
+                    }
+                    #expect(refused == !from.canMove(to: to), "vial \(from.rawValue) -> \(to.rawValue)")
+                }
+            }
+        }
+    }
+
+    @Test("the database's transition tables equal the domain's machines")
+    func tablesAgree() async throws {
+        try await withFixture { f in
+            let lot = Set(try await f.client.query("SELECT from_status || '>' || to_status FROM lot_transition", logger: Fixture.logger).decode(String.self).rows())
+            let domainLot = Set(LotStatus.allCases.flatMap { from in from.successors.map { "\(from.rawValue)>\($0.rawValue)" } })
+            #expect(lot == domainLot)
+            let vial = Set(try await f.client.query("SELECT from_status || '>' || to_status FROM vial_transition", logger: Fixture.logger).decode(String.self).rows())
+            let domainVial = Set(VialStatus.allCases.flatMap { from in from.successors.map { "\(from.rawValue)>\($0.rawValue)" } })
+            #expect(vial == domainVial)
+        }
+    }
+}
