@@ -111,7 +111,9 @@ def proof_summary(plan_path):
     first = proven.index(False)
     bound = levels[first].get("bound")
     shown = bound if first < 4 or bound is None else f"{bound / 1e6:g}M"
-    return f"1–{first} proven; L{first + 1} ≥ {shown}" if first else f"L1 ≥ {shown}"
+    if first == 0:
+        return f"L1 ≥ {shown}"
+    return f"{'L1' if first == 1 else f'L1–L{first}'} proven; L{first + 1} ≥ {shown}"
 
 
 def main():

@@ -6,9 +6,13 @@ public enum AllocationExplanations {
     public static func groupExclusions(_ exclusions: [(lot: Lot, reason: Exclusion)], examples: Int = 3) -> String {
         var groups: [String: [String]] = [:]
         var order: [String] = []
+        var reasons: [String: Exclusion] = [:]
         for (lot, reason) in exclusions {
-            let label = groupLabel(reason)
-            if groups[label] == nil { order.append(label) }
+            let label = groupLabel(reason, plural: true)
+            if groups[label] == nil {
+                order.append(label)
+                reasons[label] = reason
+            }
             groups[label, default: []].append(lot.id)
         }
         let sorted = order.enumerated().sorted { a, b in
@@ -18,21 +22,25 @@ public enum AllocationExplanations {
         return sorted.map { _, label in
             let ids = groups[label]!
             let shown = ids.prefix(examples).joined(separator: ", ") + (ids.count > examples ? ", …" : "")
-            return "\(ids.count) lot\(ids.count == 1 ? "" : "s") \(label) (\(shown))"
+            let text = ids.count == 1 ? groupLabel(reasons[label]!, plural: false) : label
+            return "\(ids.count) lot\(ids.count == 1 ? "" : "s") \(text) (\(shown))"
         }.joined(separator: "; ")
     }
 
-    static func groupLabel(_ e: Exclusion) -> String {
-        switch e {
+    /// The words after "N lots" (or "1 lot") for a group of lots excluded the same way.
+    static func groupLabel(_ e: Exclusion, plural: Bool) -> String {
+        func verb(_ many: String, _ one: String) -> String { plural ? many : one }
+        return switch e {
         case .notReleased(let s): "not released (\(s))"
         case .otherProduct(let p): "of product \(p)"
-        case .expiresTooEarly(_, let latest): "expire before \(latest)"
+        case .expiresTooEarly(_, let latest): "\(verb("expire", "expires")) before \(latest)"
         case .noRoute(let depot, let site): "at depot \(depot), which has no route to site \(site)"
-        case .arrivesTooLate(let arrival, let infusion): "arrive \(arrival) at the earliest, after infusion on \(infusion)"
-        case .donorSpecificAntibody(let a, let h): "carry \(h), hit by donor-specific antibody \(a)"
+        case .arrivesTooLate(let arrival, let infusion):
+            "\(verb("arrive", "arrives")) \(arrival) at the earliest, after infusion on \(infusion)"
+        case .donorSpecificAntibody(let a, let h): "\(verb("carry", "carries")) \(h), hit by donor-specific antibody \(a)"
         case .excludedForDemand: "excluded for this demand"
         case .noVialCount(let c): "with \(c) cells per vial: no whole number of vials fits the dose window"
-        case .tooFewVials(let k, _): "hold fewer than the \(k) vials of one dose"
+        case .tooFewVials(let k, _): "\(verb("hold", "holds")) fewer than the \(k) vials of one dose"
         }
     }
 }
@@ -74,7 +82,7 @@ struct Explainer {
             let others = allowed.count - (p.pair(demand: i, lot: bound) == nil ? 0 : 1)
             let boundReason: String
             if let j = p.pair(demand: i, lot: bound) {
-                boundReason = "which has \(left[bound]) vials left, fewer than its dose of \(p.pairVials[j])"
+                boundReason = "which has \(left[bound]) vial\(left[bound] == 1 ? "" : "s") left, fewer than its dose of \(p.pairVials[j])"
             } else {
                 boundReason = "which may not serve it: \(rules.whyNotUsable(d, lots[bound])?.description ?? "dose does not fit")"
             }

@@ -53,11 +53,22 @@ public struct Dose: Sendable, Hashable {
     public var slackDays: Int
     /// `|vials * cellsPerVial - targetCells|` (level 5).
     public var overageCells: Int
+
+    public init(vials: Int, slackDays: Int, overageCells: Int) {
+        self.vials = vials
+        self.slackDays = slackDays
+        self.overageCells = overageCells
+    }
 }
 
 public struct AntibodyHit: Sendable, Hashable {
     public var antibody: String
     public var allele: String
+
+    public init(antibody: String, allele: String) {
+        self.antibody = antibody
+        self.allele = allele
+    }
 }
 
 /// The rules of FORMAT.md for one instance's as-of date, policy and routes.

@@ -1,8 +1,11 @@
 import Foundation
 
 public enum AllocationSolver {
-    /// Share of the remaining time each level may take; levels 3 and 4 are the hard ones.
-    static let levelWeights: [Double] = [1, 1, 3, 3, 2]
+    /// Share of the remaining time each level may take. Under `hard` the hard part is serving
+    /// patients and slots with one lot per cohort; otherwise it is the cohort and expiry levels.
+    static func levelWeights(_ policy: CohortLotsPolicy) -> [Double] {
+        policy == .hard ? [2, 2, 0, 2, 1] : [1, 1, 3, 3, 2]
+    }
     /// Levels solved together with provably safe weights (see `solveStage`).
     static let stages: [[Int]] = [[0, 1], [2], [3, 4]]
     /// Largest combined objective handed to CBC: beyond it, levels are solved one by one
@@ -241,8 +244,9 @@ struct Run {
             for (i, c) in t.coefficients.enumerated() where c != 0 { objectiveVector[i] += c * Double(weight) }
         }
         let policy = p.instance.policy.cohortLots
-        let activeWeight = (ls[0]..<5).filter { $0 != 2 || policy == .soft }.map { AllocationSolver.levelWeights[$0] }.reduce(0, +)
-        let slice = (budget - elapsed) * ls.map { AllocationSolver.levelWeights[$0] }.reduce(0, +) / activeWeight
+        let weights = AllocationSolver.levelWeights(policy)
+        let activeWeight = (ls[0]..<5).filter { $0 != 2 || policy == .soft }.map { weights[$0] }.reduce(0, +)
+        let slice = (budget - elapsed) * ls.map { weights[$0] }.reduce(0, +) / activeWeight
         guard slice > 0.02 else {
             notes.append("levels \(ls.map { String($0 + 1) }.joined(separator: ", ")) got no solver time: the time limit was spent")
             for (i, l) in ls.enumerated() {

@@ -45,7 +45,10 @@ struct Problem: Encodable {
             } else if Problem.isDatabaseUnavailable(error.underlyingError) {
                 self.init(status: 503, title: "Service Unavailable", detail: "the database cannot be reached; retry shortly")
             } else if error.operationInput == nil {
-                let (field, rule) = Problem.describeDecoding(error.underlyingError, fallback: error.causeDescription)
+                var (field, rule) = Problem.describeDecoding(error.underlyingError, fallback: error.causeDescription)
+                if field == nil, let named = error.causeDescription.firstMatch(of: /named: '([^']+)'/) {
+                    field = String(named.1)
+                }
                 self.init(status: 400, title: "Bad Request", detail: field.map { "\($0): \(rule)" } ?? rule, field: field, rule: rule)
             } else {
                 self.init(status: 500, title: "Internal Server Error", detail: "an unexpected error occurred; it has been logged")
@@ -123,7 +126,7 @@ struct Problem: Encodable {
 
     var response: Response {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data = (try? encoder.encode(self)) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"

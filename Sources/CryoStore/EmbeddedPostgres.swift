@@ -1,13 +1,34 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The embedded default: a private PostgreSQL cluster under `.cryoledger/` (or `CRYOLEDGER_HOME`),
 /// listening on a Unix socket only. Run as root, the server runs as the unprivileged `postgres` user,
 /// because initdb and postgres refuse to run as root.
 public struct EmbeddedPostgres: Sendable {
     public let home: URL
-    public var dataDirectory: URL { home.appendingPathComponent("pgdata") }
-    public var socketDirectory: URL { home.appendingPathComponent("run") }
-    public var logFile: URL { home.appendingPathComponent("postgres.log") }
+    /// Where the cluster lives: `home`, unless we are root and the postgres user cannot reach it
+    /// (a checkout under /root, say); then a private directory under /var/lib/cryoledger.
+    public var clusterRoot: URL {
+        guard Self.serverUser != nil, !Self.othersCanTraverse(home.deletingLastPathComponent()) else { return home }
+        let digest = home.path.utf8.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }
+        return URL(fileURLWithPath: "/var/lib/cryoledger/\(String(digest, radix: 16))")
+    }
+    public var dataDirectory: URL { clusterRoot.appendingPathComponent("pgdata") }
+    public var socketDirectory: URL { clusterRoot.appendingPathComponent("run") }
+    public var logFile: URL { clusterRoot.appendingPathComponent("postgres.log") }
+
+    static func othersCanTraverse(_ dir: URL) -> Bool {
+        var current = dir.standardizedFileURL
+        while true {
+            guard let attrs = try? FileManager.default.attributesOfItem(atPath: current.path),
+                  let mode = attrs[.posixPermissions] as? Int else { return false }
+            if mode & 0o001 == 0 { return false }
+            if current.path == "/" { return true }
+            current = current.deletingLastPathComponent()
+        }
+    }
     public static let databaseName = "cryoledger"
     public static let superuser = "postgres"
 
@@ -54,14 +75,15 @@ public struct EmbeddedPostgres: Sendable {
 
     private func initialise(bin: URL) throws {
         let fm = FileManager.default
+        try fm.createDirectory(at: home, withIntermediateDirectories: true)
         try fm.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
         try fm.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
         try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: dataDirectory.path)
         try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: socketDirectory.path)
         if let owner = Self.serverUser {
-            try run("/bin/chown", ["-R", owner, dataDirectory.path, socketDirectory.path], asServerUser: false)
+            try run("/bin/chown", asServerUser: false, ["-R", owner, dataDirectory.path, socketDirectory.path])
             if !fm.fileExists(atPath: logFile.path) { fm.createFile(atPath: logFile.path, contents: nil) }
-            try run("/bin/chown", [owner, logFile.path], asServerUser: false)
+            try run("/bin/chown", asServerUser: false, [owner, logFile.path])
         }
         try run(bin.appendingPathComponent("initdb").path, [
             "-D", dataDirectory.path, "-U", Self.superuser, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
@@ -69,7 +91,8 @@ public struct EmbeddedPostgres: Sendable {
     }
 
     private func start(bin: URL) throws {
-        try run(bin.appendingPathComponent("pg_ctl").path, [
+        // The server keeps inherited descriptors open, so pg_ctl start must not write into a pipe we read to the end.
+        try run(bin.appendingPathComponent("pg_ctl").path, captureOutput: false, [
             "-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "60",
             "-o", "-k \(socketDirectory.path) -c listen_addresses= -c max_connections=200 -c shared_buffers=256MB",
             "start",
@@ -112,28 +135,42 @@ public struct EmbeddedPostgres: Sendable {
     }
 
     @discardableResult
-    private func run(_ tool: String, _ args: [String], asServerUser: Bool = true) throws -> String {
-        if asServerUser, let user = Self.serverUser {
-            return try Self.capture("/usr/sbin/runuser", ["-u", user, "--", tool] + args)
+    private func run(_ tool: String, asServerUser: Bool = true, captureOutput: Bool = true, _ args: [String]) throws -> String {
+        do {
+            if asServerUser, let user = Self.serverUser {
+                return try Self.capture("/usr/sbin/runuser", ["-u", user, "--", tool] + args, captureOutput: captureOutput)
+            }
+            return try Self.capture(tool, args, captureOutput: captureOutput)
+        } catch let StoreError.embedded(message) where !captureOutput {
+            let log = (try? String(contentsOf: logFile, encoding: .utf8)).map { String($0.suffix(2000)) } ?? ""
+            throw StoreError.embedded(message + "\nserver log (\(logFile.path)):\n" + log)
         }
-        return try Self.capture(tool, args)
     }
 
+    /// Runs a tool and returns its output. Output goes to a temporary file rather than a pipe, and the
+    /// child is reaped with waitpid: pg_ctl leaves a daemon behind that must not keep us waiting.
     @discardableResult
-    static func capture(_ tool: String, _ args: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: tool)
-        process.arguments = args
-        process.standardInput = FileHandle.nullDevice
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw StoreError.embedded("\((tool as NSString).lastPathComponent) \(args.joined(separator: " ")) failed (exit \(process.terminationStatus)): \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
+    static func capture(_ tool: String, _ args: [String], captureOutput: Bool = true) throws -> String {
+        let outPath = FileManager.default.temporaryDirectory.appendingPathComponent("cryoledger-\(UUID().uuidString).out").path
+        defer { unlink(outPath) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, captureOutput ? outPath : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([tool] + args).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, tool, &actions, nil, argv, environ)
+        guard spawned == 0 else { throw StoreError.embedded("cannot start \(tool): \(String(cString: strerror(spawned)))") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = captureOutput ? ((try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "") : ""
+        let exited = status & 0x7f == 0
+        let code = exited ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        guard code == 0 else {
+            throw StoreError.embedded("\((tool as NSString).lastPathComponent) \(args.joined(separator: " ")) failed (exit \(code)): \(text.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         return text
     }

@@ -95,18 +95,21 @@ struct BruteForceTests {
         }
     }
 
-    @Test("the generator covers every policy, binding capacity and unservable demands")
+    @Test("the generator covers every policy, binding capacity, unservable demands and MIP solves")
     func generatorCoverage() {
-        var policies = Set<String>(), capacityBinds = false, unservable = false
+        var policies = Set<String>(), capacityBinds = false, unservable = false, solverNeeded = 0
         for seed in UInt64(0)..<400 {
             let inst = RandomInstance.make(seed: seed)
             policies.insert(inst.policy.cohortLots.rawValue)
             let result = AllocationSolver.solve(inst, options: SolveOptions())
             if result.unassigned.contains(where: { $0.reason.hasPrefix("capacity") || $0.reason.hasPrefix("cohortLots hard") }) { capacityBinds = true }
             if result.unassigned.contains(where: { $0.reason.hasPrefix("no ") }) { unservable = true }
+            if result.levels.contains(where: { $0.method == "cbc" }) { solverNeeded += 1 }
         }
         #expect(policies.count == 3)
         #expect(capacityBinds)
         #expect(unservable)
+        // Enough instances where counting bounds do not settle the plan and the MIP must.
+        #expect(solverNeeded >= 100, "only \(solverNeeded) instances needed CBC")
     }
 }

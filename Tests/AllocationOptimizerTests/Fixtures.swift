@@ -1,4 +1,4 @@
-@testable import AllocationOptimizer
+import AllocationOptimizer
 import Foundation
 
 /// Small hand-made instances for the rule and solver tests.

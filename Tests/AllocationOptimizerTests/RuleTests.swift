@@ -1,4 +1,4 @@
-@testable import AllocationOptimizer
+import AllocationOptimizer
 import Testing
 
 @Suite("Rule 6: vial count")

@@ -91,7 +91,7 @@ struct ExplanationTests {
         let result = AllocationSolver.solve(Fixture.instance(lots: lots, demands: [d]), options: SolveOptions())
         let reason = result.unassigned.first?.reason ?? ""
         #expect(reason == "no P lot may serve it: 3 lots carry A*02:01, hit by donor-specific antibody A*02 (L1, L2, L3); "
-            + "1 lot expire before 2026-06-11 (L4)")
+            + "1 lot expires before 2026-06-11 (L4)")
     }
 
     @Test("an assignment says why not a lot that expires sooner")
