@@ -47,6 +47,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Reports an auditor files: PDF through libharu (Debian libhpdf-dev).
+        .systemLibrary(name: "CHpdf", providers: [.apt(["libhpdf-dev"])]),
+        .target(name: "CryoReports", dependencies: ["CryoStore", "CHpdf"], swiftSettings: swiftSettings),
+
         // Code generated from Sources/CryoAPIGenerated/openapi.yaml, the API contract.
         .target(
             name: "CryoAPIGenerated",
@@ -59,7 +63,7 @@ let package = Package(
         .target(
             name: "CryoAPI",
             dependencies: [
-                "CryoDomain", "CryoStore", "CryoAPIGenerated",
+                "CryoDomain", "CryoStore", "CryoReports", "CryoAPIGenerated",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -71,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "cryoledger",
             dependencies: [
-                "CryoDomain", "CryoStore", "CryoAPI",
+                "CryoDomain", "CryoStore", "CryoReports", "CryoAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -83,7 +87,7 @@ let package = Package(
         .testTarget(
             name: "CryoIntegrationTests",
             dependencies: [
-                "CryoDomain", "CryoStore", "CryoAPI", "CryoAPIGenerated",
+                "CryoDomain", "CryoStore", "CryoReports", "CryoAPI", "CryoAPIGenerated",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

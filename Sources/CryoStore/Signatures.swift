@@ -48,7 +48,7 @@ extension Store {
             throw DomainError.conflict(field: "signature", rule: "the user has no signing password; an admin must set one")
         }
         if Bcrypt.verify(input.password, hash: hash) {
-            try await transaction(logger) { conn in
+            _ = try await transaction(logger) { conn in
                 try await conn.query("UPDATE app_user SET failed_signatures = 0 WHERE id = \(actor.id) AND failed_signatures > 0", logger: logger)
             }
             return SignatureRecord(printedName: actor.name, meaning: meaning, signedAt: Date())

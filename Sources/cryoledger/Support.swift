@@ -42,19 +42,28 @@ enum Database {
     }
 }
 
-/// Options shared by commands that act for a user.
-struct UserOptions: ParsableArguments {
+/// The acting user's token.
+struct TokenOption: ParsableArguments {
     @Option(help: "API token of the acting user (default: $CRYOLEDGER_TOKEN).")
     var token: String?
-
-    @Option(name: .customLong("output"), help: "Output format: text or json.")
-    var format: OutputFormat = .text
 
     func principal(_ store: Store, _ logger: Logger) async throws -> Principal {
         guard let token = token ?? ProcessInfo.processInfo.environment["CRYOLEDGER_TOKEN"], !token.isEmpty else {
             throw DomainError.unauthenticated("give --token or set CRYOLEDGER_TOKEN (cryoledger user create prints one)")
         }
         return try await store.authenticate(token: token, logger: logger)
+    }
+}
+
+/// Options shared by commands that act for a user and print a result.
+struct UserOptions: ParsableArguments {
+    @OptionGroup var auth: TokenOption
+
+    @Option(name: .customLong("output"), help: "Output format: text or json.")
+    var format: OutputFormat = .text
+
+    func principal(_ store: Store, _ logger: Logger) async throws -> Principal {
+        try await auth.principal(store, logger)
     }
 }
 

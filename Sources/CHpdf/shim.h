@@ -1,0 +1,4 @@
+#ifndef CRYOLEDGER_CHPDF_SHIM_H
+#define CRYOLEDGER_CHPDF_SHIM_H
+#include <hpdf.h>
+#endif

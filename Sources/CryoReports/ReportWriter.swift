@@ -1,0 +1,78 @@
+import CryoStore
+import Foundation
+import Logging
+
+public enum ReportFormat: String, Sendable, CaseIterable {
+    case csv, json, pdf
+}
+
+/// The JSON export: scope, provenance, and the events with what is needed to re-verify them offline.
+public struct CustodyExportDocument: Codable, Sendable {
+    public var format: String
+    public var scope: String
+    public var generatedAt: String
+    public var generatedBy: String
+    public var events: [ExportedEvent]
+}
+
+/// Writes custody reports. CSV and JSON are streamed event by event to the file, so memory stays flat.
+public enum ReportWriter {
+    public static let csvHeader = "id,subject_type,subject_id,seq,occurred_at_utc,action,actor_name,actor_role,from_state,to_state,from_location,to_location,reason,signature,details,prev_hash,hash\n"
+
+    public static func csvLine(_ e: ExportedEvent) -> String {
+        [String(e.id), e.subjectType, e.subjectId, String(e.seq), e.occurredAt, e.action, e.actorName, e.actorRole, e.fromState, e.toState,
+         e.fromLocation, e.toLocation, e.reason, e.signature, e.details, e.prevHash, e.hash].map(csvField).joined(separator: ",") + "\n"
+    }
+
+    static func csvField(_ s: String) -> String {
+        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
+        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    @discardableResult
+    public static func write(store: Store, scope: ExportScope, format: ReportFormat, to path: String, actor: Principal,
+                             key: AuditKey?, logger: Logger) async throws -> Int {
+        let now = Date()
+        let stamp = ISO8601DateFormatter().string(from: now)
+        switch format {
+        case .csv, .json:
+            guard FileManager.default.createFile(atPath: path, contents: nil) , let handle = FileHandle(forWritingAtPath: path) else {
+                throw ReportError.pdf("cannot write \(path)")
+            }
+            defer { try? handle.close() }
+            var buffer = Data()
+            func flush(force: Bool = false) throws {
+                if force || buffer.count > 1 << 20 { try handle.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true) }
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            if format == .csv {
+                buffer.append(Data(csvHeader.utf8))
+            } else {
+                let head = "{\"format\":\"cryoledger.custody-export/v1\",\"scope\":\(String(decoding: try encoder.encode(scope.description), as: UTF8.self)),\"generatedAt\":\"\(stamp)\",\"generatedBy\":\(String(decoding: try encoder.encode(actor.name), as: UTF8.self)),\"events\":["
+                buffer.append(Data(head.utf8))
+            }
+            var first = true
+            let count = try await store.exportCustody(scope: scope, actor: actor, logger: logger) { e in
+                if format == .csv {
+                    buffer.append(Data(csvLine(e).utf8))
+                } else {
+                    if !first { buffer.append(UInt8(ascii: ",")) }
+                    buffer.append(try encoder.encode(e))
+                    first = false
+                }
+                try flush()
+            }
+            if format == .json { buffer.append(Data("]}\n".utf8)) }
+            try flush(force: true)
+            return count
+        case .pdf:
+            let verification = try await store.verifyAuditTrail(key: key, actor: actor, logger: logger)
+            let pdf = try CustodyPDF(title: "Chain-of-custody report", scope: scope.description, generatedBy: "\(actor.name) (\(actor.role.rawValue))",
+                                     generatedAt: now, verification: verification)
+            let count = try await store.exportCustody(scope: scope, actor: actor, logger: logger) { pdf.add($0) }
+            try pdf.write(to: path)
+            return count
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Crypto
+import Foundation
+
+/// The key that seals checkpoints. It lives outside the database: `CRYOLEDGER_AUDIT_KEY` (any text),
+/// or a file `audit.key` in the CryoLedger home, created with 32 random bytes on first use.
+public struct AuditKey: Sendable {
+    private let bytes: Data
+    var key: SymmetricKey { SymmetricKey(data: bytes) }
+    public var id: String { SHA256.hash(data: bytes).prefix(4).map { String(format: "%02x", $0) }.joined() }
+
+    public init(_ bytes: Data) { self.bytes = bytes }
+
+    public static func load(home: URL) throws -> AuditKey {
+        if let text = ProcessInfo.processInfo.environment["CRYOLEDGER_AUDIT_KEY"], !text.isEmpty {
+            return AuditKey(Data(text.utf8))
+        }
+        let file = home.appendingPathComponent("audit.key")
+        if let data = FileManager.default.contents(atPath: file.path), data.count >= 32 {
+            return AuditKey(data)
+        }
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        var bytes = [UInt8](repeating: 0, count: 32)
+        var rng = SystemRandomNumberGenerator()
+        for i in bytes.indices { bytes[i] = UInt8.random(in: 0...255, using: &rng) }
+        guard FileManager.default.createFile(atPath: file.path, contents: Data(bytes), attributes: [.posixPermissions: 0o600]) else {
+            throw StoreError.configuration("cannot write the audit key to \(file.path)")
+        }
+        return AuditKey(Data(bytes))
+    }
+
+    func seal(lastEventId: Int64, eventCount: Int64, chainHash: Data) -> Data {
+        let message = Data("cryoledger-checkpoint|\(lastEventId)|\(eventCount)|\(chainHash.hex)".utf8)
+        return Data(HMAC<SHA256>.authenticationCode(for: message, using: key))
+    }
+}
+
+extension Data {
+    var hex: String { map { String(format: "%02x", $0) }.joined() }
+}

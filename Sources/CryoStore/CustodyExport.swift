@@ -1,0 +1,154 @@
+import CryoDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Which events a custody report covers. Lineage is followed: a donor brings its lots, a lot its vials.
+public enum ExportScope: Sendable, Equatable {
+    case vial(String)
+    case lot(String)
+    case donor(String)
+    case period(from: CalendarDay, to: CalendarDay)
+
+    public var description: String {
+        switch self {
+        case .vial(let id): return "vial \(id)"
+        case .lot(let n): return "lot \(n) and its vials"
+        case .donor(let c): return "donor \(c), its lots and their vials"
+        case .period(let from, let to): return "all events from \(from) to \(to) (UTC, inclusive)"
+        }
+    }
+
+    /// The WHERE clause over custody_event `e`, with its binds.
+    var condition: (String, PostgresBindings) {
+        var b = PostgresBindings()
+        switch self {
+        case .vial(let id):
+            b.append(id)
+            return ("e.subject_type = 'vial' AND e.subject_id = $1", b)
+        case .lot(let n):
+            b.append(n)
+            return ("""
+                (e.subject_type = 'lot' AND e.subject_id = $1)
+                OR (e.subject_type = 'vial' AND e.subject_id IN (SELECT id FROM vial WHERE lot_number = $1))
+                """, b)
+        case .donor(let c):
+            b.append(c)
+            return ("""
+                (e.subject_type = 'donor' AND e.subject_id = $1)
+                OR (e.subject_type = 'lot' AND e.subject_id IN (SELECT lot_number FROM lot WHERE donor_code = $1))
+                OR (e.subject_type = 'vial' AND e.subject_id IN (SELECT v.id FROM vial v JOIN lot l ON l.lot_number = v.lot_number WHERE l.donor_code = $1))
+                """, b)
+        case .period(let from, let to):
+            b.append(from.description)
+            b.append(to.description)
+            return ("e.occurred_at >= $1::date AND e.occurred_at < $2::date + 1", b)
+        }
+    }
+}
+
+/// One exported event: readable columns, and the hashed fields so the export can be re-verified offline.
+public struct ExportedEvent: Sendable, Codable {
+    public var id: Int64
+    public var subjectType: String
+    public var subjectId: String
+    public var seq: Int64
+    public var action: String
+    public var actorName: String
+    public var actorRole: String
+    public var occurredAt: String
+    public var fromState: String
+    public var toState: String
+    public var fromLocation: String
+    public var toLocation: String
+    public var reason: String
+    public var details: String
+    public var signature: String
+    /// The exact fields hashed, joined by U+001F, in order (see custody_event_digest).
+    public var hashedFields: [String]
+    public var prevHash: String
+    public var hash: String
+
+    init(_ e: StoredEvent) {
+        let f = e.fields
+        id = e.id; subjectType = f[0]; subjectId = f[1]; seq = e.seq; action = f[3]
+        actorName = f[5]; actorRole = f[6]; occurredAt = f[7]; fromState = f[8]; toState = f[9]
+        fromLocation = f[10]; toLocation = f[11]; reason = f[12]; details = f[13]; signature = f[14]
+        hashedFields = f; prevHash = e.prevHash.hex; hash = e.hash.hex
+    }
+}
+
+extension Store {
+    /// Streams the events of `scope` in order (by subject chain for single subjects, by id otherwise)
+    /// to `sink`, one at a time, so memory does not grow with the report.
+    public func exportCustody(scope: ExportScope, actor: Principal, logger: Logger,
+                              _ sink: (ExportedEvent) async throws -> Void) async throws -> Int {
+        try actor.require(.readCustody)
+        switch scope {
+        case .vial(let id): _ = try await vial(id: id, actor: actor, logger: logger)
+        case .lot(let n): _ = try await lot(number: n, actor: actor, logger: logger)
+        case .donor(let c): _ = try await donor(code: c, actor: actor, logger: logger)
+        case .period(let from, let to):
+            try Validator().require(from <= to, "to", "must not be before from")
+        }
+        let (condition, binds) = scope.condition
+        let sql = "SELECT \(StoredEvent.selectList) FROM custody_event e WHERE \(condition) ORDER BY e.subject_type, e.subject_id, e.seq"
+        let ordered = { () -> String in
+            if case .period = scope { return "SELECT \(StoredEvent.selectList) FROM custody_event e WHERE \(condition) ORDER BY e.id" }
+            return sql
+        }()
+        return try await read(logger) { conn in
+            var n = 0
+            for try await row in try await conn.query(PostgresQuery(unsafeSQL: ordered, binds: binds), logger: logger).decode(StoredEvent.Row.self) {
+                try await sink(ExportedEvent(StoredEvent(row)))
+                n += 1
+            }
+            return n
+        }
+    }
+}
+
+/// Verifies an exported JSON report offline: every event's hash, and every subject's chain within the export.
+public enum ExportVerifier {
+    public static func verify(events: [ExportedEvent]) -> VerificationReport {
+        var problems: [VerificationReport.Problem] = []
+        var last: [String: (Int64, String)] = [:]
+        for e in events {
+            let stored = StoredEvent(id: e.id, subject: "\(e.subjectType)/\(e.subjectId)", seq: e.seq, fields: e.hashedFields,
+                                     prevHash: Data(hexString: e.prevHash) ?? Data(), hash: Data(hexString: e.hash) ?? Data())
+            if stored.recomputedHash.hex != e.hash {
+                problems.append(.init(kind: "edited", eventId: e.id, subject: stored.subject, detail: "content does not match its hash"))
+            }
+            let readable = [e.subjectType, e.subjectId, String(e.seq), e.action]
+            if Array(e.hashedFields.prefix(4)) != readable || e.hashedFields.count != 16 || e.hashedFields[5] != e.actorName
+                || e.hashedFields[7] != e.occurredAt || e.hashedFields[12] != e.reason {
+                problems.append(.init(kind: "edited", eventId: e.id, subject: stored.subject, detail: "the readable columns differ from the hashed fields"))
+            }
+            if let (seq, hash) = last[stored.subject] {
+                if e.seq != seq + 1 { problems.append(.init(kind: e.seq <= seq ? "out-of-order" : "missing", eventId: e.id, subject: stored.subject, detail: "seq \(e.seq) follows seq \(seq)")) }
+                else if e.prevHash != hash { problems.append(.init(kind: "forged", eventId: e.id, subject: stored.subject, detail: "link to the previous event is broken")) }
+            } else if e.seq != 1 && e.prevHash.isEmpty {
+                problems.append(.init(kind: "missing", eventId: e.id, subject: stored.subject, detail: "the chain does not start at seq 1"))
+            }
+            last[stored.subject] = (e.seq, e.hash)
+        }
+        return VerificationReport(intact: problems.isEmpty, eventsChecked: events.count, subjectsChecked: last.count, checkpointsChecked: 0,
+                                  chainHead: "", problems: problems)
+    }
+}
+
+extension Data {
+    init?(hexString: String) {
+        guard hexString.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(hexString.count / 2)
+        var index = hexString.startIndex
+        while index < hexString.endIndex {
+            let next = hexString.index(index, offsetBy: 2)
+            guard let b = UInt8(hexString[index..<next], radix: 16) else { return nil }
+            bytes.append(b)
+            index = next
+        }
+        self.init(bytes)
+    }
+}

@@ -1,0 +1,242 @@
+import CryoDomain
+import CryoReports
+import CryoStore
+import Foundation
+import PostgresNIO
+import Testing
+
+/// Tampering as a superuser with the log's triggers disabled: verification must name every kind of change.
+@Suite("Audit trail verification")
+struct AuditTests {
+    static let key = AuditKey(Data("test-audit-key-0123456789abcdef0123".utf8))
+
+    /// Some history: a lot with three placed vials, one moved; sealed by a checkpoint.
+    func history(_ f: Fixture) async throws -> [VialRecord] {
+        let vials = try await f.lot("LOT-A1", vials: 3, box: "BOX-1")
+        _ = try await f.store.moveVial(id: vials[0].id, to: Position(boxId: "BOX-2", row: 1, column: 1), reason: "consolidation",
+                                       actor: f.user(.manufacturing), logger: Fixture.logger)
+        _ = try await f.store.moveVial(id: vials[0].id, to: Position(boxId: "BOX-2", row: 1, column: 2), reason: "consolidation",
+                                       actor: f.user(.manufacturing), logger: Fixture.logger)
+        try await f.store.checkpoint(key: Self.key, logger: Fixture.logger)
+        return vials
+    }
+
+    func tamper(_ f: Fixture, _ sql: String) async throws {
+        try await f.client.withConnection { conn in
+            try await conn.query("ALTER TABLE custody_event DISABLE TRIGGER USER", logger: Fixture.logger)
+            try await conn.query("ALTER TABLE custody_head DISABLE TRIGGER USER", logger: Fixture.logger)
+            try await conn.query(PostgresQuery(unsafeSQL: sql), logger: Fixture.logger)
+            try await conn.query("ALTER TABLE custody_event ENABLE TRIGGER USER", logger: Fixture.logger)
+            try await conn.query("ALTER TABLE custody_head ENABLE TRIGGER USER", logger: Fixture.logger)
+        }
+    }
+
+    func verify(_ f: Fixture) async throws -> VerificationReport {
+        try await f.store.verifyAuditTrail(key: Self.key, actor: f.user(.auditor), logger: Fixture.logger)
+    }
+
+    func eventId(_ f: Fixture, vial: String, seq: Int) async throws -> Int {
+        try await f.count("SELECT id::int FROM custody_event WHERE subject_type = 'vial' AND subject_id = '\(vial)' AND seq = \(seq)")
+    }
+
+    @Test("an intact log passes, checkpoints included")
+    func intact() async throws {
+        try await withFixture { f in
+            _ = try await history(f)
+            let report = try await verify(f)
+            #expect(report.intact, "\(report.problems)")
+            #expect(report.checkpointsChecked == 1)
+            #expect(report.eventsChecked == (try await f.count("SELECT count(*)::int FROM custody_event")))
+        }
+    }
+
+    @Test("an edited field is reported as edited, at that event")
+    func edited() async throws {
+        try await withFixture { f in
+            let vials = try await history(f)
+            let id = try await eventId(f, vial: vials[0].id, seq: 2)
+            try await tamper(f, "UPDATE custody_event SET reason = 'nothing happened' WHERE id = \(id)")
+            let report = try await verify(f)
+            #expect(!report.intact)
+            #expect(report.problems.contains { $0.kind == "edited" && $0.eventId == Int64(id) })
+        }
+    }
+
+    @Test("a deleted event is reported as missing, and the checkpoint no longer matches")
+    func deleted() async throws {
+        try await withFixture { f in
+            let vials = try await history(f)
+            let id = try await eventId(f, vial: vials[0].id, seq: 2)
+            try await tamper(f, "DELETE FROM custody_event WHERE id = \(id)")
+            let report = try await verify(f)
+            #expect(report.problems.contains { $0.kind == "missing" && $0.subject == "vial/\(vials[0].id)" })
+            #expect(report.problems.contains { $0.kind == "checkpoint-mismatch" })
+        }
+    }
+
+    @Test("a forged event, even with a correct digest, is reported")
+    func forged() async throws {
+        try await withFixture { f in
+            let vials = try await history(f)
+            try await tamper(f, """
+                INSERT INTO custody_event (subject_type, subject_id, seq, action, actor_name, actor_role, reason, prev_hash, hash, occurred_at)
+                SELECT 'vial', '\(vials[1].id)', h.seq + 1, 'vial.destroyed', 'Nobody', 'qa', 'forged', h.hash, '\\x00', now()
+                FROM custody_head h WHERE h.subject_type = 'vial' AND h.subject_id = '\(vials[1].id)';
+                """)
+            try await tamper(f, "UPDATE custody_event e SET hash = custody_event_digest(e) WHERE reason = 'forged'")
+            let report = try await verify(f)
+            #expect(!report.intact)
+            #expect(report.problems.contains { $0.subject == "vial/\(vials[1].id)" && $0.kind == "head-mismatch" })
+        }
+    }
+
+    @Test("reordering two events of a subject is reported")
+    func reordered() async throws {
+        try await withFixture { f in
+            let vials = try await history(f)
+            let a = try await eventId(f, vial: vials[0].id, seq: 2), b = try await eventId(f, vial: vials[0].id, seq: 3)
+            try await tamper(f, "UPDATE custody_event SET seq = -1 WHERE id = \(a)")
+            try await tamper(f, "UPDATE custody_event SET seq = 2 WHERE id = \(b)")
+            try await tamper(f, "UPDATE custody_event SET seq = 3 WHERE id = \(a)")
+            let report = try await verify(f)
+            #expect(report.problems.contains { $0.kind == "out-of-order" || $0.kind == "edited" })
+            #expect(report.problems.contains { $0.eventId == Int64(a) || $0.eventId == Int64(b) })
+        }
+    }
+
+    @Test("deleting the newest events is reported")
+    func newestDeleted() async throws {
+        try await withFixture { f in
+            let vials = try await history(f)
+            // Events written after the checkpoint, then removed: only the chain head remembers them.
+            _ = try await f.store.moveVial(id: vials[2].id, to: Position(boxId: "BOX-2", row: 5, column: 5), reason: "late move",
+                                           actor: f.user(.manufacturing), logger: Fixture.logger)
+            try await tamper(f, "DELETE FROM custody_event WHERE id = (SELECT max(id) FROM custody_event)")
+            var report = try await verify(f)
+            #expect(report.problems.contains { $0.kind == "missing" && $0.subject == "vial/\(vials[2].id)" })
+            // Sealed events removed from the end: the checkpoint catches them too.
+            try await tamper(f, "DELETE FROM custody_event WHERE subject_id = '\(vials[0].id)' AND seq >= 2")
+            report = try await verify(f)
+            #expect(report.problems.contains { $0.kind == "checkpoint-mismatch" })
+        }
+    }
+
+    @Test("a checkpoint sealed with another key is reported")
+    func wrongKey() async throws {
+        try await withFixture { f in
+            _ = try await history(f)
+            let report = try await f.store.verifyAuditTrail(key: AuditKey(Data("another-key-another-key-another-key".utf8)), actor: f.user(.auditor), logger: Fixture.logger)
+            #expect(report.problems.contains { $0.kind == "seal-invalid" })
+        }
+    }
+
+    @Test("checkpoints taken while writers append keep the log verifiable")
+    func concurrentCheckpoints() async throws {
+        try await withFixture { f in
+            let vials = try await f.lot("LOT-A2", vials: 20, box: "BOX-1")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (i, v) in vials.enumerated() {
+                    group.addTask {
+                        _ = try await f.store.moveVial(id: v.id, to: Position(boxId: "BOX-2", row: 1 + i / 9, column: 1 + i % 9), reason: "move",
+                                                       actor: f.user(.manufacturing), logger: Fixture.logger)
+                    }
+                }
+                for _ in 0..<5 {
+                    group.addTask { try await f.store.checkpoint(key: Self.key, logger: Fixture.logger) }
+                }
+                try await group.waitForAll()
+            }
+            try await f.store.checkpoint(key: Self.key, logger: Fixture.logger)
+            let report = try await verify(f)
+            #expect(report.intact, "\(report.problems)")
+            #expect(report.checkpointsChecked >= 1)
+        }
+    }
+
+    @Test("the application's role cannot update or delete the log, but can append to it")
+    func appRole() async throws {
+        try await TestDatabase.withDatabase { superClient, url in
+            _ = try await Fixture.make(superClient)
+            var appURL = url
+            appURL.user = "cryoledger_app"
+            try await TestDatabase.withClient(appURL) { app in
+                for sql in ["UPDATE custody_event SET reason = 'x'", "DELETE FROM custody_event", "TRUNCATE custody_event"] {
+                    await #expect {
+                        try await app.query(PostgresQuery(unsafeSQL: sql), logger: Fixture.logger)
+                    } throws: { error in
+                        (error as? PSQLError)?.serverInfo?[.sqlState] == "42501"
+                    }
+                }
+                let store = Store(client: app)
+                let issued = try await store.createUser(name: "App Role Maker", role: .manufacturing, password: nil, logger: Fixture.logger)
+                _ = try await store.registerDonor(DonorRegistration(code: "DN-000555", eligibility: .pending, screeningTests: [], hla: []),
+                                                  actor: issued.user, logger: Fixture.logger)
+                try await store.checkpoint(key: Self.key, logger: Fixture.logger)
+            }
+        }
+    }
+}
+
+@Suite("Custody reports")
+struct ReportTests {
+    @Test("a lot report lists every event of every vial in order, agrees with the per-vial history, and re-verifies offline")
+    func lotReport() async throws {
+        try await withFixture { f in
+            let vials = try await f.lot("LOT-R1", vials: 4, box: "BOX-1")
+            _ = try await f.store.moveVial(id: vials[1].id, to: Position(boxId: "BOX-2", row: 2, column: 2), reason: "moved, \"quoted\"",
+                                           actor: f.user(.manufacturing), logger: Fixture.logger)
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cl-report-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let json = dir.appendingPathComponent("lot.json").path
+            let n = try await ReportWriter.write(store: f.store, scope: .lot("LOT-R1"), format: .json, to: json, actor: f.user(.auditor), key: nil, logger: Fixture.logger)
+            let doc = try JSONDecoder().decode(CustodyExportDocument.self, from: Data(contentsOf: URL(fileURLWithPath: json)))
+            #expect(doc.events.count == n)
+            for v in vials {
+                let history = try await f.store.custodyEvents(subjectType: "vial", subjectId: v.id, actor: f.user(.auditor), logger: Fixture.logger)
+                let exported = doc.events.filter { $0.subjectId == v.id }
+                #expect(exported.map(\.seq) == history.map(\.seq))
+                #expect(exported.map(\.action) == history.map(\.action))
+                #expect(exported.map(\.hash) == history.map(\.hash))
+            }
+            #expect(doc.events.contains { $0.subjectType == "lot" && $0.action == "lot.registered" })
+            #expect(ExportVerifier.verify(events: doc.events).intact)
+            var edited = doc.events
+            edited[1].hashedFields[12] = "edited"
+            edited[1].reason = "edited"
+            #expect(ExportVerifier.verify(events: edited).problems.contains { $0.kind == "edited" })
+
+            let csv = dir.appendingPathComponent("lot.csv").path
+            #expect(try await ReportWriter.write(store: f.store, scope: .lot("LOT-R1"), format: .csv, to: csv, actor: f.user(.auditor), key: nil, logger: Fixture.logger) == n)
+            let text = try String(contentsOfFile: csv, encoding: .utf8)
+            #expect(text.hasPrefix("id,subject_type"))
+            #expect(text.contains("\"moved, \"\"quoted\"\"\""))
+        }
+    }
+
+    @Test("the PDF report renders to a page image")
+    func pdf() async throws {
+        try await withFixture { f in
+            let vials = try await f.lot("LOT-R2", vials: 3, box: "BOX-1")
+            _ = try await f.store.transitionLot(number: "LOT-R2", to: .quarantine, reason: "done", actor: f.user(.manufacturing), logger: Fixture.logger)
+            _ = try await f.store.transitionLot(number: "LOT-R2", to: .rejected, reason: "endotoxin 9 EU/mL",
+                                                signature: SignatureInput(password: Fixture.qaPassword, meaning: "rejected: out of specification"),
+                                                actor: f.user(.qa), logger: Fixture.logger)
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cl-pdf-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            let path = dir.appendingPathComponent("lot.pdf").path
+            let n = try await ReportWriter.write(store: f.store, scope: .lot("LOT-R2"), format: .pdf, to: path, actor: f.user(.auditor),
+                                                 key: AuditTests.key, logger: Fixture.logger)
+            #expect(n == vials.count + 3)
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(data.starts(with: Array("%PDF".utf8)))
+            let render = Process()
+            render.executableURL = URL(fileURLWithPath: "/usr/bin/pdftoppm")
+            render.arguments = ["-png", "-r", "60", "-f", "1", "-l", "1", path, dir.appendingPathComponent("page").path]
+            try render.run()
+            render.waitUntilExit()
+            #expect(render.terminationStatus == 0)
+            let pngs = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".png") }
+            #expect(pngs.count == 1)
+        }
+    }
+}
