@@ -10,6 +10,8 @@ import OpenAPIRuntime
 /// Errors are thrown as they are: ProblemMiddleware maps them to the documented problem responses.
 struct APIService: APIProtocol {
     let store: Store
+    /// Seals and verifies checkpoints; nil verifies chains and folds but not seals.
+    let auditKey: AuditKey?
 
     var logger: Logger { RequestScope.logger }
 

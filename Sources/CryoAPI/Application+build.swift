@@ -10,9 +10,14 @@ public struct APIConfiguration: Sendable {
     public var host: String
     public var port: Int
     public var logLevel: Logger.Level
+    public var auditKey: AuditKey?
+    /// How often the server seals new custody events with a checkpoint; nil: never.
+    public var checkpointInterval: Duration?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
+                auditKey: AuditKey? = nil, checkpointInterval: Duration? = .seconds(60)) {
         self.host = host; self.port = port; self.logLevel = logLevel
+        self.auditKey = auditKey; self.checkpointInterval = checkpointInterval
     }
 }
 
@@ -22,17 +27,20 @@ public func buildApplication(client: PostgresClient, configuration: APIConfigura
     var logger = Logger(label: "cryoledger")
     logger.logLevel = configuration.logLevel
     let store = Store(client: client)
-    let router = try buildRouter(store: store)
+    let router = try buildRouter(store: store, auditKey: configuration.auditKey)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cryoledger"),
         logger: logger
     )
     app.addServices(client)
+    if let key = configuration.auditKey, let interval = configuration.checkpointInterval {
+        app.addServices(CheckpointService(store: store, key: key, interval: interval, logger: logger))
+    }
     return app
 }
 
-public func buildRouter(store: Store) throws -> Router<BasicRequestContext> {
+public func buildRouter(store: Store, auditKey: AuditKey?) throws -> Router<BasicRequestContext> {
     let router = Router()
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AuthMiddleware(store: store))
@@ -42,6 +50,6 @@ public func buildRouter(store: Store) throws -> Router<BasicRequestContext> {
         headers[.contentType] = "application/yaml"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: yaml)))
     }
-    try APIService(store: store).registerHandlers(on: router)
+    try APIService(store: store, auditKey: auditKey).registerHandlers(on: router)
     return router
 }

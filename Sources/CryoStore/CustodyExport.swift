@@ -81,7 +81,8 @@ public struct ExportedEvent: Sendable, Codable {
 extension Store {
     /// Streams the events of `scope` in order (by subject chain for single subjects, by id otherwise)
     /// to `sink`, one at a time, so memory does not grow with the report.
-    public func exportCustody(scope: ExportScope, actor: Principal, logger: Logger,
+    /// `limit: 0` only checks the scope (its subject exists, its dates are sane) and reads nothing.
+    public func exportCustody(scope: ExportScope, actor: Principal, logger: Logger, limit: Int? = nil,
                               _ sink: (ExportedEvent) async throws -> Void) async throws -> Int {
         try actor.require(.readCustody)
         switch scope {
@@ -91,6 +92,7 @@ extension Store {
         case .period(let from, let to):
             try Validator().require(from <= to, "to", "must not be before from")
         }
+        if limit == 0 { return 0 }
         let (condition, binds) = scope.condition
         let sql = "SELECT \(StoredEvent.selectList) FROM custody_event e WHERE \(condition) ORDER BY e.subject_type, e.subject_id, e.seq"
         let ordered = { () -> String in

@@ -31,6 +31,8 @@ public struct EmbeddedPostgres: Sendable {
     }
     public static let databaseName = "cryoledger"
     public static let superuser = "postgres"
+    /// Created by migration 002; has no UPDATE, DELETE or TRUNCATE on the custody log.
+    public static let applicationRole = "cryoledger_app"
 
     public init(home: URL? = nil) {
         if let home {

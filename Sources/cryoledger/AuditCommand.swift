@@ -34,11 +34,17 @@ struct AuditCommand: AsyncParsableCommand {
                 let report: VerificationReport
                 if let file {
                     guard let data = FileManager.default.contents(atPath: file) else { throw DomainError.invalid(field: "file", rule: "cannot read \(file)") }
-                    let export: CustodyExportDocument
-                    do { export = try JSONDecoder().decode(CustodyExportDocument.self, from: data) } catch {
-                        throw DomainError.invalid(field: "file", rule: "not a CryoLedger JSON export: \(error)")
+                    let events: [ExportedEvent]
+                    if let doc = try? JSONDecoder().decode(CustodyExportDocument.self, from: data) {
+                        events = doc.events
+                    } else {
+                        // NDJSON from the API: a header line, then one event per line.
+                        let lines = data.split(separator: UInt8(ascii: "\n")).dropFirst()
+                        do { events = try lines.map { try JSONDecoder().decode(ExportedEvent.self, from: Data($0)) } } catch {
+                            throw DomainError.invalid(field: "file", rule: "not a CryoLedger JSON or NDJSON export: \(error)")
+                        }
                     }
-                    report = ExportVerifier.verify(events: export.events)
+                    report = ExportVerifier.verify(events: events)
                 } else {
                     let key = try AuditCommand.key()
                     report = try await Database.withStore { store, logger in

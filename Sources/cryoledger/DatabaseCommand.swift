@@ -16,7 +16,7 @@ struct DatabaseCommand: AsyncParsableCommand {
         func run() async throws {
             try await runReporting {
                 let migrator = try Migrator(directory: directory.map { URL(fileURLWithPath: $0) } ?? Migrator.defaultDirectory())
-                let applied = try await Database.withClient(maxConnections: 2) { client, logger in
+                let applied = try await Database.withClient(maxConnections: 2, admin: true) { client, logger in
                     try await migrator.migrate(client: client, logger: logger)
                 }
                 print(applied.isEmpty ? "database is up to date (\(migrator.migrations.count) migrations)" : "applied: \(applied.joined(separator: ", "))")
@@ -66,9 +66,10 @@ struct DatabaseCommand: AsyncParsableCommand {
 
     struct URLCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "url", abstract: "Print the database URL (psql accepts it).")
+        @Flag(help: "The superuser's URL rather than the application role's.") var admin = false
         func run() async throws {
             try await runReporting {
-                print(try Database.url())
+                print(try Database.url(admin: admin))
             }
         }
     }

@@ -3,6 +3,7 @@ import CryoAPI
 import Foundation
 import Hummingbird
 import Logging
+import CryoStore
 import PostgresNIO
 
 struct Serve: AsyncParsableCommand {
@@ -17,7 +18,8 @@ struct Serve: AsyncParsableCommand {
             var logger = Database.logger()
             logger.logLevel = .info
             let client = PostgresClient(configuration: try Database.url().clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
-            let app = try buildApplication(client: client, configuration: .init(host: host, port: port))
+            let key = try AuditKey.load(home: EmbeddedPostgres().home)
+            let app = try buildApplication(client: client, configuration: .init(host: host, port: port, auditKey: key))
             try await app.runService()
         }
     }

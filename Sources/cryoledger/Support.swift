@@ -7,13 +7,17 @@ import PostgresNIO
 
 /// How a command reaches the database: DATABASE_URL, or the embedded cluster started on demand.
 enum Database {
-    static func url() throws -> DatabaseURL {
+    /// The application connects as `cryoledger_app` on the embedded cluster, a role that cannot change
+    /// or delete custody events; migrations (`admin`) connect as the cluster's superuser.
+    static func url(admin: Bool = false) throws -> DatabaseURL {
         if let text = ProcessInfo.processInfo.environment["DATABASE_URL"], !text.isEmpty {
             return try DatabaseURL(parsing: text)
         }
         let embedded = EmbeddedPostgres()
         try embedded.ensureRunning()
-        return embedded.url
+        var url = embedded.url
+        if !admin { url.user = EmbeddedPostgres.applicationRole }
+        return url
     }
 
     static func logger() -> Logger {
@@ -23,9 +27,9 @@ enum Database {
     }
 
     /// Runs `body` with a running client; the client stops when `body` returns.
-    static func withClient<R: Sendable>(maxConnections: Int = 10, _ body: @Sendable @escaping (PostgresClient, Logger) async throws -> R) async throws -> R {
+    static func withClient<R: Sendable>(maxConnections: Int = 10, admin: Bool = false, _ body: @Sendable @escaping (PostgresClient, Logger) async throws -> R) async throws -> R {
         let logger = logger()
-        let client = PostgresClient(configuration: try url().clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
+        let client = PostgresClient(configuration: try url(admin: admin).clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: R?.self) { group in
             group.addTask { await client.run(); return nil }
             group.addTask { try await body(client, logger) }

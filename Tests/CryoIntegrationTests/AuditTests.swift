@@ -240,3 +240,33 @@ struct ReportTests {
         }
     }
 }
+
+@Suite("Audit through the API")
+struct AuditAPITests {
+    @Test("verifyAuditTrail and exportCustodyReport: streamed CSV and NDJSON, PDF, clear errors")
+    func endpoints() async throws {
+        try await withApp { f, http in
+            let vials = try await f.lot("LOT-X1", vials: 5, box: "BOX-1")
+            let auditor = f.tokens[.auditor]
+            let (status, body, _) = try await http.call(.get, "/audit/verify", token: auditor)
+            #expect(status == .ok && body["intact"] as? Bool == true)
+            var (s, _, text) = try await http.call(.get, "/audit/export?lot=LOT-X1&format=csv", token: auditor)
+            #expect(s == .ok)
+            #expect(text.split(separator: "\n").count == 1 + 1 + vials.count)
+            (s, _, text) = try await http.call(.get, "/audit/export?vial=\(vials[0].id)&format=ndjson", token: auditor)
+            #expect(s == .ok)
+            let events = text.split(separator: "\n").dropFirst().map { try! JSONDecoder().decode(ExportedEvent.self, from: Data($0.utf8)) }
+            #expect(events.count == 1 && ExportVerifier.verify(events: events).intact)
+            (s, _, text) = try await http.call(.get, "/audit/export?lot=LOT-X1&format=pdf", token: auditor)
+            #expect(s == .ok && text.hasPrefix("%PDF"))
+            (s, _, _) = try await http.call(.get, "/audit/export?lot=NO-LOT&format=csv", token: auditor)
+            #expect(s == .notFound)
+            let (s2, problem, _) = try await http.call(.get, "/audit/export?format=csv", token: auditor)
+            #expect(s2 == .badRequest && problem["field"] as? String == "scope")
+            (s, _, _) = try await http.call(.get, "/audit/export?lot=LOT-X1", token: auditor)
+            #expect(s == .badRequest)
+            (s, _, _) = try await http.call(.get, "/audit/verify", token: nil)
+            #expect(s == .unauthorized)
+        }
+    }
+}

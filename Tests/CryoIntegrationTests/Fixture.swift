@@ -69,7 +69,7 @@ struct Fixture: Sendable {
 func withApp(_ body: @Sendable @escaping (Fixture, any TestClientProtocol) async throws -> Void) async throws {
     try await TestDatabase.withDatabase { client, _ in
         let fixture = try await Fixture.make(client)
-        let router = try buildRouter(store: fixture.store)
+        let router = try buildRouter(store: fixture.store, auditKey: AuditKey(Data("test-audit-key-0123456789abcdef0123".utf8)))
         let app = Application(router: router, logger: TestDatabase.logger)
         try await app.test(.router) { http in try await body(fixture, http) }
     }
