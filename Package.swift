@@ -34,7 +34,7 @@ let package = Package(
             pkgConfig: "cbc",
             providers: [.apt(["coinor-libcbc-dev"])]
         ),
-        // OPTIMIZER-TARGET .target(name: "AllocationOptimizer", dependencies: ["CCbc"], swiftSettings: swiftSettings),
+        .target(name: "AllocationOptimizer", dependencies: ["CCbc"], swiftSettings: swiftSettings),
 
         // Persistence: PostgresNIO with hand-written SQL, migrations, the embedded cluster.
         .target(
@@ -79,7 +79,7 @@ let package = Package(
         .executableTarget(
             name: "cryoledger",
             dependencies: [
-                "CryoDomain", "CryoStore", "CryoReports", "CryoAPI",
+                "CryoDomain", "CryoStore", "CryoReports", "CryoAPI", "AllocationOptimizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -87,7 +87,7 @@ let package = Package(
         ),
 
         .testTarget(name: "CryoDomainTests", dependencies: ["CryoDomain"], swiftSettings: swiftSettings),
-        // OPTIMIZER-TESTS .testTarget(name: "AllocationOptimizerTests", dependencies: ["AllocationOptimizer"], swiftSettings: swiftSettings),
+        .testTarget(name: "AllocationOptimizerTests", dependencies: ["AllocationOptimizer"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CryoIntegrationTests",
             dependencies: [

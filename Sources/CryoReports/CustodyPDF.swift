@@ -17,8 +17,8 @@ public final class CustodyPDF {
     public private(set) var rows = 0
 
     private let columns: [(title: String, width: Float)] = [
-        ("#", 28), ("Time (UTC)", 118), ("Subject", 118), ("Action", 92), ("By", 110),
-        ("State", 92), ("Location", 124), ("Reason / signature", 0),
+        ("#", 22), ("Time (UTC)", 96), ("Subject", 92), ("Action", 72), ("By", 112),
+        ("State", 88), ("Location", 106), ("Reason / signature", 0),
     ]
 
     public init(title: String, scope: String, generatedBy: String, generatedAt: Date, verification: VerificationReport) throws {

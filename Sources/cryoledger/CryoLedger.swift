@@ -12,6 +12,7 @@ struct CryoLedger: AsyncParsableCommand {
         subcommands: [
             Serve.self, DatabaseCommand.self, UserCommand.self, DemoCommand.self, ProductCommand.self,
             DonorCommand.self, LotCommand.self, VialCommand.self, StorageCommand.self, CustodyCommand.self, AuditCommand.self,
+            AllocateCommand.self,
         ]
     )
 }
