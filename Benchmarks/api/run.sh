@@ -36,3 +36,6 @@ VIAL=$(psql "$("$BIN" db url)" -tAc "SELECT id FROM vial ORDER BY id LIMIT 1")
 echo
 echo "wrk: GET /vials/$VIAL, 2 threads, 200 connections, ${SECS}s"
 wrk -t2 -c200 -d"${SECS}s" --latency -H "Authorization: Bearer $CRYOLEDGER_TOKEN_AUDITOR" "http://127.0.0.1:$PORT/vials/$VIAL" | sed -n '1,20p'
+echo
+echo "wrk: GET /vials/$VIAL, 1 thread, 10 connections, ${SECS}s (latency floor)"
+wrk -t1 -c10 -d"${SECS}s" --latency -H "Authorization: Bearer $CRYOLEDGER_TOKEN_AUDITOR" "http://127.0.0.1:$PORT/vials/$VIAL" | sed -n '1,20p'

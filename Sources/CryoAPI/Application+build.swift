@@ -50,6 +50,7 @@ public func buildRouter(store: Store, auditKey: AuditKey?) throws -> Router<Basi
         headers[.contentType] = "application/yaml"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: yaml)))
     }
-    try APIService(store: store, auditKey: auditKey).registerHandlers(on: router)
+    // Compact JSON: the runtime's default pretty-printing costs time on every response.
+    try APIService(store: store, auditKey: auditKey).registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))
     return router
 }

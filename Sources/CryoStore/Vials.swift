@@ -90,10 +90,49 @@ extension Store {
     public func vial(id text: String, actor: Principal, logger: Logger) async throws -> VialRecord {
         try actor.require(.readInventory)
         let id = try VialID(parsing: text)
-        guard let v = try await vials(ids: [id.value], logger: logger).first else {
-            throw DomainError.notFound(kind: "vial", id: id.value)
+        // The hottest read: a prepared statement, planned once per connection.
+        let rows: [VialRecord]
+        do {
+            rows = try await client.execute(VialByID(id: id.value), logger: logger).all()
+        } catch {
+            throw DatabaseErrors.map(error)
         }
+        guard let v = rows.first else { throw DomainError.notFound(kind: "vial", id: id.value) }
         return v
+    }
+
+    struct VialByID: PostgresPreparedStatement {
+        static let sql = """
+            SELECT v.id, v.lot_number, l.product_code, v.ordinal, v.status, l.status, to_char(l.expires_on, 'YYYY-MM-DD'),
+                   f.site_code, f.id, r.id, b.id, p.row_no::int, p.column_no::int
+            FROM vial v JOIN lot l ON l.lot_number = v.lot_number
+            LEFT JOIN vial_position p ON p.vial_id = v.id LEFT JOIN box b ON b.id = p.box_id
+            LEFT JOIN rack r ON r.id = b.rack_id LEFT JOIN freezer f ON f.id = r.freezer_id
+            WHERE v.id = $1
+            """
+        typealias Row = VialRecord
+        var id: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings()
+            b.append(id)
+            return b
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> VialRecord {
+            try Store.vialRecord(row.decode(VialRow.self))
+        }
+    }
+
+    typealias VialRow = (String, String, String, Int, String, String, String, String?, String?, String?, String?, Int?, Int?)
+
+    static func vialRecord(_ r: VialRow) -> VialRecord {
+        var location: VialLocation?
+        if let site = r.7, let freezer = r.8, let rack = r.9, let box = r.10, let row = r.11, let col = r.12 {
+            location = VialLocation(siteCode: site, freezerId: freezer, rackId: rack, boxId: box, row: row, column: col,
+                                    label: Position(boxId: box, row: row, column: col).label)
+        }
+        return VialRecord(id: r.0, lotNumber: r.1, productCode: r.2, ordinal: r.3, status: r.4, lotStatus: r.5, expiresOn: r.6, location: location)
     }
 
     func vials(ids: [String], logger: Logger) async throws -> [VialRecord] {
@@ -108,13 +147,8 @@ extension Store {
                 LEFT JOIN rack r ON r.id = b.rack_id LEFT JOIN freezer f ON f.id = r.freezer_id
                 ORDER BY q.n
                 """, logger: logger)
-            for try await r in rows.decode((String, String, String, Int, String, String, String, String?, String?, String?, String?, Int?, Int?).self) {
-                var location: VialLocation?
-                if let site = r.7, let freezer = r.8, let rack = r.9, let box = r.10, let row = r.11, let col = r.12 {
-                    location = VialLocation(siteCode: site, freezerId: freezer, rackId: rack, boxId: box, row: row, column: col,
-                                            label: Position(boxId: box, row: row, column: col).label)
-                }
-                out.append(VialRecord(id: r.0, lotNumber: r.1, productCode: r.2, ordinal: r.3, status: r.4, lotStatus: r.5, expiresOn: r.6, location: location))
+            for try await r in rows.decode(VialRow.self) {
+                out.append(Self.vialRecord(r))
             }
             return out
         }
