@@ -18,6 +18,7 @@ public enum Action: String, Sendable {
     case placeVial
     case readCustody
     case manageUsers
+    case correctRecords
 
     public var allowedRoles: Set<Role> {
         switch self {
@@ -31,6 +32,8 @@ public enum Action: String, Sendable {
             return [.qa]
         case .manageUsers:
             return [.admin]
+        case .correctRecords:
+            return [.qa]
         }
     }
 }

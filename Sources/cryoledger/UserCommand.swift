@@ -6,7 +6,7 @@ import Foundation
 extension Role: ExpressibleByArgument {}
 
 struct UserCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Users, roles and tokens.", subcommands: [Create.self])
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Users, roles and tokens.", subcommands: [Create.self, Unlock.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -26,6 +26,20 @@ struct UserCommand: AsyncParsableCommand {
                 Output.emit(Out(id: issued.user.id, name: issued.user.name, role: issued.user.role.rawValue, token: issued.token), format) {
                     "created user \($0.id) '\($0.name)' (\($0.role)); token (shown once):\n\($0.token)"
                 }
+            }
+        }
+    }
+
+    struct Unlock: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Unlock an account locked after five failed signatures (admin).")
+        @OptionGroup var auth: TokenOption
+        @Option(help: "The user's name.") var name: String
+        func run() async throws {
+            try await runReporting {
+                try await Database.withStore { store, logger in
+                    try await store.unlockUser(name: name, actor: try await auth.principal(store, logger), logger: logger)
+                }
+                print("unlocked \(name)")
             }
         }
     }

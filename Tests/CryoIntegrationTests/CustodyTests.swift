@@ -55,3 +55,45 @@ struct CustodyTests {
         }
     }
 }
+
+@Suite("Corrections and unlocking")
+struct CorrectionTests {
+    @Test("a correction is a new event naming the corrected one; the original is untouched and the log stays intact")
+    func correction() async throws {
+        try await withFixture { f in
+            let vials = try await f.lot("LOT-K1", vials: 1, box: "BOX-1")
+            let original = try await f.store.custodyEvents(subjectType: "vial", subjectId: vials[0].id, actor: f.user(.qa), logger: Fixture.logger)[0]
+            await #expect(throws: DomainError.forbidden(role: .manufacturing, action: .correctRecords)) {
+                _ = try await f.store.correctCustodyEvent(eventId: original.id, reason: "x", corrected: ["toLocation": "BOX-1:A2"], actor: f.user(.manufacturing), logger: Fixture.logger)
+            }
+            let fix = try await f.store.correctCustodyEvent(eventId: original.id, reason: "label printed for A2, vial is in A2",
+                                                            corrected: ["toLocation": "BOX-1:A2"], actor: f.user(.qa), logger: Fixture.logger)
+            #expect(fix.action == "correction" && fix.seq == 2)
+            #expect(try await f.count("SELECT count(*)::int FROM custody_event WHERE corrects_event = \(original.id)") == 1)
+            let after = try await f.store.custodyEvents(subjectType: "vial", subjectId: vials[0].id, actor: f.user(.qa), logger: Fixture.logger)[0]
+            #expect(after == original)
+            #expect(try await f.store.verifyAuditTrail(key: nil, actor: f.user(.auditor), logger: Fixture.logger).intact)
+        }
+    }
+
+    @Test("an admin unlocks a locked account; nobody else may")
+    func unlock() async throws {
+        try await withFixture { f in
+            try await f.lot("LOT-K2")
+            _ = try await f.store.transitionLot(number: "LOT-K2", to: .quarantine, reason: "done", actor: f.user(.manufacturing), logger: Fixture.logger)
+            for _ in 1...5 {
+                await #expect(throws: DomainError.self) {
+                    _ = try await f.store.transitionLot(number: "LOT-K2", to: .rejected, reason: "x", signature: SignatureInput(password: "wrong", meaning: "rejected"),
+                                                        actor: f.user(.qa), logger: Fixture.logger)
+                }
+            }
+            await #expect(throws: DomainError.forbidden(role: .qa, action: .manageUsers)) {
+                try await f.store.unlockUser(name: "Test qa", actor: f.user(.qa), logger: Fixture.logger)
+            }
+            try await f.store.unlockUser(name: "Test qa", actor: f.user(.admin), logger: Fixture.logger)
+            let lot = try await f.store.transitionLot(number: "LOT-K2", to: .rejected, reason: "x", signature: SignatureInput(password: Fixture.qaPassword, meaning: "rejected"),
+                                                      actor: f.user(.qa), logger: Fixture.logger)
+            #expect(lot.status == "rejected")
+        }
+    }
+}
