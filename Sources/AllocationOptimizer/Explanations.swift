@@ -78,6 +78,18 @@ struct Explainer {
             return "no \(d.product) lot may serve it: " + AllocationExplanations.groupExclusions(excluded)
         }
         let c = p.classCohort[q]
+        // Only a plan made elsewhere can leave a demand out while a lot still has room for it.
+        let roomy = allowed.filter { j in
+            let lot = Int(p.pairLot[j])
+            return left[lot] >= Int(p.pairVials[j])
+                && (p.instance.policy.cohortLots != .hard || cohortLots[c].isEmpty || cohortLots[c] == [lot])
+        }
+        if !roomy.isEmpty {
+            let ids = roomy.map { lots[Int(p.pairLot[$0])].id }
+            return "not assigned in this plan, though \(ids.count) allowed lot\(ids.count == 1 ? "" : "s") still "
+                + "\(ids.count == 1 ? "has" : "have") room for its dose: " + ids.prefix(3).joined(separator: ", ")
+                + (ids.count > 3 ? ", …" : "")
+        }
         if p.instance.policy.cohortLots == .hard, let bound = cohortLots[c].first {
             let others = allowed.count - (p.pair(demand: i, lot: bound) == nil ? 0 : 1)
             let boundReason: String
@@ -91,7 +103,7 @@ struct Explainer {
         }
         let short = allowed.map { j in "\(lots[Int(p.pairLot[j])].id) (\(left[Int(p.pairLot[j])]) of \(p.pairVials[j]) vials left)" }
         return "capacity went to higher-ranked demands: \(allowed.count) allowed lot\(allowed.count == 1 ? "" : "s"), "
-            + "none with room for its dose in a lexicographically best plan: "
+            + "none with room left for its dose: "
             + short.prefix(3).joined(separator: ", ") + (short.count > 3 ? ", …" : "")
     }
 
@@ -128,5 +140,36 @@ struct Explainer {
         if !excluded.isEmpty { parts.append(AllocationExplanations.groupExclusions(excluded)) }
         return "\(lots[a].id) expires \(expiry); of the \(sooner.count) \(d.product) lot\(sooner.count == 1 ? "" : "s") expiring sooner, "
             + parts.joined(separator: "; ")
+    }
+}
+
+extension AllocationExplanations {
+    /// Explanations for any plan of `instance`, such as one read back from the database, given
+    /// as the lot id serving each assigned demand id: for each assigned demand why it got this lot
+    /// rather than one that expires sooner, and for each other demand why it is unassigned.
+    /// Nil when the plan breaks a rule of FORMAT.md or names an unknown demand or lot.
+    public static func explain(_ instance: AllocationInstance, lotOfDemand: [String: String])
+        -> (assignments: [String: String], unassigned: [String: String])? {
+        let p = Problem(instance)
+        let lotIndex = Dictionary(instance.lots.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        let demandIds = Set(instance.demands.map(\.id))
+        guard lotOfDemand.keys.allSatisfy(demandIds.contains) else { return nil }
+        var plan = Plan(demandCount: instance.demands.count)
+        for (i, d) in instance.demands.enumerated() {
+            guard let id = lotOfDemand[d.id] else { continue }
+            guard let j = lotIndex[id] else { return nil }
+            plan.lotOfDemand[i] = j
+        }
+        guard plan.objective(in: p) != nil else { return nil }
+        let explainer = Explainer(p, plan: plan)
+        var assigned: [String: String] = [:], unassigned: [String: String] = [:]
+        for (i, d) in instance.demands.enumerated() {
+            if plan.lotOfDemand[i] >= 0 {
+                assigned[d.id] = explainer.whyThisLot(demand: i)
+            } else {
+                unassigned[d.id] = explainer.whyUnassigned(demand: i)
+            }
+        }
+        return (assigned, unassigned)
     }
 }

@@ -19,6 +19,7 @@ public enum Action: String, Sendable {
     case readCustody
     case manageUsers
     case correctRecords
+    case recordQc
 
     public var allowedRoles: Set<Role> {
         switch self {
@@ -34,6 +35,8 @@ public enum Action: String, Sendable {
             return [.admin]
         case .correctRecords:
             return [.qa]
+        case .recordQc:
+            return [.qc]
         }
     }
 }

@@ -45,9 +45,10 @@ extension Store {
                 throw DomainError.invalid(field: "expiresOn", rule: "must not be later than manufacture + shelf life (\(maxExpiry))")
             }
             try await conn.query("""
-                INSERT INTO lot (lot_number, product_code, donor_code, manufactured_on, expires_on, cells_per_vial, planned_vials, registered_by)
+                INSERT INTO lot (lot_number, product_code, donor_code, manufactured_on, expires_on, cells_per_vial, planned_vials, registered_by, spec_version)
                 VALUES (\(request.lotNumber), \(request.productCode), \(request.donorCode), \(request.manufacturedOn.description)::date,
-                        \(expires.description)::date, \(request.cellsPerVial), \(request.plannedVials), \(actor.id))
+                        \(expires.description)::date, \(request.cellsPerVial), \(request.plannedVials), \(actor.id),
+                        (SELECT max(version) FROM spec_version WHERE product_code = \(request.productCode) AND effective_from <= \(request.manufacturedOn.description)::date))
                 """, logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "lot", subjectId: request.lotNumber, action: "lot.registered",
                                                   toState: LotStatus.inProcess.rawValue,
@@ -130,7 +131,7 @@ extension Store {
                 throw DomainError.conflict(field: "status", rule: "lifting a hold returns the lot to \(heldFrom ?? "?"), the state it was held from")
             }
             if next == .released && current != .onHold {
-                throw DomainError.conflict(field: "status", rule: "release needs every specified QC test recorded and within limits and a signed QA disposition; use lot release")
+                throw DomainError.conflict(field: "status", rule: "release needs every specified QC test recorded and within limits and a signed QA disposition; use releaseLot (cryoledger lot release)")
             }
             if current != before {
                 throw DomainError.conflict(field: "status", rule: "the lot changed from \(before.rawValue) to \(current.rawValue) meanwhile; check and retry")

@@ -110,6 +110,20 @@ struct ExplanationTests {
         #expect(first?.explanation == "Sooner (expires 2026-06-12) is the first-expiring P lot")
     }
 
+    @Test("a plan from elsewhere (the database) is explained the same way, and a plan breaking a rule is refused")
+    func explainGivenPlan() {
+        let lots = [Fixture.lot("Soon", expiry: "2026-06-15", vials: 2), Fixture.lot("Later", expiry: "2026-06-30", vials: 4)]
+        let demands = [Fixture.demand("a"), Fixture.demand("b"), Fixture.demand("c")]
+        let inst = Fixture.instance(lots: lots, demands: demands, cohortLots: .off)
+        let explained = AllocationExplanations.explain(inst, lotOfDemand: ["a": "Soon", "b": "Later"])
+        #expect(explained?.assignments["b"]?.contains("too few vials left after serving other demands (Soon)") == true)
+        #expect(explained?.unassigned["c"] == "not assigned in this plan, though 1 allowed lot still has room for its dose: Later")
+        #expect(explained?.unassigned.keys.sorted() == ["c"])
+        // Soon holds 2 vials, one dose.
+        #expect(AllocationExplanations.explain(inst, lotOfDemand: ["a": "Soon", "b": "Soon"]) == nil)
+        #expect(AllocationExplanations.explain(inst, lotOfDemand: ["a": "Nowhere"]) == nil)
+    }
+
     @Test("the plan JSON has format v1, the objective by level, proof status and explanations")
     func planJSON() throws {
         let lots = [Fixture.lot("L1", vials: 2)]

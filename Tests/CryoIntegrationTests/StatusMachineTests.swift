@@ -12,6 +12,8 @@ struct StatusMachineTests {
     func lotMachine() async throws {
         try await withFixture { f in
             try await f.lot("LOT-SM")
+            // Release also needs a disposition on record (migration 003); give it one so the machine alone decides.
+            try await f.client.query(PostgresQuery(unsafeSQL: "INSERT INTO lot_disposition (lot_number, decision, kind, decided_by, pending_tests) VALUES ('LOT-SM', 'released', 'conditional', \(f.user(.qa).id), '{viability}')"), logger: Fixture.logger)
             for from in LotStatus.allCases {
                 for to in LotStatus.allCases where to != from {
                     let held = from == .onHold ? "'quarantine'" : "NULL"

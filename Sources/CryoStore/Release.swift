@@ -1,0 +1,163 @@
+import CryoDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+public struct QcResultInput: Sendable {
+    public var testCode: String
+    public var numericValue: Double?
+    public var textValue: String?
+    public var unit: String?
+    public var method: String
+    public var instrument: String?
+    public var analyst: String
+    /// Set when this result corrects an earlier one; then a reason is required.
+    public var supersedes: Int64?
+    public var correctionReason: String?
+
+    public init(testCode: String, numericValue: Double? = nil, textValue: String? = nil, unit: String? = nil, method: String,
+                instrument: String? = nil, analyst: String, supersedes: Int64? = nil, correctionReason: String? = nil) {
+        self.testCode = testCode; self.numericValue = numericValue; self.textValue = textValue; self.unit = unit; self.method = method
+        self.instrument = instrument; self.analyst = analyst; self.supersedes = supersedes; self.correctionReason = correctionReason
+    }
+}
+
+public struct QcResultRecord: Sendable, Codable, Equatable {
+    public var id: Int64
+    public var lotNumber: String
+    public var testCode: String
+    public var numericValue: Double?
+    public var textValue: String?
+    public var unit: String?
+    public var method: String
+    public var instrument: String?
+    public var analyst: String
+    public var recordedBy: String
+    public var recordedAt: Date
+    public var outcome: String
+    public var supersedes: Int64?
+    public var correctionReason: String?
+    public var current: Bool
+}
+
+public enum ReleaseKind: String, Sendable, CaseIterable {
+    case standard, conditional, outOfSpecification = "out-of-specification"
+}
+
+extension Store {
+    /// Records a QC result (qc role) and evaluates it against the lot's specification version.
+    public func recordQcResult(lotNumber: String, _ input: QcResultInput, actor: Principal, logger: Logger) async throws -> QcResultRecord {
+        try actor.require(.recordQc)
+        let v = Validator()
+        try v.require(!input.method.trimmingCharacters(in: .whitespaces).isEmpty, "method", "name the test method")
+        try v.require(!input.analyst.trimmingCharacters(in: .whitespaces).isEmpty, "analyst", "name the analyst")
+        try v.require(input.numericValue != nil || input.textValue != nil, "value", "give a numeric value or a text result")
+        try v.require((input.supersedes == nil) == (input.correctionReason?.isEmpty ?? true), "correctionReason",
+                      "a correction names the result it supersedes and gives a reason; a first result has neither")
+        let id: Int64 = try await transaction(logger) { conn in
+            guard let (status, product, version) = try await conn.query("""
+                SELECT status, product_code, spec_version FROM lot WHERE lot_number = \(lotNumber) FOR SHARE
+                """, logger: logger).decode((String, String, Int?).self).all().first else {
+                throw DomainError.notFound(kind: "lot", id: lotNumber)
+            }
+            guard status == LotStatus.quarantine.rawValue || status == LotStatus.inProcess.rawValue || status == LotStatus.onHold.rawValue else {
+                throw DomainError.conflict(field: "lotNumber", rule: "QC results are recorded before disposition; lot \(lotNumber) is \(status)")
+            }
+            guard let version else { throw DomainError.conflict(field: "lotNumber", rule: "lot \(lotNumber) has no specification in force at its manufacture") }
+            guard let spec = try await conn.query("""
+                SELECT kind, min_value::float8, max_value::float8, expected, unit FROM spec_test
+                WHERE product_code = \(product) AND version = \(version) AND code = \(input.testCode)
+                """, logger: logger).decode((String, Double?, Double?, String?, String?).self).all().first else {
+                throw DomainError.invalid(field: "testCode", rule: "'\(input.testCode)' is not a test of \(product) specification v\(version)")
+            }
+            let outcome: String
+            if spec.0 == "numeric" {
+                guard let value = input.numericValue else { throw DomainError.invalid(field: "numericValue", rule: "\(input.testCode) is a numeric test") }
+                if let unit = spec.4, let given = input.unit, given != unit {
+                    throw DomainError.invalid(field: "unit", rule: "\(input.testCode) is specified in \(unit)")
+                }
+                outcome = (spec.1.map { value >= $0 } ?? true) && (spec.2.map { value <= $0 } ?? true) ? "pass" : "fail"
+            } else {
+                guard let text = input.textValue else { throw DomainError.invalid(field: "textValue", rule: "\(input.testCode) is a qualitative test") }
+                outcome = text.trimmingCharacters(in: .whitespaces).lowercased() == spec.3?.lowercased() ? "pass" : "fail"
+            }
+            if let old = input.supersedes {
+                guard try await conn.query("SELECT 1 FROM qc_current WHERE id = \(old) AND lot_number = \(lotNumber) AND test_code = \(input.testCode)", logger: logger)
+                    .decode(Int.self).all().first != nil else {
+                    throw DomainError.invalid(field: "supersedes", rule: "must be the current result of \(input.testCode) for lot \(lotNumber)")
+                }
+            }
+            let id = try await conn.query("""
+                INSERT INTO qc_result (lot_number, product_code, spec_version, test_code, numeric_value, text_value, unit, method, instrument,
+                                       analyst, recorded_by, outcome, supersedes, correction_reason)
+                VALUES (\(lotNumber), \(product), \(version), \(input.testCode), \(input.numericValue)::numeric, \(input.textValue), \(input.unit ?? spec.4),
+                        \(input.method), \(input.instrument), \(input.analyst), \(actor.id), \(outcome), \(input.supersedes), \(input.correctionReason))
+                RETURNING id
+                """, logger: logger).decode(Int64.self).all().first!
+            let value = input.numericValue.map { String($0) } ?? input.textValue ?? ""
+            try await Custody.append(CustodyEntry(subjectType: "lot", subjectId: lotNumber, action: input.supersedes == nil ? "qc.recorded" : "qc.corrected",
+                                                  reason: input.correctionReason,
+                                                  details: ["test": input.testCode, "value": value, "outcome": outcome, "resultId": String(id),
+                                                            "analyst": input.analyst, "method": input.method]),
+                                     by: actor, on: conn, logger: logger)
+            return id
+        }
+        return try await qcResults(lotNumber: lotNumber, actor: actor, logger: logger).first { $0.id == id }!
+    }
+
+    public func qcResults(lotNumber: String, actor: Principal, logger: Logger) async throws -> [QcResultRecord] {
+        try actor.require(.readInventory)
+        return try await read(logger) { conn in
+            guard try await conn.query("SELECT 1 FROM lot WHERE lot_number = \(lotNumber)", logger: logger).decode(Int.self).all().first != nil else {
+                throw DomainError.notFound(kind: "lot", id: lotNumber)
+            }
+            return try await conn.query("""
+                SELECT r.id, r.lot_number, r.test_code, r.numeric_value::float8, r.text_value, r.unit, r.method, r.instrument, r.analyst, u.name,
+                       r.recorded_at, r.outcome, r.supersedes, r.correction_reason, NOT EXISTS (SELECT 1 FROM qc_result n WHERE n.supersedes = r.id)
+                FROM qc_result r JOIN app_user u ON u.id = r.recorded_by WHERE r.lot_number = \(lotNumber) ORDER BY r.test_code, r.id
+                """, logger: logger).decode((Int64, String, String, Double?, String?, String?, String, String?, String, String, Date, String, Int64?, String?, Bool).self)
+                .all().map { QcResultRecord(id: $0.0, lotNumber: $0.1, testCode: $0.2, numericValue: $0.3, textValue: $0.4, unit: $0.5, method: $0.6,
+                                            instrument: $0.7, analyst: $0.8, recordedBy: $0.9, recordedAt: $0.10, outcome: $0.11, supersedes: $0.12,
+                                            correctionReason: $0.13, current: $0.14) }
+        }
+    }
+
+    /// QA release, an electronic signature. The database refuses it unless every specified test has a
+    /// passing current result (conditional: named tests may be pending; out-of-specification: justified,
+    /// for named patients only), and unless the signer recorded none of the lot's results.
+    public func releaseLot(number: String, kind: ReleaseKind, justification: String?, pendingTests: [String], restrictedTo: [String],
+                           reason: String?, signature: SignatureInput?, actor: Principal, logger: Logger) async throws -> LotRecord {
+        try actor.require(.dispositionLot)
+        let v = Validator()
+        switch kind {
+        case .standard:
+            try v.require(pendingTests.isEmpty && restrictedTo.isEmpty && justification == nil, "kind", "a standard release has no pending tests, patient restriction or OOS justification")
+        case .conditional:
+            try v.require(!pendingTests.isEmpty, "pendingTests", "a conditional release names the tests still pending")
+        case .outOfSpecification:
+            try v.require(!(justification?.trimmingCharacters(in: .whitespaces).isEmpty ?? true), "justification", "an out-of-specification release needs a signed justification")
+            try v.require(!restrictedTo.isEmpty, "restrictedTo", "an out-of-specification release is for named patients only")
+        }
+        let signed = try await verifySignature(signature, actor: actor, logger: logger)
+        try await transaction(logger) { conn in
+            guard let status = try await conn.query("SELECT status FROM lot WHERE lot_number = \(number) FOR UPDATE", logger: logger)
+                .decode(String.self).all().first else { throw DomainError.notFound(kind: "lot", id: number) }
+            guard status == LotStatus.quarantine.rawValue else {
+                throw DomainError.illegalTransition("lot", from: status, to: "released", allowed: LotStatus(rawValue: status)!.successors.map(\.rawValue))
+            }
+            try await conn.query("""
+                INSERT INTO lot_disposition (lot_number, decision, kind, decided_by, justification, pending_tests, restricted_to)
+                VALUES (\(number), 'released', \(kind.rawValue), \(actor.id), \(justification), \(pendingTests)::text[], \(restrictedTo)::text[])
+                """, logger: logger)
+            try await conn.query("UPDATE lot SET status = 'released', status_changed_at = now() WHERE lot_number = \(number)", logger: logger)
+            var details = ["kind": kind.rawValue]
+            if !pendingTests.isEmpty { details["pendingTests"] = pendingTests.joined(separator: ",") }
+            if !restrictedTo.isEmpty { details["restrictedTo"] = restrictedTo.joined(separator: ",") }
+            if let justification { details["justification"] = justification }
+            try await Custody.append(CustodyEntry(subjectType: "lot", subjectId: number, action: "lot.released", fromState: status, toState: "released",
+                                                  reason: reason ?? justification, details: details, signature: signed),
+                                     by: actor, on: conn, logger: logger)
+        }
+        return try await lot(number: number, actor: actor, logger: logger)
+    }
+}
