@@ -11,7 +11,7 @@ struct CryoLedger: AsyncParsableCommand {
             """,
         subcommands: [
             Serve.self, DatabaseCommand.self, UserCommand.self, DemoCommand.self, ProductCommand.self,
-            DonorCommand.self, LotCommand.self, VialCommand.self, StorageCommand.self, CustodyCommand.self, AuditCommand.self,
+            DonorCommand.self, LotCommand.self, QcCommand.self, VialCommand.self, StorageCommand.self, CustodyCommand.self, AuditCommand.self,
             AllocateCommand.self,
         ]
     )

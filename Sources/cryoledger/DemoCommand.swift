@@ -80,14 +80,15 @@ struct DemoData {
             _ = try await store.registerDonor(DonorRegistration(code: String(format: "DN-%06d", 101 + i), eligibility: pending ? .pending : .eligible,
                                                                 screeningTests: pending ? [] : tests, hla: hla), actor: mfg, logger: logger)
         }
+        let qc = principals[.qc]!
         // A dozen lots: (product, donor, days ago made, cells per vial, vials, final state)
         let lots: [(String, Int, Int, Int, Int, LotStatus)] = [
-            ("ALLO-501", 0, 200, 40_000_000, 30, .quarantine), ("ALLO-501", 0, 180, 60_000_000, 30, .quarantine),
+            ("ALLO-501", 0, 200, 40_000_000, 30, .released), ("ALLO-501", 0, 180, 60_000_000, 30, .released),
             ("ALLO-501", 1, 150, 40_000_000, 30, .onHold), ("ALLO-501", 1, 120, 120_000_000, 24, .quarantine),
             ("ALLO-501", 2, 10, 40_000_000, 30, .inProcess),
-            ("ALLO-329", 2, 220, 50_000_000, 30, .quarantine), ("ALLO-329", 3, 190, 25_000_000, 30, .quarantine),
+            ("ALLO-329", 2, 220, 50_000_000, 30, .released), ("ALLO-329", 3, 190, 25_000_000, 30, .released),
             ("ALLO-329", 3, 160, 50_000_000, 30, .rejected), ("ALLO-329", 4, 130, 100_000_000, 24, .quarantine),
-            ("ALLO-329", 4, 100, 50_000_000, 30, .onHold), ("ALLO-329", 0, 60, 25_000_000, 24, .quarantine),
+            ("ALLO-329", 4, 100, 50_000_000, 30, .onHold), ("ALLO-329", 0, 60, 25_000_000, 24, .released),
             ("ALLO-329", 1, 5, 50_000_000, 20, .inProcess),
         ]
         var vialCount = 0
@@ -104,6 +105,14 @@ struct DemoData {
             if final == .inProcess { continue }
             _ = try await store.transitionLot(number: number, to: .quarantine, reason: "manufacturing run complete; cryopreserved", actor: mfg, logger: logger)
             switch final {
+            case .released:
+                for test in Self.passingResults {
+                    _ = try await store.recordQcResult(lotNumber: number, QcResultInput(testCode: test.0, numericValue: test.1, textValue: test.2,
+                                                                                      method: test.3, analyst: "Quinn Tester"), actor: qc, logger: logger)
+                }
+                _ = try await store.releaseLot(number: number, kind: .standard, justification: nil, pendingTests: [], restrictedTo: [],
+                                               reason: "all release tests within specification",
+                                               signature: SignatureInput(password: Self.qaPassword, meaning: "approved for release"), actor: qa, logger: logger)
             case .onHold:
                 _ = try await store.transitionLot(number: number, to: .onHold, reason: "deviation DEV-\(n + 100) under investigation", actor: qa, logger: logger)
             case .rejected:
@@ -118,6 +127,13 @@ struct DemoData {
             users and tokens: \(tokensFile) (QA signing password: \(Self.qaPassword))
             """
     }
+
+    static let passingResults: [(String, Double?, String?, String)] = [
+        ("viability", 88.5, nil, "7-AAD flow cytometry"), ("car-positive", 41.2, nil, "flow cytometry, anti-idiotype"),
+        ("sterility", nil, "no growth", "USP <71> direct inoculation, 14 days"), ("mycoplasma", nil, "not detected", "qPCR"),
+        ("endotoxin", 0.8, nil, "kinetic chromogenic LAL"), ("vcn", 2.1, nil, "ddPCR"), ("residual-tcr", 0.3, nil, "flow cytometry"),
+        ("identity", nil, "conforms", "CAR transgene PCR"), ("potency", 1850, nil, "IFN-γ release, CD19+ targets"),
+    ]
 
     static let donorHLA: [[String]] = [
         ["A*02:01", "A*24:02", "B*07:02", "B*44:02", "C*07:02", "C*05:01", "DRB1*15:01", "DRB1*04:01", "DQB1*06:02", "DQB1*03:02"],
