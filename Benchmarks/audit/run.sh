@@ -30,7 +30,7 @@ export CRYOLEDGER_TOKEN="$TOKEN"
 echo "== 1. appends: 32 clients, ${SECS}s each, pgbench"
 psql -q "$ADMIN" <<'SQL'
 CREATE TABLE bench_plain (LIKE custody_event INCLUDING DEFAULTS);
-ALTER TABLE bench_plain ALTER COLUMN id DROP IDENTITY IF EXISTS;
+ALTER TABLE bench_plain ALTER COLUMN id DROP NOT NULL;
 ALTER TABLE bench_plain ADD COLUMN pk bigserial PRIMARY KEY;
 CREATE INDEX ON bench_plain (subject_type, subject_id, seq);
 CREATE INDEX ON bench_plain (occurred_at, pk);

@@ -48,7 +48,7 @@ extension APIService {
                     }
                     _ = try await store.exportCustody(scope: scope, actor: actor, logger: logger) { event in
                         if format == .csv {
-                            chunk += Array(ReportWriter.csvLine(event).utf8)
+                            ReportWriter.appendCSV(event, to: &chunk)
                         } else {
                             chunk += try encoder.encode(event) + [UInt8(ascii: "\n")]
                         }

@@ -20,13 +20,30 @@ public enum ReportWriter {
     public static let csvHeader = "id,subject_type,subject_id,seq,occurred_at_utc,action,actor_name,actor_role,from_state,to_state,from_location,to_location,reason,signature,details,prev_hash,hash\n"
 
     public static func csvLine(_ e: ExportedEvent) -> String {
-        [String(e.id), e.subjectType, e.subjectId, String(e.seq), e.occurredAt, e.action, e.actorName, e.actorRole, e.fromState, e.toState,
-         e.fromLocation, e.toLocation, e.reason, e.signature, e.details, e.prevHash, e.hash].map(csvField).joined(separator: ",") + "\n"
+        var bytes: [UInt8] = []
+        appendCSV(e, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    static func csvField(_ s: String) -> String {
-        guard s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
-        return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    /// One CSV record (RFC 4180 quoting), appended as bytes: the export's inner loop.
+    public static func appendCSV(_ e: ExportedEvent, to out: inout [UInt8]) {
+        let fields = [String(e.id), e.subjectType, e.subjectId, String(e.seq), e.occurredAt, e.action, e.actorName, e.actorRole, e.fromState,
+                      e.toState, e.fromLocation, e.toLocation, e.reason, e.signature, e.details, e.prevHash, e.hash]
+        for (i, field) in fields.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            let utf8 = field.utf8
+            if utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
+                out.append(0x22)
+                for b in utf8 {
+                    if b == 0x22 { out.append(0x22) }
+                    out.append(b)
+                }
+                out.append(0x22)
+            } else {
+                out.append(contentsOf: utf8)
+            }
+        }
+        out.append(0x0A)
     }
 
     @discardableResult
@@ -40,30 +57,31 @@ public enum ReportWriter {
                 throw ReportError.pdf("cannot write \(path)")
             }
             defer { try? handle.close() }
-            var buffer = Data()
+            var buffer = [UInt8]()
+            buffer.reserveCapacity(1 << 20 + 4096)
             func flush(force: Bool = false) throws {
                 if force || buffer.count > 1 << 20 { try handle.write(contentsOf: buffer); buffer.removeAll(keepingCapacity: true) }
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             if format == .csv {
-                buffer.append(Data(csvHeader.utf8))
+                buffer.append(contentsOf: csvHeader.utf8)
             } else {
                 let head = "{\"format\":\"cryoledger.custody-export/v1\",\"scope\":\(String(decoding: try encoder.encode(scope.description), as: UTF8.self)),\"generatedAt\":\"\(stamp)\",\"generatedBy\":\(String(decoding: try encoder.encode(actor.name), as: UTF8.self)),\"events\":["
-                buffer.append(Data(head.utf8))
+                buffer.append(contentsOf: head.utf8)
             }
             var first = true
             let count = try await store.exportCustody(scope: scope, actor: actor, logger: logger) { e in
                 if format == .csv {
-                    buffer.append(Data(csvLine(e).utf8))
+                    appendCSV(e, to: &buffer)
                 } else {
                     if !first { buffer.append(UInt8(ascii: ",")) }
-                    buffer.append(try encoder.encode(e))
+                    buffer.append(contentsOf: try encoder.encode(e))
                     first = false
                 }
                 try flush()
             }
-            if format == .json { buffer.append(Data("]}\n".utf8)) }
+            if format == .json { buffer.append(contentsOf: "]}\n".utf8) }
             try flush(force: true)
             return count
         case .pdf:
