@@ -78,27 +78,46 @@ struct AuditVerifier {
         self.checkpoints = checkpoints.map { (lastEventId: $0.0, count: $0.1, chainHash: $0.2, seal: $0.3, keyId: $0.4) }
     }
 
+    /// Events of one subject that arrived (in id order) before their predecessor: concurrent appends
+    /// take ids before they take the subject's chain head, so a later seq can carry a lower id.
+    private var ahead: [String: [Int64: StoredEvent]] = [:]
+
     mutating func add(_ e: StoredEvent) {
         // Checkpoints whose range ended before this event are complete: compare them first.
         closeCheckpoints(upTo: e.id - 1)
         if e.recomputedHash != e.hash {
             problems.append(.init(kind: "edited", eventId: e.id, subject: e.subject, detail: "the event's content does not match its hash (changed after it was written, or forged)"))
         }
-        let previous = last[e.subject]
-        let expectedSeq = (previous?.seq ?? 0) + 1
-        if e.seq < expectedSeq {
-            problems.append(.init(kind: "out-of-order", eventId: e.id, subject: e.subject, detail: "seq \(e.seq) comes after seq \(expectedSeq - 1) of the same subject"))
-        } else if e.seq > expectedSeq {
-            problems.append(.init(kind: "missing", eventId: e.id, subject: e.subject, detail: "events \(expectedSeq)…\(e.seq - 1) of this subject are missing"))
-        } else if e.prevHash != (previous?.hash ?? Data()) {
-            problems.append(.init(kind: "forged", eventId: e.id, subject: e.subject, detail: "the link to the previous event of the subject is broken"))
-        }
-        if e.seq >= expectedSeq { last[e.subject] = (e.seq, e.hash) }
         var sha = SHA256()
         sha.update(data: fold)
         sha.update(data: e.hash)
         fold = Data(sha.finalize())
         count += 1
+        link(e)
+    }
+
+    /// Checks the link of `e` to the previous event of its subject, in seq order.
+    private mutating func link(_ e: StoredEvent) {
+        let previous = last[e.subject]
+        let expectedSeq = (previous?.seq ?? 0) + 1
+        if e.seq < expectedSeq {
+            problems.append(.init(kind: "out-of-order", eventId: e.id, subject: e.subject, detail: "seq \(e.seq) comes after seq \(expectedSeq - 1) of the same subject"))
+            return
+        }
+        if e.seq > expectedSeq {
+            if ahead[e.subject, default: [:]].updateValue(e, forKey: e.seq) != nil {
+                problems.append(.init(kind: "out-of-order", eventId: e.id, subject: e.subject, detail: "seq \(e.seq) appears twice"))
+            }
+            return
+        }
+        if e.prevHash != (previous?.hash ?? Data()) {
+            problems.append(.init(kind: "forged", eventId: e.id, subject: e.subject, detail: "the link to the previous event of the subject is broken"))
+        }
+        last[e.subject] = (e.seq, e.hash)
+        if let next = ahead[e.subject]?.removeValue(forKey: e.seq + 1) {
+            if ahead[e.subject]?.isEmpty == true { ahead[e.subject] = nil }
+            link(next)
+        }
     }
 
     mutating func closeCheckpoints(upTo id: Int64) {
@@ -120,6 +139,13 @@ struct AuditVerifier {
 
     mutating func finish(heads: [String: (Int64, Data)]) -> (Int, String) {
         closeCheckpoints(upTo: .max)
+        for (subject, waiting) in ahead {
+            let first = waiting.keys.min()!
+            let expected = (last[subject]?.seq ?? 0) + 1
+            problems.append(.init(kind: "missing", eventId: waiting[first]!.id, subject: subject,
+                                  detail: "events \(expected)…\(first - 1) of this subject are missing"))
+            if last[subject] == nil, let e = waiting[waiting.keys.max()!] { last[subject] = (e.seq, e.hash) }
+        }
         for (subject, head) in heads {
             guard let seen = last[subject] else {
                 problems.append(.init(kind: "missing", eventId: nil, subject: subject, detail: "the chain head records \(head.0) events; none remain"))

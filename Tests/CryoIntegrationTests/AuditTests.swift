@@ -121,6 +121,35 @@ struct AuditTests {
         }
     }
 
+    @Test("concurrent appends to one subject may commit a later seq under a lower id; the log is still intact")
+    func lowerIdLaterSeq() async throws {
+        try await withFixture { f in
+            let vials = try await history(f)
+            let subject = vials[2].id
+            let insert: PostgresQuery = "INSERT INTO custody_event (subject_type, subject_id, action, actor_name, actor_role, prev_hash, hash) VALUES ('vial', \(subject), 'vial.inspected', 'T', 'qa', '\\x', '\\x')"
+            try await f.client.withConnection { holder in
+                try await holder.query("BEGIN", logger: Fixture.logger)
+                try await holder.query("SELECT 1 FROM custody_head WHERE subject_type = 'vial' AND subject_id = \(subject) FOR UPDATE", logger: Fixture.logger)
+                // This append takes its id now and then waits for the chain head.
+                let waiting = Task { try await f.client.query(insert, logger: Fixture.logger) }
+                for _ in 0..<200 {
+                    let blocked = try await f.count(
+                        "SELECT count(*)::int FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO custody_event%'")
+                    if blocked > 0 { break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                try await holder.query(insert, logger: Fixture.logger)
+                try await holder.query("COMMIT", logger: Fixture.logger)
+                _ = try await waiting.value
+            }
+            let ids = try await f.client.query("SELECT id, seq FROM custody_event WHERE subject_id = \(subject) AND action = 'vial.inspected' ORDER BY seq", logger: Fixture.logger)
+                .decode((Int64, Int64).self).rows()
+            #expect(ids.count == 2 && ids[0].0 > ids[1].0, "the later seq should carry the lower id: \(ids)")
+            let report = try await verify(f)
+            #expect(report.intact, "\(report.problems)")
+        }
+    }
+
     @Test("a checkpoint sealed with another key is reported")
     func wrongKey() async throws {
         try await withFixture { f in
