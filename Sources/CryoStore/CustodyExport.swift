@@ -94,14 +94,13 @@ extension Store {
         }
         if limit == 0 { return 0 }
         let (condition, binds) = scope.condition
-        let sql = "SELECT \(StoredEvent.selectList) FROM custody_event e WHERE \(condition) ORDER BY e.subject_type, e.subject_id, e.seq"
-        let ordered = { () -> String in
-            if case .period = scope { return "SELECT \(StoredEvent.selectList) FROM custody_event e WHERE \(condition) ORDER BY e.id" }
-            return sql
-        }()
+        // A subject's history in chain order; a period in the order events were written.
+        let order: String
+        if case .period = scope { order = "e.id" } else { order = "e.subject_type, e.subject_id, e.seq" }
+        let sql = "SELECT \(StoredEvent.selectList) FROM custody_event e WHERE \(condition) ORDER BY \(order)"
         return try await read(logger) { conn in
             var n = 0
-            for try await row in try await conn.query(PostgresQuery(unsafeSQL: ordered, binds: binds), logger: logger).decode(StoredEvent.Row.self) {
+            for try await row in try await conn.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(StoredEvent.Row.self) {
                 try await sink(ExportedEvent(StoredEvent(row)))
                 n += 1
             }
