@@ -112,7 +112,7 @@ public final class CustodyPDF {
         HPDF_Page_BeginText(p)
         HPDF_Page_SetFontAndSize(p, font, size)
         let bytes = Self.winAnsi(s)
-        bytes.withUnsafeBufferPointer { buf in
+        _ = bytes.withUnsafeBufferPointer { buf in
             buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { HPDF_Page_TextOut(p, x, y, $0) }
         }
         HPDF_Page_EndText(p)
