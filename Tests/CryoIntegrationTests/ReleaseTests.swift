@@ -129,3 +129,34 @@ struct ReleaseTests {
         }
     }
 }
+
+@Suite("Signing steps in the database")
+struct SignedTransitionTests {
+    @Test("rejecting a lot by direct SQL without a signed custody event is refused at commit")
+    func unsignedRejectRefused() async throws {
+        try await withFixture { f in
+            try await f.lot("LOT-Z1")
+            _ = try await f.store.transitionLot(number: "LOT-Z1", to: .quarantine, reason: "done", actor: f.user(.manufacturing), logger: Fixture.logger)
+            await #expect(throws: (any Error).self) {
+                try await f.client.withTransaction(logger: Fixture.logger) { conn in
+                    try await conn.query("UPDATE lot SET status = 'rejected' WHERE lot_number = 'LOT-Z1'", logger: Fixture.logger)
+                }
+            }
+            await #expect(throws: (any Error).self) {
+                try await f.client.withTransaction(logger: Fixture.logger) { conn in
+                    try await conn.query("UPDATE lot SET status = 'rejected' WHERE lot_number = 'LOT-Z1'", logger: Fixture.logger)
+                    try await conn.query("""
+                        INSERT INTO custody_event (subject_type, subject_id, action, actor_name, actor_role, to_state, prev_hash, hash)
+                        VALUES ('lot', 'LOT-Z1', 'lot.status-changed', 'T', 'qa', 'rejected', '\\x', '\\x')
+                        """, logger: Fixture.logger)
+                }
+            }
+            #expect(try await f.store.lot(number: "LOT-Z1", actor: f.user(.auditor), logger: Fixture.logger).status == "quarantine")
+            // The application's signed path passes.
+            let lot = try await f.store.transitionLot(number: "LOT-Z1", to: .rejected, reason: "sterility failure",
+                                                      signature: SignatureInput(password: Fixture.qaPassword, meaning: "rejected"),
+                                                      actor: f.user(.qa), logger: Fixture.logger)
+            #expect(lot.status == "rejected")
+        }
+    }
+}

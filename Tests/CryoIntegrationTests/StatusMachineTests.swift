@@ -17,18 +17,26 @@ struct StatusMachineTests {
             for from in LotStatus.allCases {
                 for to in LotStatus.allCases where to != from {
                     let held = from == .onHold ? "'quarantine'" : "NULL"
-                    try await f.client.query(PostgresQuery(unsafeSQL: "ALTER TABLE lot DISABLE TRIGGER lot_status_transition"), logger: Fixture.logger)
-                    try await f.client.query(PostgresQuery(unsafeSQL: "UPDATE lot SET status = '\(from.rawValue)', held_from = \(held) WHERE lot_number = 'LOT-SM'"), logger: Fixture.logger)
-                    try await f.client.query(PostgresQuery(unsafeSQL: "ALTER TABLE lot ENABLE TRIGGER lot_status_transition"), logger: Fixture.logger)
+                    try await f.client.withConnection { conn in
+                        try await conn.query("ALTER TABLE lot DISABLE TRIGGER USER", logger: Fixture.logger)
+                        try await conn.query(PostgresQuery(unsafeSQL: "UPDATE lot SET status = '\(from.rawValue)', held_from = \(held) WHERE lot_number = 'LOT-SM'"), logger: Fixture.logger)
+                        try await conn.query("ALTER TABLE lot ENABLE TRIGGER USER", logger: Fixture.logger)
+                    }
                     let heldTo = to == .onHold ? "'\(from == .onHold ? "quarantine" : from.rawValue)'" : "NULL"
                     let sql = "UPDATE lot SET status = '\(to.rawValue)', held_from = \(heldTo) WHERE lot_number = 'LOT-SM'"
+                    // Signing steps also need a signed custody event in the same transaction (migration 005): give every change one.
+                    let event = "INSERT INTO custody_event (subject_type, subject_id, action, actor_name, actor_role, to_state, signature, prev_hash, hash) VALUES ('lot', 'LOT-SM', 'test', 'T', 'qa', '\(to.rawValue)', '{}', '\\x', '\\x')"
                     var refused = false
                     do {
-                        try await f.client.query(PostgresQuery(unsafeSQL: sql), logger: Fixture.logger)
-                    } catch let error as PSQLError {
+                        try await f.client.withTransaction(logger: Fixture.logger) { conn in
+                            try await conn.query(PostgresQuery(unsafeSQL: sql), logger: Fixture.logger)
+                            try await conn.query(PostgresQuery(unsafeSQL: event), logger: Fixture.logger)
+                        }
+                    } catch let error as PostgresTransactionError {
+                        let psql = (error.closureError ?? error.commitError) as? PSQLError
                         refused = true
                         // Only the transition rule may refuse it (or held_from's check for on-hold targets from final states).
-                        #expect(["CL409", "23514"].contains(error.serverInfo?[.sqlState] ?? ""), "\(from)->\(to): \(String(reflecting: error))")
+                        #expect(["CL409", "23514"].contains(psql?.serverInfo?[.sqlState] ?? ""), "\(from)->\(to): \(String(reflecting: error))")
                     }
                     #expect(refused == !from.canMove(to: to), "lot \(from.rawValue) -> \(to.rawValue)")
                     let now = try await f.client.query("SELECT status FROM lot WHERE lot_number = 'LOT-SM'", logger: Fixture.logger).decode(String.self).rows().first
