@@ -159,4 +159,23 @@ struct SignedTransitionTests {
             #expect(lot.status == "rejected")
         }
     }
+
+    @Test("a lot held from quarantine cannot come off hold as released, even by direct SQL")
+    func holdReturnsWhereItWas() async throws {
+        try await withFixture { f in
+            try await f.lot("LOT-Z2")
+            _ = try await f.store.transitionLot(number: "LOT-Z2", to: .quarantine, reason: "done", actor: f.user(.manufacturing), logger: Fixture.logger)
+            _ = try await f.store.transitionLot(number: "LOT-Z2", to: .onHold, reason: "deviation", actor: f.user(.qa), logger: Fixture.logger)
+            await #expect(throws: (any Error).self) {
+                try await f.client.withTransaction(logger: Fixture.logger) { conn in
+                    try await conn.query("UPDATE lot SET status = 'released', held_from = NULL WHERE lot_number = 'LOT-Z2'", logger: Fixture.logger)
+                    try await conn.query("""
+                        INSERT INTO custody_event (subject_type, subject_id, action, actor_name, actor_role, to_state, signature, prev_hash, hash)
+                        VALUES ('lot', 'LOT-Z2', 'lot.status-signed', 'T', 'qa', 'released', '{}', '\\x', '\\x')
+                        """, logger: Fixture.logger)
+                }
+            }
+            #expect(try await f.store.lot(number: "LOT-Z2", actor: f.user(.auditor), logger: Fixture.logger).status == "on-hold")
+        }
+    }
 }

@@ -16,7 +16,8 @@ struct StatusMachineTests {
             try await f.client.query(PostgresQuery(unsafeSQL: "INSERT INTO lot_disposition (lot_number, decision, kind, decided_by, pending_tests) VALUES ('LOT-SM', 'released', 'conditional', \(f.user(.qa).id), '{viability}')"), logger: Fixture.logger)
             for from in LotStatus.allCases {
                 for to in LotStatus.allCases where to != from {
-                    let held = from == .onHold ? "'quarantine'" : "NULL"
+                    // A hold returns to the state it was held from (migration 006): hold from the target when lifting.
+                    let held = from == .onHold ? (to == .released ? "'released'" : "'quarantine'") : "NULL"
                     try await f.client.withConnection { conn in
                         try await conn.query("ALTER TABLE lot DISABLE TRIGGER USER", logger: Fixture.logger)
                         try await conn.query(PostgresQuery(unsafeSQL: "UPDATE lot SET status = '\(from.rawValue)', held_from = \(held) WHERE lot_number = 'LOT-SM'"), logger: Fixture.logger)
