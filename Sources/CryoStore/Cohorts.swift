@@ -30,7 +30,7 @@ extension Store {
             WITH me AS (SELECT c.*, d.ordinal FROM cohort c JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code WHERE c.id = \(cohortId)),
             sibling AS (SELECT c.id, d.ordinal FROM cohort c JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code, me
                         WHERE c.study_code = me.study_code AND c.indication_code = me.indication_code AND c.arm_code = me.arm_code),
-            lower AS (SELECT id FROM sibling, me WHERE sibling.ordinal < me.ordinal ORDER BY sibling.ordinal DESC LIMIT 1),
+            lower AS (SELECT sibling.id FROM sibling, me WHERE sibling.ordinal < me.ordinal ORDER BY sibling.ordinal DESC LIMIT 1),
             stats AS (
                 SELECT p.cohort_id,
                        count(*) FILTER (WHERE p.dosed_at IS NOT NULL) AS treated,
