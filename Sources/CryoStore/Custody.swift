@@ -68,6 +68,7 @@ public struct CustodyEventRecord: Sendable, Codable, Equatable {
 extension Store {
     public func custodyEvents(subjectType: String, subjectId: String, actor: Principal, logger: Logger) async throws -> [CustodyEventRecord] {
         try actor.require(.readCustody)
+        if subjectType == "patient" { try await logAuditorRead(of: [subjectId], what: "custody history", actor: actor, logger: logger) }
         return try await read(logger) { conn in
             var out: [CustodyEventRecord] = []
             let rows = try await conn.query("""
