@@ -60,8 +60,13 @@ extension Store {
                 """, logger: logger).decode((String, String, Int?).self).all().first else {
                 throw DomainError.notFound(kind: "lot", id: lotNumber)
             }
-            guard status == LotStatus.quarantine.rawValue || status == LotStatus.inProcess.rawValue || status == LotStatus.onHold.rawValue else {
-                throw DomainError.conflict(field: "lotNumber", rule: "QC results are recorded before disposition; lot \(lotNumber) is \(status)")
+            // After a conditional release the pending tests are still recorded: administration waits for them.
+            let pending = try await conn.query("""
+                SELECT coalesce((SELECT pending_tests FROM lot_disposition WHERE lot_number = \(lotNumber) AND kind = 'conditional'), '{}')
+                """, logger: logger).decode([String].self).all().first ?? []
+            guard status == LotStatus.quarantine.rawValue || status == LotStatus.inProcess.rawValue || status == LotStatus.onHold.rawValue
+                    || pending.contains(input.testCode) else {
+                throw DomainError.conflict(field: "lotNumber", rule: "QC results are recorded before disposition (or for a conditional release's pending tests); lot \(lotNumber) is \(status)")
             }
             guard let version else { throw DomainError.conflict(field: "lotNumber", rule: "lot \(lotNumber) has no specification in force at its manufacture") }
             guard let spec = try await conn.query("""

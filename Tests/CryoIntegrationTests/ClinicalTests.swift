@@ -166,3 +166,28 @@ struct ClinicalTests {
         }
     }
 }
+
+@Suite("Conditional release at the bedside")
+struct ConditionalReleaseTests {
+    @Test("a conditionally released lot ships, but its vials are administered only after the pending test passes")
+    func pendingTestBlocksAdministration() async throws {
+        try await withFixture { f in
+            try await f.clinical(lots: [])
+            try await f.lot("LOT-CR1", vials: 2, box: "BOX-1")
+            _ = try await f.store.transitionLot(number: "LOT-CR1", to: .quarantine, reason: "run complete", actor: f.user(.manufacturing), logger: Fixture.logger)
+            _ = try await f.store.releaseLot(number: "LOT-CR1", kind: .conditional, justification: nil, pendingTests: ["viability"], restrictedTo: [],
+                                             reason: "urgent patient need; viability pending", signature: SignatureInput(password: Fixture.qaPassword, meaning: "conditional release"),
+                                             actor: f.user(.qa), logger: Fixture.logger)
+            try await f.enrol("RES-001")
+            let vial = try await f.dispenseToThawed(["RES-001"])[0].vialIds[0]
+            await #expect { try await f.store.administerVial(id: vial, scannedSubjectId: "RES-001", signature: f.nurseSignature,
+                                                             actor: f.user(.pharmacy), logger: Fixture.logger) } throws: { error in
+                (error as? DomainError)?.description.contains("administration waits for: viability") == true
+            }
+            _ = try await f.store.recordQcResult(lotNumber: "LOT-CR1", QcResultInput(testCode: "viability", numericValue: 88, unit: "%", method: "7-AAD", analyst: "A"),
+                                                 actor: f.user(.qc), logger: Fixture.logger)
+            let v = try await f.store.administerVial(id: vial, scannedSubjectId: "RES-001", signature: f.nurseSignature, actor: f.user(.pharmacy), logger: Fixture.logger)
+            #expect(v.status == "administered")
+        }
+    }
+}
