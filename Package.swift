@@ -40,7 +40,7 @@ let package = Package(
         .target(
             name: "CryoStore",
             dependencies: [
-                "CryoDomain",
+                "CryoDomain", "AllocationOptimizer",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -19,7 +19,7 @@ extension APIService {
         let q = input.query
         let actor = try caller()
         try actor.require(.readCustody)
-        let scope = try Self.scope(vial: q.vial, lot: q.lot, donor: q.donor, from: q.from, to: q.to)
+        let scope = try Self.scope(vial: q.vial, lot: q.lot, donor: q.donor, patient: q.patient, from: q.from, to: q.to)
         switch q.format {
         case .pdf:
             // libharu assembles the document in memory; write it to a temporary file and stream that.
@@ -69,9 +69,10 @@ extension APIService {
         }
     }
 
-    static func scope(vial: String?, lot: String?, donor: String?, from: String?, to: String?) throws -> ExportScope {
-        let given = [vial, lot, donor].compactMap { $0 }.count + ((from != nil || to != nil) ? 1 : 0)
-        guard given == 1 else { throw DomainError.invalid(field: "scope", rule: "give exactly one of vial, lot, donor, or from with to") }
+    static func scope(vial: String?, lot: String?, donor: String?, patient: String?, from: String?, to: String?) throws -> ExportScope {
+        let given = [vial, lot, donor, patient].compactMap { $0 }.count + ((from != nil || to != nil) ? 1 : 0)
+        guard given == 1 else { throw DomainError.invalid(field: "scope", rule: "give exactly one of vial, lot, donor, patient, or from with to") }
+        if let patient { return .patient(patient) }
         if let vial { return .vial(try VialID(parsing: vial, field: "vial").value) }
         if let lot { return .lot(lot) }
         if let donor { return .donor(donor) }

@@ -13,6 +13,8 @@ public struct APIConfiguration: Sendable {
     public var auditKey: AuditKey?
     /// How often the server seals new custody events with a checkpoint; nil: never.
     public var checkpointInterval: Duration?
+    /// How often lots past their expiry date are marked expired; nil: never (tests drive it directly).
+    public var expiryInterval: Duration? = .seconds(300)
 
     public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
                 auditKey: AuditKey? = nil, checkpointInterval: Duration? = .seconds(60)) {
@@ -36,6 +38,9 @@ public func buildApplication(client: PostgresClient, configuration: APIConfigura
     app.addServices(client)
     if let key = configuration.auditKey, let interval = configuration.checkpointInterval {
         app.addServices(CheckpointService(store: store, key: key, interval: interval, logger: logger))
+    }
+    if let interval = configuration.expiryInterval {
+        app.addServices(ExpiryService(store: store, interval: interval, logger: logger))
     }
     return app
 }

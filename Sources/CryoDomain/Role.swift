@@ -20,6 +20,15 @@ public enum Action: String, Sendable {
     case manageUsers
     case correctRecords
     case recordQc
+    case manageHolds
+    case recordTemperature
+    case lookBack
+    case manageStudies
+    case enrollPatient
+    case recordDlt
+    case decideCohort
+    case allocate
+    case dispense
 
     public var allowedRoles: Set<Role> {
         switch self {
@@ -37,6 +46,14 @@ public enum Action: String, Sendable {
             return [.qa]
         case .recordQc:
             return [.qc]
+        case .manageHolds, .lookBack:
+            return [.qa]
+        case .recordTemperature:
+            return [.manufacturing, .qa]
+        case .manageStudies, .enrollPatient, .recordDlt, .decideCohort:
+            return [.clinical]
+        case .allocate, .dispense:
+            return [.pharmacy]
         }
     }
 }

@@ -5,10 +5,10 @@ public enum LotStatus: String, CaseIterable, Sendable, Codable {
 
     public var successors: Set<LotStatus> {
         switch self {
-        case .inProcess: return [.quarantine, .rejected]
+        case .inProcess: return [.quarantine, .rejected, .onHold]
         case .quarantine: return [.released, .rejected, .onHold, .expired]
         case .released: return [.onHold, .expired, .recalled]
-        case .onHold: return [.quarantine, .released, .rejected, .expired, .recalled]
+        case .onHold: return [.inProcess, .quarantine, .released, .rejected, .expired, .recalled]
         case .rejected, .expired, .recalled: return []
         }
     }
@@ -19,7 +19,7 @@ public enum LotStatus: String, CaseIterable, Sendable, Codable {
     public static func isSigningStep(from: LotStatus, to: LotStatus) -> Bool {
         switch to {
         case .released, .rejected, .recalled: return true
-        case .quarantine: return from == .onHold
+        case .quarantine, .inProcess: return from == .onHold
         default: return false
         }
     }
@@ -27,8 +27,8 @@ public enum LotStatus: String, CaseIterable, Sendable, Codable {
     /// Who may make a change: manufacturing finishes a run, QA decides everything after it.
     public static func action(from: LotStatus, to: LotStatus) -> Action {
         switch (from, to) {
-        case (.inProcess, _): return .advanceLotManufacturing
         case (_, .onHold), (.onHold, _): return .holdLot
+        case (.inProcess, _): return .advanceLotManufacturing
         default: return .dispositionLot
         }
     }

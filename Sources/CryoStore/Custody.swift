@@ -32,7 +32,7 @@ enum Custody {
         try await conn.query("""
             INSERT INTO custody_event (subject_type, subject_id, action, actor_id, actor_name, actor_role,
                                        from_state, to_state, from_location, to_location, reason, details, signature, prev_hash, hash)
-            SELECT st, sid, act, \(actor.id), \(actor.name), \(actor.role.rawValue),
+            SELECT st, sid, act, NULLIF(\(actor.id), 0), \(actor.name), \(actor.custodyRole),
                    NULLIF(fs, ''), NULLIF(ts, ''), NULLIF(fl, ''), NULLIF(tl, ''), NULLIF(rs, ''), dt::jsonb, NULLIF(sg, '')::jsonb, '\\x', '\\x'
             FROM unnest(\(col { $0.subjectType })::text[], \(col { $0.subjectId })::text[], \(col { $0.action })::text[],
                         \(col { $0.fromState })::text[], \(col { $0.toState })::text[], \(col { $0.fromLocation })::text[],
@@ -68,6 +68,7 @@ public struct CustodyEventRecord: Sendable, Codable, Equatable {
 extension Store {
     public func custodyEvents(subjectType: String, subjectId: String, actor: Principal, logger: Logger) async throws -> [CustodyEventRecord] {
         try actor.require(.readCustody)
+        if subjectType == "patient" { try await logAuditorRead(of: [subjectId], what: "custody history", actor: actor, logger: logger) }
         return try await read(logger) { conn in
             var out: [CustodyEventRecord] = []
             let rows = try await conn.query("""

@@ -8,13 +8,15 @@ public enum ExportScope: Sendable, Equatable {
     case vial(String)
     case lot(String)
     case donor(String)
+    case patient(String)
     case period(from: CalendarDay, to: CalendarDay)
 
     public var description: String {
         switch self {
         case .vial(let id): return "vial \(id)"
-        case .lot(let n): return "lot \(n) and its vials"
-        case .donor(let c): return "donor \(c), its lots and their vials"
+        case .lot(let n): return "lot \(n), its vials and the patients they were reserved for"
+        case .donor(let c): return "donor \(c), its lots, their vials and the patients they were reserved for"
+        case .patient(let p): return "patient \(p), its allocations and every vial reserved for it"
         case .period(let from, let to): return "all events from \(from) to \(to) (UTC, inclusive)"
         }
     }
@@ -31,6 +33,7 @@ public enum ExportScope: Sendable, Equatable {
             return ("""
                 (e.subject_type = 'lot' AND e.subject_id = $1)
                 OR (e.subject_type = 'vial' AND e.subject_id IN (SELECT id FROM vial WHERE lot_number = $1))
+                OR (e.subject_type = 'patient' AND e.subject_id IN (\(Self.patientsOf("v.lot_number = $1"))))
                 """, b)
         case .donor(let c):
             b.append(c)
@@ -38,11 +41,40 @@ public enum ExportScope: Sendable, Equatable {
                 (e.subject_type = 'donor' AND e.subject_id = $1)
                 OR (e.subject_type = 'lot' AND e.subject_id IN (SELECT lot_number FROM lot WHERE donor_code = $1))
                 OR (e.subject_type = 'vial' AND e.subject_id IN (SELECT v.id FROM vial v JOIN lot l ON l.lot_number = v.lot_number WHERE l.donor_code = $1))
+                OR (e.subject_type = 'patient' AND e.subject_id IN (\(Self.patientsOf("v.lot_number IN (SELECT lot_number FROM lot WHERE donor_code = $1)"))))
+                """, b)
+        case .patient(let p):
+            b.append(p)
+            return ("""
+                (e.subject_type = 'patient' AND e.subject_id = $1)
+                OR (e.subject_type = 'vial' AND e.subject_id IN (SELECT vial_id FROM reservation WHERE subject_id = $1))
+                OR (e.subject_type = 'allocation' AND e.subject_id IN (SELECT id::text FROM allocation WHERE subject_id = $1))
                 """, b)
         case .period(let from, let to):
             b.append(from.description)
             b.append(to.description)
             return ("e.occurred_at >= $1::date AND e.occurred_at < $2::date + 1", b)
+        }
+    }
+}
+
+extension ExportScope {
+    /// Patients that vials matching `vialCondition` (over vial `v`) were ever reserved for: lineage to patients.
+    static func patientsOf(_ vialCondition: String) -> String {
+        "SELECT r.subject_id FROM reservation r JOIN vial v ON v.id = r.vial_id WHERE \(vialCondition)"
+    }
+
+    /// The patients whose records the scope reads, for logging an auditor's read.
+    var patientsRead: (String, PostgresBindings)? {
+        var b = PostgresBindings()
+        switch self {
+        case .vial(let id): b.append(id); return (Self.patientsOf("v.id = $1"), b)
+        case .lot(let n): b.append(n); return (Self.patientsOf("v.lot_number = $1"), b)
+        case .donor(let c): b.append(c); return (Self.patientsOf("v.lot_number IN (SELECT lot_number FROM lot WHERE donor_code = $1)"), b)
+        case .patient(let p): b.append(p); return ("SELECT $1::text", b)
+        case .period(let from, let to):
+            b.append(from.description); b.append(to.description)
+            return ("SELECT DISTINCT subject_id FROM custody_event WHERE subject_type = 'patient' AND occurred_at >= $1::date AND occurred_at < $2::date + 1", b)
         }
     }
 }
@@ -89,10 +121,20 @@ extension Store {
         case .vial(let id): _ = try await vial(id: id, actor: actor, logger: logger)
         case .lot(let n): _ = try await lot(number: n, actor: actor, logger: logger)
         case .donor(let c): _ = try await donor(code: c, actor: actor, logger: logger)
+        case .patient(let p):
+            guard try await read(logger, { conn in
+                try await conn.query("SELECT 1 FROM patient WHERE subject_id = \(p)", logger: logger).decode(Int.self).all().first
+            }) != nil else { throw DomainError.notFound(kind: "patient", id: p) }
         case .period(let from, let to):
             try Validator().require(from <= to, "to", "must not be before from")
         }
         if limit == 0 { return 0 }
+        if actor.role == .auditor, let (sql, binds) = scope.patientsRead {
+            let patients = try await read(logger) { conn in
+                try await conn.query(PostgresQuery(unsafeSQL: "SELECT DISTINCT s FROM (\(sql)) q(s) ORDER BY 1", binds: binds), logger: logger).decode(String.self).all()
+            }
+            try await logAuditorRead(of: patients, what: "custody report: \(scope.description)", actor: actor, logger: logger)
+        }
         let (condition, binds) = scope.condition
         // A subject's history in chain order; a period in the order events were written.
         let order: String

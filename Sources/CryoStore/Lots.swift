@@ -113,6 +113,10 @@ extension Store {
             throw DomainError.notFound(kind: "lot", id: number)
         }
         try actor.require(LotStatus.action(from: before, to: next))
+        if next == .onHold, before.canMove(to: .onHold) {
+            _ = try await placeHold(on: .lot, id: number, reason: reason!, actor: actor, logger: logger)
+            return try await lot(number: number, actor: actor, logger: logger)
+        }
         var signed: SignatureRecord?
         if before.canMove(to: next), next != .released || before == .onHold, LotStatus.isSigningStep(from: before, to: next) {
             signed = try await verifySignature(signature, actor: actor, logger: logger)
@@ -127,7 +131,7 @@ extension Store {
             guard current.canMove(to: next) else {
                 throw DomainError.illegalTransition("lot", from: current.rawValue, to: next.rawValue, allowed: current.successors.map(\.rawValue))
             }
-            if current == .onHold, [.quarantine, .released].contains(next), heldFrom != next.rawValue {
+            if current == .onHold, [.inProcess, .quarantine, .released].contains(next), heldFrom != next.rawValue {
                 throw DomainError.conflict(field: "status", rule: "lifting a hold returns the lot to \(heldFrom ?? "?"), the state it was held from")
             }
             if next == .released && current != .onHold {
@@ -136,9 +140,16 @@ extension Store {
             if current != before {
                 throw DomainError.conflict(field: "status", rule: "the lot changed from \(before.rawValue) to \(current.rawValue) meanwhile; check and retry")
             }
-            let newHeldFrom: String? = next == .onHold ? current.rawValue : nil
+            if current == .onHold, next.rawValue == heldFrom, let signed {
+                // Coming off hold lifts every hold on the lot, under this one signature.
+                let holds = try await conn.query("""
+                    SELECT id FROM hold WHERE subject_type = 'lot' AND subject_id = \(number) AND lifted_at IS NULL ORDER BY id FOR UPDATE
+                    """, logger: logger).decode(Int64.self).all()
+                try await Self.liftHolds(holds, subject: .lot, subjectId: number, reason: reason!, signed: signed, actor: actor, on: conn, logger: logger)
+                return
+            }
             try await conn.query("""
-                UPDATE lot SET status = \(next.rawValue), held_from = \(newHeldFrom), status_changed_at = now() WHERE lot_number = \(number)
+                UPDATE lot SET status = \(next.rawValue), held_from = NULL, status_changed_at = now() WHERE lot_number = \(number)
                 """, logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "lot", subjectId: number, action: signed == nil ? "lot.status-changed" : "lot.status-signed",
                                                   fromState: current.rawValue, toState: next.rawValue, reason: reason, signature: signed),

@@ -3,7 +3,7 @@ import ArgumentParser
 import Foundation
 
 struct AllocateCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "allocate", abstract: "The allocation optimizer.", subcommands: [Solve.self])
+    static let configuration = CommandConfiguration(commandName: "allocate", abstract: "The allocation optimizer.", subcommands: [Solve.self, Plan.self, Commit.self])
 
     struct Solve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

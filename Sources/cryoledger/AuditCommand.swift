@@ -74,14 +74,15 @@ struct AuditCommand: AsyncParsableCommand {
         @Option var vial: String?
         @Option var lot: String?
         @Option var donor: String?
+        @Option(help: "A patient's coded subject id: its record, allocations and every vial reserved for it.") var patient: String?
         @Option(help: "YYYY-MM-DD") var from: String?
         @Option(help: "YYYY-MM-DD") var to: String?
         @Option(help: "csv, json or pdf") var format: ReportFormat
         @Option(help: "File to write.") var output: String
 
         func validate() throws {
-            let scopes = [vial, lot, donor].compactMap { $0 }.count + ((from != nil || to != nil) ? 1 : 0)
-            guard scopes == 1 else { throw ValidationError("give exactly one scope: --vial, --lot, --donor, or --from and --to") }
+            let scopes = [vial, lot, donor, patient].compactMap { $0 }.count + ((from != nil || to != nil) ? 1 : 0)
+            guard scopes == 1 else { throw ValidationError("give exactly one scope: --vial, --lot, --donor, --patient, or --from and --to") }
             if from != nil || to != nil, from == nil || to == nil { throw ValidationError("--from and --to go together") }
         }
 
@@ -91,6 +92,7 @@ struct AuditCommand: AsyncParsableCommand {
                 if let vial { scope = .vial(try VialID(parsing: vial).value) }
                 else if let lot { scope = .lot(lot) }
                 else if let donor { scope = .donor(donor) }
+                else if let patient { scope = .patient(patient) }
                 else { scope = .period(from: try day(from!, "from"), to: try day(to!, "to")) }
                 let key = try AuditCommand.key()
                 let (count, path) = try await Database.withStore { store, logger in

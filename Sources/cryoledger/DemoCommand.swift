@@ -30,12 +30,13 @@ struct DemoData {
     let store: Store
     let logger: Logger
     static let qaPassword = "demo-qa-signing-pass"
+    static let clinicPassword = "demo-clinic-signing-pass"
 
     func load(tokensFile: String) async throws -> String {
         let users: [(String, Role, String?)] = [
             ("Alex Admin", .admin, nil), ("Morgan Maker", .manufacturing, nil), ("Quinn Tester", .qc, nil),
-            ("Avery Releaser", .qa, Self.qaPassword), ("Casey Clinician", .clinical, nil),
-            ("Parker Pharmacist", .pharmacy, nil), ("Aubrey Auditor", .auditor, nil),
+            ("Avery Releaser", .qa, Self.qaPassword), ("Casey Clinician", .clinical, Self.clinicPassword),
+            ("Parker Pharmacist", .pharmacy, Self.clinicPassword), ("Aubrey Auditor", .auditor, nil),
         ]
         var tokens: [Role: String] = [:]
         var principals: [Role: Principal] = [:]
@@ -122,9 +123,11 @@ struct DemoData {
             default: break
             }
         }
+        let clinical = try await loadStudies(clinical: principals[.clinical]!, manufacturing: mfg, today: today)
         return """
             demo loaded: 2 products, \(Self.donorHLA.count) donors, \(lots.count) lots, \(vialCount) vials in 2 freezers (\(boxes.count) boxes of 9×9)
-            users and tokens: \(tokensFile) (QA signing password: \(Self.qaPassword))
+            \(clinical)
+            users and tokens: \(tokensFile) (QA signing password: \(Self.qaPassword); clinical and pharmacy: \(Self.clinicPassword))
             """
     }
 

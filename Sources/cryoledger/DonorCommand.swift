@@ -7,7 +7,7 @@ extension DonorEligibility: ExpressibleByArgument {}
 
 struct DonorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "donor", abstract: "Donors: coded ids, eligibility, HLA typing.",
-                                                    subcommands: [Register.self, Show.self])
+                                                    subcommands: [Register.self, Show.self, LookBack.self])
 
     struct Register: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a donor.")

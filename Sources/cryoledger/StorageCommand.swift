@@ -9,7 +9,7 @@ extension FreezerKind: ExpressibleByArgument {}
 struct StorageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "storage", abstract: "Sites, freezers, racks and boxes; freezer maps.",
-        subcommands: [AddSite.self, AddFreezer.self, AddRack.self, AddBox.self, Freezers.self, Map.self])
+        subcommands: [AddSite.self, AddFreezer.self, AddRack.self, AddBox.self, Freezers.self, Map.self, Temperature.self])
 
     struct AddSite: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add-site")

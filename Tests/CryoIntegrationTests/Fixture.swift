@@ -26,7 +26,7 @@ struct Fixture: Sendable {
         var users: [Role: Principal] = [:], tokens: [Role: String] = [:]
         for role in Role.allCases {
             let issued = try await store.createUser(name: "Test \(role.rawValue)", role: role,
-                                                    password: role == .qa ? qaPassword : nil, logger: logger)
+                                                    password: role == .qa ? qaPassword : ([.pharmacy, .clinical].contains(role) ? pharmacyPassword : nil), logger: logger)
             users[role] = issued.user
             tokens[role] = issued.token
         }

@@ -1,0 +1,24 @@
+import CryoStore
+import Logging
+import ServiceLifecycle
+
+/// Marks lots past their expiry date expired (with custody events by the system), at start and then at an
+/// interval, so nobody has to run a job by hand. Reservation, shipping and administration refuse expired
+/// lots in the database already; this keeps the status and the open reservations in line with the date.
+struct ExpiryService: Service {
+    let store: Store
+    let interval: Duration
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelledOrShuttingDown {
+            do {
+                let lots = try await store.expireDueLots(logger: logger)
+                if !lots.isEmpty { logger.info("lots expired", metadata: ["count": "\(lots.count)"]) }
+            } catch {
+                logger.warning("expiry sweep failed; will retry", metadata: ["error": "\(String(reflecting: error))"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}

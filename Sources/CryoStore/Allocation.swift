@@ -1,0 +1,259 @@
+import AllocationOptimizer
+import CryoDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+public struct PlanRequest: Sendable {
+    public var doseTolerancePct: Int = 20
+    public var expiryMarginDays: Int = 1
+    public var cohortLots: String = "soft"
+    /// Plan only for these patients (and no slots); nil: every patient awaiting a dose, and the open cohort places.
+    public var patients: [String]?
+    public var timeLimitSeconds: Double?
+    public init(patients: [String]? = nil) { self.patients = patients }
+}
+
+public struct PlannedAssignment: Sendable, Codable, Equatable {
+    public var demand: String
+    public var kind: String
+    public var lot: String
+    public var vials: Int
+    /// For patients: the vials commitAllocation will reserve, in pick order. Slots are earmarked only.
+    public var vialIds: [String]
+    public var explanation: String
+}
+
+public struct PlanRecord: Sendable, Codable, Equatable {
+    public var id: UUID
+    public var asOf: String
+    public var objective: [Int]
+    public var provenOptimal: Bool
+    public var solveSeconds: Double
+    public var assignments: [PlannedAssignment]
+    public var unassigned: [[String: String]]
+}
+
+public struct CommittedAllocation: Sendable, Codable, Equatable {
+    public var allocationId: Int64
+    public var subjectId: String
+    public var lotNumber: String
+    public var vialIds: [String]
+}
+
+extension Store {
+    /// Builds the FORMAT.md instance from the live state: released, unexpired, unheld, stored vials per lot
+    /// and depot; patients awaiting a dose; open cohort places; routes.
+    public func allocationInstance(_ req: PlanRequest, logger: Logger) async throws -> (json: Data, vialsByLot: [String: [String]]) {
+        let v = Validator()
+        try v.require((0...50).contains(req.doseTolerancePct), "doseTolerancePct", "between 0 and 50")
+        try v.require((0...365).contains(req.expiryMarginDays), "expiryMarginDays", "between 0 and 365")
+        try v.require(["soft", "hard", "off"].contains(req.cohortLots), "cohortLots", "soft, hard or off")
+        return try await read(logger) { conn in
+            let asOf = try await conn.query("SELECT to_char(current_date, 'YYYY-MM-DD')", logger: logger).decode(String.self).all()[0]
+            // Available vials, in pick order, with their lot and depot.
+            let vials = try await conn.query("""
+                SELECT v.id, l.lot_number, f.site_code
+                FROM vial v JOIN lot l ON l.lot_number = v.lot_number
+                JOIN vial_position p ON p.vial_id = v.id JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id JOIN freezer f ON f.id = r.freezer_id
+                WHERE v.status = 'stored' AND l.status = 'released' AND l.expires_on >= current_date
+                  AND NOT EXISTS (SELECT 1 FROM hold h WHERE h.lifted_at IS NULL AND (
+                        (h.subject_type = 'vial' AND h.subject_id = v.id) OR (h.subject_type = 'lot' AND h.subject_id = l.lot_number)
+                     OR (h.subject_type = 'donor' AND h.subject_id = l.donor_code) OR (h.subject_type = 'freezer' AND h.subject_id = f.id)))
+                ORDER BY l.lot_number, f.site_code, b.id, p.row_no, p.column_no
+                """, logger: logger).decode((String, String, String).self).all()
+            var vialsByKey: [String: [String]] = [:]
+            var keys: [(lot: String, depot: String)] = []
+            let multiDepot = Dictionary(grouping: vials, by: \.1).mapValues { Set($0.map(\.2)).count > 1 }
+            for (id, lot, depot) in vials {
+                let key = multiDepot[lot]! ? "\(lot)@\(depot)" : lot
+                if vialsByKey[key] == nil { keys.append((lot, depot)) }
+                vialsByKey[key, default: []].append(id)
+            }
+            let lotRows = try await conn.query("""
+                SELECT l.lot_number, l.product_code, to_char(l.expires_on, 'YYYY-MM-DD'), l.cells_per_vial,
+                       coalesce((SELECT array_agg(h.allele ORDER BY h.locus, h.copy) FROM donor_hla h WHERE h.donor_code = l.donor_code), '{}'),
+                       coalesce(d.restricted_to, '{}')
+                FROM lot l LEFT JOIN lot_disposition d ON d.lot_number = l.lot_number
+                WHERE l.lot_number = ANY(\(Array(Set(keys.map(\.lot)))))
+                """, logger: logger).decode((String, String, String, Int64, [String], [String]).self).all()
+            let lotInfo = Dictionary(uniqueKeysWithValues: lotRows.map { ($0.0, $0) })
+            var lots: [[String: Any]] = []
+            var restricted: [String: Set<String>] = [:]
+            for (lot, depot) in keys {
+                let key = multiDepot[lot]! ? "\(lot)@\(depot)" : lot
+                let info = lotInfo[lot]!
+                if !info.5.isEmpty { restricted[key] = Set(info.5) }
+                lots.append(["id": key, "product": info.1, "status": "released", "expiry": info.2, "cellsPerVial": info.3,
+                             "vialsAvailable": vialsByKey[key]!.count, "depot": depot, "donorHla": info.4])
+            }
+            // Patients awaiting a dose: enrolled, no live allocation, infusion not past.
+            let patients = try await conn.query("""
+                SELECT p.subject_id, s.product_code, p.cohort_id, p.target_cells, p.site_code, to_char(p.infusion_on, 'YYYY-MM-DD'), p.anti_hla
+                FROM patient p JOIN study s ON s.code = p.study_code
+                WHERE p.status = 'enrolled' AND p.infusion_on >= current_date
+                  AND NOT EXISTS (SELECT 1 FROM allocation a WHERE a.subject_id = p.subject_id AND a.status <> 'cancelled')
+                  AND (\(req.patients)::text[] IS NULL OR p.subject_id = ANY(\(req.patients)::text[]))
+                ORDER BY p.subject_id
+                """, logger: logger).decode((String, String, String, Int64, String, String, [String]).self).all()
+            if let wanted = req.patients, let missing = wanted.first(where: { w in !patients.contains { $0.0 == w } }) {
+                throw DomainError.conflict(field: "patients", rule: "patient \(missing) is not awaiting a dose (unknown, already allocated, dosed, withdrawn or infusion date past)")
+            }
+            var demands: [[String: Any]] = []
+            func excluded(_ subject: String) -> [String] { restricted.filter { !$0.value.contains(subject) }.map(\.key).sorted() }
+            for p in patients {
+                demands.append(["id": p.0, "kind": "patient", "product": p.1, "cohort": p.2, "targetCells": p.3, "site": p.4,
+                                "infusionDate": p.5, "antiHla": p.6, "excludedLots": excluded(p.0)])
+            }
+            if req.patients == nil {
+                // Open cohort places not yet filled: planned at the cohort's latest enrolling site (else the study's first),
+                // for infusion slot-lead days from now, at the dose level's flat dose or per-kg dose times the reference weight.
+                let slots = try await conn.query("""
+                    SELECT c.id, s.product_code, CASE d.basis WHEN 'flat' THEN d.target_cells ELSE round(d.target_cells * s.reference_weight_kg)::bigint END,
+                           coalesce((SELECT p.site_code FROM patient p WHERE p.cohort_id = c.id ORDER BY p.enrolled_at DESC LIMIT 1),
+                                    (SELECT min(site_code) FROM study_site WHERE study_code = s.code)),
+                           to_char(current_date + s.slot_lead_days, 'YYYY-MM-DD'),
+                           c.capacity - (SELECT count(*) FROM patient p WHERE p.cohort_id = c.id AND p.status <> 'withdrawn')::int
+                    FROM cohort c JOIN study s ON s.code = c.study_code JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code
+                    WHERE c.state IN ('open', 'expanded') ORDER BY c.id
+                    """, logger: logger).decode((String, String, Int64, String, String, Int).self).all()
+                for s in slots where s.5 > 0 {
+                    for n in 1...s.5 {
+                        demands.append(["id": "\(s.0)#\(n)", "kind": "slot", "product": s.1, "cohort": s.0, "targetCells": s.2, "site": s.3,
+                                        "infusionDate": s.4, "antiHla": [String](), "excludedLots": restricted.keys.sorted()])
+                    }
+                }
+            }
+            let routeRows = try await conn.query("SELECT from_site, to_site, transit_days FROM route ORDER BY from_site, to_site", logger: logger)
+                .decode((String, String, Int).self).all()
+            let routes: [[String: Any]] = routeRows.map { ["from": $0.0, "to": $0.1, "days": $0.2] }
+            let instance: [String: Any] = [
+                "format": AllocationInstanceParser.format, "asOf": asOf,
+                "policy": ["doseTolerancePct": req.doseTolerancePct, "expiryMarginDays": req.expiryMarginDays, "cohortLots": req.cohortLots],
+                "lots": lots, "demands": demands, "routes": routes,
+            ]
+            let json = try JSONSerialization.data(withJSONObject: instance, options: [.sortedKeys])
+            return (json, vialsByKey)
+        }
+    }
+
+    /// Pharmacy plans: the instance from the database, solved by the optimizer; the plan is kept (with its
+    /// instance, for export) so that commitAllocation can reserve exactly what was shown.
+    public func planAllocation(_ req: PlanRequest, actor: Principal, logger: Logger) async throws -> PlanRecord {
+        try actor.require(.allocate)
+        try await expireDueLots(logger: logger)
+        let (json, vialsByLot) = try await allocationInstance(req, logger: logger)
+        let instance = try AllocationInstanceParser.parse(json)
+        let result = AllocationSolver.solve(instance, options: SolveOptions(timeLimitSeconds: req.timeLimitSeconds ?? 20))
+        let kinds = Dictionary(uniqueKeysWithValues: instance.demands.map { ($0.id, $0.kind.rawValue) })
+        var cursor: [String: Int] = [:]
+        var assignments: [PlannedAssignment] = []
+        for a in result.assignments.sorted(by: { $0.demand < $1.demand }) {
+            var ids: [String] = []
+            if kinds[a.demand] == "patient" {
+                let start = cursor[a.lot, default: 0]
+                ids = Array(vialsByLot[a.lot]![start..<(start + a.vials)])
+                cursor[a.lot] = start + a.vials
+            }
+            assignments.append(PlannedAssignment(demand: a.demand, kind: kinds[a.demand]!, lot: a.lot, vials: a.vials, vialIds: ids, explanation: a.explanation))
+        }
+        let unassigned = result.unassigned.sorted { $0.demand < $1.demand }.map { ["demand": $0.demand, "kind": kinds[$0.demand]!, "reason": $0.reason] }
+        let id = UUID()
+        let plan = PlanRecord(id: id, asOf: instance.asOf.description, objective: result.objective,
+                              provenOptimal: result.levels.allSatisfy(\.provenOptimal), solveSeconds: result.solveSeconds,
+                              assignments: assignments, unassigned: unassigned)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let planJSON = String(decoding: result.planJSON(), as: UTF8.self)
+        let vialsJSON = String(decoding: try encoder.encode(Dictionary(uniqueKeysWithValues: assignments.filter { $0.kind == "patient" }.map { ($0.demand, $0.vialIds) })), as: UTF8.self)
+        try await transaction(logger) { conn in
+            try await conn.query("""
+                INSERT INTO allocation_plan (id, as_of, instance, plan, vials, created_by)
+                VALUES (\(id), \(plan.asOf)::date, \(String(decoding: json, as: UTF8.self))::jsonb, \(planJSON)::jsonb, \(vialsJSON)::jsonb, \(actor.id))
+                """, logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "allocation", subjectId: id.uuidString.lowercased(), action: "allocation.planned",
+                                                  details: ["objective": result.objective.map(String.init).joined(separator: ","),
+                                                            "assignments": String(assignments.count), "unassigned": String(unassigned.count)]),
+                                     by: actor, on: conn, logger: logger)
+        }
+        return plan
+    }
+
+    /// The instance a plan was made from, in FORMAT.md v1, for `cryoledger allocate solve` or the reference solver.
+    public func allocationPlanInstance(id: UUID, actor: Principal, logger: Logger) async throws -> Data {
+        try actor.require(.readInventory)
+        guard let text = try await read(logger, { conn in
+            try await conn.query("SELECT instance::text FROM allocation_plan WHERE id = \(id)", logger: logger).decode(String.self).all().first
+        }) else { throw DomainError.notFound(kind: "allocation plan", id: id.uuidString.lowercased()) }
+        return Data(text.utf8)
+    }
+
+    /// Reserves a plan's vials for its patients, atomically: if any vial was taken, held, or its lot changed,
+    /// or a patient was allocated meanwhile, nothing is reserved and the error lists every change.
+    public func commitAllocation(planId: UUID, patients only: [String]?, actor: Principal, logger: Logger) async throws -> [CommittedAllocation] {
+        try actor.require(.allocate)
+        return try await transaction(logger) { conn in
+            guard let (vialsText, lotsText) = try await conn.query("""
+                SELECT vials::text, (SELECT jsonb_object_agg(a->>'demand', a->>'lot')::text FROM jsonb_array_elements(plan->'assignments') a) FROM allocation_plan WHERE id = \(planId)
+                """, logger: logger).decode((String, String?).self).all().first else {
+                throw DomainError.notFound(kind: "allocation plan", id: planId.uuidString.lowercased())
+            }
+            var vialsOf = try JSONDecoder().decode([String: [String]].self, from: Data(vialsText.utf8))
+            let lotOf = try JSONDecoder().decode([String: String].self, from: Data((lotsText ?? "{}").utf8))
+            if let only {
+                if let stray = only.first(where: { vialsOf[$0] == nil }) {
+                    throw DomainError.invalid(field: "patients", rule: "the plan assigns nothing to \(stray)")
+                }
+                vialsOf = vialsOf.filter { only.contains($0.key) }
+            }
+            guard !vialsOf.isEmpty else { throw DomainError.conflict(field: "planId", rule: "the plan assigns no vial to any patient") }
+            let subjects = vialsOf.keys.sorted()
+            let allVials = vialsOf.values.flatMap { $0 }.sorted()
+            // Lock in a fixed order (patients, then vials by id) so concurrent commits queue instead of deadlocking.
+            let patientRows = try await conn.query("""
+                SELECT p.subject_id, p.status, EXISTS (SELECT 1 FROM allocation a WHERE a.subject_id = p.subject_id AND a.status <> 'cancelled')
+                FROM patient p WHERE p.subject_id = ANY(\(subjects)) ORDER BY p.subject_id FOR UPDATE
+                """, logger: logger).decode((String, String, Bool).self).all()
+            let vialRows = try await conn.query("""
+                SELECT v.id, v.status, coalesce(vial_blockers(v.id), '') FROM vial v WHERE v.id = ANY(\(allVials)) ORDER BY v.id FOR UPDATE
+                """, logger: logger).decode((String, String, String).self).all()
+            var changes: [String] = []
+            for (subject, status, allocated) in patientRows {
+                if status != "enrolled" { changes.append("patient \(subject) is \(status)") }
+                if allocated { changes.append("patient \(subject) was allocated meanwhile") }
+            }
+            for (id, status, blockers) in vialRows {
+                if status != "stored" { changes.append("vial \(id) is \(status)") }
+                if !blockers.isEmpty { changes.append("vial \(id): \(blockers)") }
+            }
+            guard changes.isEmpty else {
+                throw DomainError.conflict(field: "planId", rule: "the inventory changed since planning; plan again. Changes: " + changes.joined(separator: "; "))
+            }
+            var out: [CommittedAllocation] = []
+            var entries: [CustodyEntry] = []
+            for subject in subjects {
+                let vials = vialsOf[subject]!
+                let lot = String(lotOf[subject]!.split(separator: "@")[0])
+                let allocationId = try await conn.query("""
+                    INSERT INTO allocation (plan_id, subject_id, lot_number, vial_count, created_by)
+                    VALUES (\(planId), \(subject), \(lot), \(vials.count), \(actor.id)) RETURNING id
+                    """, logger: logger).decode(Int64.self).all()[0]
+                try await conn.query("""
+                    INSERT INTO reservation (allocation_id, vial_id, subject_id) SELECT \(allocationId), unnest(\(vials)::text[]), \(subject)
+                    """, logger: logger)
+                out.append(CommittedAllocation(allocationId: allocationId, subjectId: subject, lotNumber: lot, vialIds: vials))
+                entries += vials.map {
+                    CustodyEntry(subjectType: "vial", subjectId: $0, action: "vial.reserved", fromState: "stored", toState: "reserved",
+                                 details: ["patient": subject, "allocation": String(allocationId)])
+                }
+                entries.append(CustodyEntry(subjectType: "patient", subjectId: subject, action: "patient.allocated",
+                                            details: ["allocation": String(allocationId), "lot": lot, "vials": vials.joined(separator: ",")]))
+                entries.append(CustodyEntry(subjectType: "allocation", subjectId: String(allocationId), action: "allocation.committed", toState: "reserved",
+                                            details: ["plan": planId.uuidString.lowercased(), "patient": subject, "lot": lot, "vials": String(vials.count)]))
+            }
+            try await conn.query("UPDATE vial SET status = 'reserved', status_changed_at = now() WHERE id = ANY(\(allVials))", logger: logger)
+            try await Custody.append(entries, by: actor, on: conn, logger: logger)
+            return out
+        }
+    }
+}

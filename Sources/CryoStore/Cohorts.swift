@@ -1,0 +1,128 @@
+import CryoDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+public struct CohortDecisionRecord: Sendable, Codable, Equatable {
+    public var cohort: CohortRecord
+    public var treated: Int
+    public var evaluable: Int
+    public var patientsWithDlt: Int
+    /// What the 3+3 rules say now; actionable ones await a signed clinical decision.
+    public var decision: String
+    public var actionable: Bool
+    public var rationale: String
+    public var lowerDoseIsMTD: Bool
+    public var history: [String]
+}
+
+extension Store {
+    public func cohortDecision(cohortId: String, actor: Principal, logger: Logger) async throws -> CohortDecisionRecord {
+        try actor.require(.readInventory)
+        return try await read(logger) { conn in try await Self.cohortDecision(cohortId, on: conn, logger: logger) }
+    }
+
+    static func cohortDecision(_ cohortId: String, on conn: PostgresConnection, logger: Logger) async throws -> CohortDecisionRecord {
+        guard let cohort = try await cohorts(where: "c.id = $1", bind: cohortId, on: conn, logger: logger).first else {
+            throw DomainError.notFound(kind: "cohort", id: cohortId)
+        }
+        let facts = try await conn.query("""
+            WITH me AS (SELECT c.*, d.ordinal FROM cohort c JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code WHERE c.id = \(cohortId)),
+            sibling AS (SELECT c.id, d.ordinal FROM cohort c JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code, me
+                        WHERE c.study_code = me.study_code AND c.indication_code = me.indication_code AND c.arm_code = me.arm_code),
+            lower AS (SELECT sibling.id FROM sibling, me WHERE sibling.ordinal < me.ordinal ORDER BY sibling.ordinal DESC LIMIT 1),
+            stats AS (
+                SELECT p.cohort_id,
+                       count(*) FILTER (WHERE p.dosed_at IS NOT NULL) AS treated,
+                       count(*) FILTER (WHERE p.dosed_at IS NOT NULL AND ((p.dosed_at AT TIME ZONE 'UTC')::date + s.dlt_window_days < current_date
+                                         OR EXISTS (SELECT 1 FROM dlt WHERE dlt.subject_id = p.subject_id))) AS evaluable,
+                       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM dlt WHERE dlt.subject_id = p.subject_id)) AS with_dlt
+                FROM patient p JOIN study s ON s.code = p.study_code WHERE p.status <> 'withdrawn' GROUP BY p.cohort_id)
+            SELECT coalesce((SELECT treated FROM stats WHERE cohort_id = me.id), 0)::int,
+                   coalesce((SELECT evaluable FROM stats WHERE cohort_id = me.id), 0)::int,
+                   coalesce((SELECT with_dlt FROM stats WHERE cohort_id = me.id), 0)::int,
+                   EXISTS (SELECT 1 FROM lower),
+                   coalesce((SELECT treated FROM stats WHERE cohort_id = (SELECT id FROM lower)), 0)::int,
+                   coalesce((SELECT with_dlt FROM stats WHERE cohort_id = (SELECT id FROM lower)), 0)::int,
+                   EXISTS (SELECT 1 FROM sibling WHERE sibling.ordinal > me.ordinal)
+            FROM me
+            """, logger: logger).decode((Int, Int, Int, Bool, Int, Int, Bool).self).all()[0]
+        let f = CohortFacts(capacity: cohort.capacity, enrolled: cohort.enrolled, treated: facts.0, evaluable: facts.1, patientsWithDlt: facts.2,
+                            hasLowerDose: facts.3, lowerDoseTreated: facts.4, lowerDoseWithDlt: facts.5, hasHigherDose: facts.6)
+        var rec = ThreePlusThree.recommend(f)
+        if cohort.state == "closed" || cohort.state == "planned" {
+            rec = CohortRecommendation(decision: .observe, rationale: "the cohort is \(cohort.state)\(cohort.outcome.map { " (\($0))" } ?? "")", lowerDoseIsMTD: false)
+        }
+        let history = try await conn.query("""
+            SELECT d.decision || ' by ' || u.name || ' at ' || to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ': ' || d.rationale
+            FROM cohort_decision d JOIN app_user u ON u.id = d.decided_by WHERE d.cohort_id = \(cohortId) ORDER BY d.id
+            """, logger: logger).decode(String.self).all()
+        return CohortDecisionRecord(cohort: cohort, treated: f.treated, evaluable: f.evaluable, patientsWithDlt: f.patientsWithDlt,
+                                    decision: rec.decision.rawValue, actionable: rec.decision.isActionable, rationale: rec.rationale,
+                                    lowerDoseIsMTD: rec.lowerDoseIsMTD, history: history)
+    }
+
+    /// A clinician confirms what the rules recommend, with an electronic signature; the cohorts change accordingly.
+    public func confirmCohortDecision(cohortId: String, decision: CohortDecision, signature: SignatureInput?,
+                                      actor: Principal, logger: Logger) async throws -> CohortDecisionRecord {
+        try actor.require(.decideCohort)
+        let before = try await cohortDecision(cohortId: cohortId, actor: actor, logger: logger)
+        guard before.actionable, before.decision == decision.rawValue else {
+            throw DomainError.conflict(field: "decision", rule: "the 3+3 rules say '\(before.decision)' for \(cohortId) (\(before.rationale)), not '\(decision.rawValue)'")
+        }
+        let signed = try await verifySignature(signature, actor: actor, logger: logger)
+        try await transaction(logger) { conn in
+            let now = try await Self.cohortDecision(cohortId, on: conn, logger: logger)
+            _ = try await conn.query("SELECT 1 FROM cohort WHERE id = \(cohortId) FOR UPDATE", logger: logger).decode(Int.self).all()
+            guard now.decision == decision.rawValue else {
+                throw DomainError.conflict(field: "decision", rule: "the cohort changed meanwhile; the rules now say '\(now.decision)'")
+            }
+            let siblings = """
+                SELECT c.id FROM cohort c JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code
+                JOIN cohort me ON me.id = $1 AND c.study_code = me.study_code AND c.indication_code = me.indication_code AND c.arm_code = me.arm_code
+                JOIN dose_level md ON md.study_code = me.study_code AND md.code = me.dose_code
+                """
+            var entries: [CustodyEntry] = []
+            func neighbour(_ cmp: String, _ order: String) async throws -> String? {
+                var b = PostgresBindings(); b.append(cohortId)
+                return try await conn.query(PostgresQuery(unsafeSQL: siblings + " WHERE d.ordinal \(cmp) md.ordinal ORDER BY d.ordinal \(order) LIMIT 1", binds: b),
+                                            logger: logger).decode(String.self).all().first
+            }
+            switch decision {
+            case .expand:
+                try await conn.query("UPDATE cohort SET state = 'expanded', capacity = 6 WHERE id = \(cohortId)", logger: logger)
+                entries.append(CustodyEntry(subjectType: "study", subjectId: cohortId, action: "cohort.expanded", fromState: "open", toState: "expanded"))
+            case .escalate:
+                try await conn.query("UPDATE cohort SET state = 'closed', outcome = 'escalated' WHERE id = \(cohortId)", logger: logger)
+                if let next = try await neighbour(">", "ASC") {
+                    try await conn.query("UPDATE cohort SET state = 'open', capacity = 3 WHERE id = \(next) AND state = 'planned'", logger: logger)
+                    entries.append(CustodyEntry(subjectType: "study", subjectId: next, action: "cohort.opened", fromState: "planned", toState: "open"))
+                }
+            case .stop:
+                try await conn.query("UPDATE cohort SET state = 'closed', outcome = 'stopped' WHERE id = \(cohortId)", logger: logger)
+                if now.lowerDoseIsMTD, let lower = try await neighbour("<", "DESC") {
+                    try await conn.query("UPDATE cohort SET state = 'closed', outcome = 'maximum-tolerated-dose' WHERE id = \(lower)", logger: logger)
+                    entries.append(CustodyEntry(subjectType: "study", subjectId: lower, action: "cohort.declared-mtd", toState: "maximum-tolerated-dose"))
+                }
+            case .deEscalate:
+                try await conn.query("UPDATE cohort SET state = 'closed', outcome = 'de-escalated' WHERE id = \(cohortId)", logger: logger)
+                if let lower = try await neighbour("<", "DESC") {
+                    try await conn.query("UPDATE cohort SET state = 'expanded', capacity = 6, outcome = NULL WHERE id = \(lower)", logger: logger)
+                    entries.append(CustodyEntry(subjectType: "study", subjectId: lower, action: "cohort.expanded", toState: "expanded",
+                                                reason: "de-escalation from \(cohortId)"))
+                }
+            case .enrol, .observe:
+                throw DomainError.invalid(field: "decision", rule: "only escalate, expand, stop or de-escalate are decided")
+            }
+            try await conn.query("""
+                INSERT INTO cohort_decision (cohort_id, decision, treated, dlts, rationale, decided_by)
+                VALUES (\(cohortId), \(decision.rawValue), \(now.treated), \(now.patientsWithDlt), \(now.rationale), \(actor.id))
+                """, logger: logger)
+            entries.insert(CustodyEntry(subjectType: "study", subjectId: cohortId, action: "cohort.decided", toState: decision.rawValue,
+                                        reason: now.rationale, details: ["treated": String(now.treated), "dlts": String(now.patientsWithDlt)],
+                                        signature: signed), at: 0)
+            try await Custody.append(entries, by: actor, on: conn, logger: logger)
+        }
+        return try await cohortDecision(cohortId: cohortId, actor: actor, logger: logger)
+    }
+}

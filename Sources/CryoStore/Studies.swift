@@ -1,0 +1,210 @@
+import CryoDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+public struct StudyDefinition: Sendable {
+    public struct Indication: Sendable, Codable, Equatable { public var code: String; public var name: String
+        public init(code: String, name: String) { self.code = code; self.name = name } }
+    public struct Arm: Sendable, Codable, Equatable { public var code: String; public var lymphodepletion: Lymphodepletion; public var name: String
+        public init(code: String, lymphodepletion: Lymphodepletion, name: String) { self.code = code; self.lymphodepletion = lymphodepletion; self.name = name } }
+    public struct DoseLevel: Sendable, Codable, Equatable { public var code: String; public var ordinal: Int; public var targetCells: Int64; public var basis: DoseBasis
+        public init(code: String, ordinal: Int, targetCells: Int64, basis: DoseBasis) { self.code = code; self.ordinal = ordinal; self.targetCells = targetCells; self.basis = basis } }
+    public struct Criterion: Sendable, Codable, Equatable { public var code: String; public var kind: String; public var text: String; public var indication: String?
+        public init(code: String, kind: String, text: String, indication: String? = nil) { self.code = code; self.kind = kind; self.text = text; self.indication = indication } }
+
+    public var code: String
+    public var name: String
+    public var productCode: String
+    public var dltWindowDays: Int
+    public var slotLeadDays: Int
+    public var indications: [Indication]
+    public var arms: [Arm]
+    public var doseLevels: [DoseLevel]
+    public var sites: [String]
+    public var criteria: [Criterion]
+
+    public init(code: String, name: String, productCode: String, dltWindowDays: Int, slotLeadDays: Int = 21, indications: [Indication],
+                arms: [Arm], doseLevels: [DoseLevel], sites: [String], criteria: [Criterion]) {
+        self.code = code; self.name = name; self.productCode = productCode; self.dltWindowDays = dltWindowDays; self.slotLeadDays = slotLeadDays
+        self.indications = indications; self.arms = arms; self.doseLevels = doseLevels; self.sites = sites; self.criteria = criteria
+    }
+
+    func validate() throws {
+        let v = Validator()
+        try v.matches(code, /[A-Z][A-Z0-9-]{1,31}/, "code", "2 to 32 capitals, digits or dashes, starting with a letter")
+        try v.require(!name.trimmingCharacters(in: .whitespaces).isEmpty && name.count <= 200, "name", "1 to 200 characters")
+        try v.require((1...365).contains(dltWindowDays), "dltWindowDays", "between 1 and 365 days")
+        try v.require((0...365).contains(slotLeadDays), "slotLeadDays", "between 0 and 365 days")
+        try v.require(!indications.isEmpty, "indications", "a study treats at least one indication")
+        try v.require(!arms.isEmpty, "arms", "a study has at least one arm")
+        try v.require(!doseLevels.isEmpty, "doseLevels", "a study has at least one dose level")
+        try v.require(doseLevels.contains { $0.ordinal >= 1 }, "doseLevels", "one dose level has ordinal 1 or more (the starting dose)")
+        try v.require(!sites.isEmpty, "sites", "a study has at least one clinical site")
+        for (i, d) in indications.enumerated() {
+            try v.matches(d.code, /[A-Z][A-Za-z0-9]{0,15}/, "indications[\(i)].code", "a short code such as SLE, IIM, DLBCL")
+        }
+        for (i, a) in arms.enumerated() {
+            try v.matches(a.code, /[A-Za-z][A-Za-z0-9-]{0,15}/, "arms[\(i)].code", "a short code such as LD or no-LD")
+        }
+        for (i, d) in doseLevels.enumerated() {
+            try v.matches(d.code, /DL-?[0-9]{1,2}/, "doseLevels[\(i)].code", "DL1, DL2, ... (DL-1 below the start)")
+            try v.require(d.targetCells > 0, "doseLevels[\(i)].targetCells", "must be positive")
+        }
+        for (i, c) in criteria.enumerated() {
+            try v.matches(c.code, /[a-z][a-z0-9-]{0,47}/, "criteria[\(i)].code", "lower-case words joined by dashes")
+            try v.require(["inclusion", "exclusion"].contains(c.kind), "criteria[\(i)].kind", "inclusion or exclusion")
+            try v.require(!c.text.isEmpty && c.text.count <= 500, "criteria[\(i)].text", "1 to 500 characters")
+            if let ind = c.indication {
+                try v.require(indications.contains { $0.code == ind }, "criteria[\(i)].indication", "not an indication of this study")
+            }
+        }
+        try v.require(Set(indications.map(\.code)).count == indications.count, "indications", "codes must be unique")
+        try v.require(Set(arms.map(\.code)).count == arms.count, "arms", "codes must be unique")
+        try v.require(Set(doseLevels.map(\.code)).count == doseLevels.count, "doseLevels", "codes must be unique")
+        try v.require(Set(doseLevels.map(\.ordinal)).count == doseLevels.count, "doseLevels", "ordinals must be unique")
+        try v.require(Set(criteria.map(\.code)).count == criteria.count, "criteria", "codes must be unique")
+    }
+}
+
+public struct CohortRecord: Sendable, Codable, Equatable {
+    public var id: String
+    public var indication: String
+    public var arm: String
+    public var lymphodepletion: String
+    public var doseLevel: String
+    public var targetCells: Int64
+    public var basis: String
+    public var state: String
+    public var capacity: Int
+    public var outcome: String?
+    public var enrolled: Int
+}
+
+public struct StudyRecord: Sendable, Codable, Equatable {
+    public var code: String
+    public var name: String
+    public var productCode: String
+    public var dltWindowDays: Int
+    public var slotLeadDays: Int
+    public var sites: [String]
+    public var criteria: [StudyDefinition.Criterion]
+    public var cohorts: [CohortRecord]
+}
+
+extension Store {
+    /// Clinical defines a study: its indications, arms, dose levels, sites and eligibility checklist. A cohort is
+    /// made for every indication, arm and dose level; those at the lowest starting dose (ordinal 1 or more) open with 3 places.
+    public func createStudy(_ s: StudyDefinition, actor: Principal, logger: Logger) async throws -> StudyRecord {
+        try actor.require(.manageStudies)
+        try s.validate()
+        try await transaction(logger) { conn in
+            guard try await conn.query("SELECT 1 FROM product WHERE code = \(s.productCode)", logger: logger).decode(Int.self).all().first != nil else {
+                throw DomainError.invalid(field: "productCode", rule: "no product '\(s.productCode)' is defined")
+            }
+            let clinical = Set(try await conn.query("SELECT code FROM site WHERE code = ANY(\(s.sites)) AND kind = 'clinical'", logger: logger)
+                .decode(String.self).all())
+            if let missing = s.sites.firstIndex(where: { !clinical.contains($0) }) {
+                throw DomainError.invalid(field: "sites[\(missing)]", rule: "'\(s.sites[missing])' is not a registered clinical site")
+            }
+            do {
+                try await conn.query("""
+                    INSERT INTO study (code, name, product_code, dlt_window_days, slot_lead_days, created_by)
+                    VALUES (\(s.code), \(s.name), \(s.productCode), \(s.dltWindowDays), \(s.slotLeadDays), \(actor.id))
+                    """, logger: logger)
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+                throw DomainError.conflict(field: "code", rule: "a study \(s.code) already exists")
+            }
+            try await conn.query("""
+                INSERT INTO study_indication (study_code, code, name) SELECT \(s.code), c, n FROM unnest(\(s.indications.map(\.code))::text[], \(s.indications.map(\.name))::text[]) AS u(c, n)
+                """, logger: logger)
+            try await conn.query("""
+                INSERT INTO study_arm (study_code, code, lymphodepletion, name)
+                SELECT \(s.code), c, l, n FROM unnest(\(s.arms.map(\.code))::text[], \(s.arms.map(\.lymphodepletion.rawValue))::text[], \(s.arms.map(\.name))::text[]) AS u(c, l, n)
+                """, logger: logger)
+            try await conn.query("""
+                INSERT INTO dose_level (study_code, code, ordinal, target_cells, basis)
+                SELECT \(s.code), c, o, t, b FROM unnest(\(s.doseLevels.map(\.code))::text[], \(s.doseLevels.map(\.ordinal))::int[],
+                                                         \(s.doseLevels.map(\.targetCells))::bigint[], \(s.doseLevels.map(\.basis.rawValue))::text[]) AS u(c, o, t, b)
+                """, logger: logger)
+            try await conn.query("INSERT INTO study_site (study_code, site_code) SELECT \(s.code), unnest(\(s.sites)::text[])", logger: logger)
+            try await conn.query("""
+                INSERT INTO eligibility_criterion (study_code, code, kind, text, indication)
+                SELECT \(s.code), c, k, t, NULLIF(i, '') FROM unnest(\(s.criteria.map(\.code))::text[], \(s.criteria.map(\.kind))::text[],
+                                                                  \(s.criteria.map(\.text))::text[], \(s.criteria.map { $0.indication ?? "" })::text[]) AS u(c, k, t, i)
+                """, logger: logger)
+            let start = s.doseLevels.filter { $0.ordinal >= 1 }.map(\.ordinal).min()!
+            try await conn.query("""
+                INSERT INTO cohort (id, study_code, indication_code, arm_code, dose_code, state, capacity)
+                SELECT \(s.code) || '/' || i.code || '/' || d.code || '/' || a.code, \(s.code), i.code, a.code, d.code,
+                       CASE WHEN d.ordinal = \(start) THEN 'open' ELSE 'planned' END, CASE WHEN d.ordinal = \(start) THEN 3 ELSE 0 END
+                FROM study_indication i CROSS JOIN study_arm a CROSS JOIN dose_level d
+                WHERE i.study_code = \(s.code) AND a.study_code = \(s.code) AND d.study_code = \(s.code)
+                """, logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "study", subjectId: s.code, action: "study.created", toState: "active",
+                                                  details: ["product": s.productCode, "indications": s.indications.map(\.code).joined(separator: ","),
+                                                            "arms": s.arms.map(\.code).joined(separator: ","),
+                                                            "doseLevels": s.doseLevels.map(\.code).joined(separator: ","),
+                                                            "sites": s.sites.joined(separator: ","), "criteria": String(s.criteria.count)]),
+                                     by: actor, on: conn, logger: logger)
+        }
+        return try await study(code: s.code, actor: actor, logger: logger)
+    }
+
+    public func study(code: String, actor: Principal, logger: Logger) async throws -> StudyRecord {
+        try actor.require(.readInventory)
+        return try await read(logger) { conn in
+            guard let s = try await conn.query("""
+                SELECT name, product_code, dlt_window_days, slot_lead_days FROM study WHERE code = \(code)
+                """, logger: logger).decode((String, String, Int, Int).self).all().first else {
+                throw DomainError.notFound(kind: "study", id: code)
+            }
+            let sites = try await conn.query("SELECT site_code FROM study_site WHERE study_code = \(code) ORDER BY site_code", logger: logger)
+                .decode(String.self).all()
+            let criteria = try await conn.query("""
+                SELECT code, kind, text, indication FROM eligibility_criterion WHERE study_code = \(code) ORDER BY kind DESC, code
+                """, logger: logger).decode((String, String, String, String?).self).all()
+                .map { StudyDefinition.Criterion(code: $0.0, kind: $0.1, text: $0.2, indication: $0.3) }
+            let cohorts = try await Self.cohorts(where: "c.study_code = $1", bind: code, on: conn, logger: logger)
+            return StudyRecord(code: code, name: s.0, productCode: s.1, dltWindowDays: s.2, slotLeadDays: s.3, sites: sites, criteria: criteria, cohorts: cohorts)
+        }
+    }
+
+    static func cohorts(where condition: String, bind: String, on conn: PostgresConnection, logger: Logger) async throws -> [CohortRecord] {
+        var binds = PostgresBindings()
+        binds.append(bind)
+        var out: [CohortRecord] = []
+        let rows = try await conn.query(PostgresQuery(unsafeSQL: """
+            SELECT c.id, c.indication_code, c.arm_code, a.lymphodepletion, c.dose_code, d.target_cells, d.basis, c.state, c.capacity::int, c.outcome,
+                   (SELECT count(*)::int FROM patient p WHERE p.cohort_id = c.id AND p.status <> 'withdrawn')
+            FROM cohort c JOIN study_arm a ON a.study_code = c.study_code AND a.code = c.arm_code
+            JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code
+            WHERE \(condition) ORDER BY c.indication_code, c.arm_code, d.ordinal
+            """, binds: binds), logger: logger)
+        for try await r in rows.decode((String, String, String, String, String, Int64, String, String, Int, String?, Int).self) {
+            out.append(CohortRecord(id: r.0, indication: r.1, arm: r.2, lymphodepletion: r.3, doseLevel: r.4, targetCells: r.5, basis: r.6,
+                                    state: r.7, capacity: r.8, outcome: r.9, enrolled: r.10))
+        }
+        return out
+    }
+
+    /// A depot ships to a clinical site in `days` (dry shipper transit).
+    public func createRoute(from: String, to: String, days: Int, actor: Principal, logger: Logger) async throws {
+        try actor.require(.manageStudies)
+        try Validator().require((0...30).contains(days), "transitDays", "between 0 and 30 days")
+        try Validator().require(from != to, "to", "a route joins two different sites")
+        try await transaction(logger) { conn in
+            let kinds = Dictionary(uniqueKeysWithValues: try await conn.query("SELECT code, kind FROM site WHERE code IN (\(from), \(to))", logger: logger)
+                .decode((String, String).self).all())
+            guard let fk = kinds[from] else { throw DomainError.invalid(field: "from", rule: "no site '\(from)'") }
+            guard kinds[to] == "clinical" else { throw DomainError.invalid(field: "to", rule: "'\(to)' is not a registered clinical site") }
+            try Validator().require(fk != "clinical", "from", "a route starts at a depot or manufacturing site")
+            try await conn.query("""
+                INSERT INTO route (from_site, to_site, transit_days) VALUES (\(from), \(to), \(days))
+                ON CONFLICT (from_site, to_site) DO UPDATE SET transit_days = EXCLUDED.transit_days
+                """, logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "storage", subjectId: from, action: "route.set", toLocation: to,
+                                                  details: ["transitDays": String(days)]), by: actor, on: conn, logger: logger)
+        }
+    }
+}
