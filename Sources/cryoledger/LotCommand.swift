@@ -7,7 +7,7 @@ extension LotStatus: ExpressibleByArgument {}
 
 struct LotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "lot", abstract: "Manufactured lots.",
-                                                    subcommands: [Register.self, Show.self, List.self, Status.self, Release.self, Reject.self])
+                                                    subcommands: [Register.self, Show.self, List.self, Status.self, Release.self, Reject.self, Certificate.self])
 
     static func describe(_ l: LotRecord) -> String {
         let vials = l.vialsByStatus.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
