@@ -12,7 +12,7 @@ struct CryoLedger: AsyncParsableCommand {
         subcommands: [
             Serve.self, DatabaseCommand.self, UserCommand.self, DemoCommand.self, ProductCommand.self,
             DonorCommand.self, LotCommand.self, QcCommand.self, VialCommand.self, StorageCommand.self, CustodyCommand.self, AuditCommand.self,
-            AllocateCommand.self,
+            AllocateCommand.self, ImportCommand.self,
         ]
     )
 }
