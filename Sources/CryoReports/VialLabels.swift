@@ -94,17 +94,20 @@ public enum VialLabels {
         let textWidth = x + labelWidth - m - tx
         var ty = y + labelHeight - m - 6.4
         pdf.text(page, label.vialId, x: tx, y: ty, size: 7.6, bold: true, width: textWidth)
-        ty -= 7.2
-        pdf.text(page, "\(label.productCode)  \(label.productName.hasPrefix(label.productCode) ? String(label.productName.dropFirst(label.productCode.count)).trimmingCharacters(in: .whitespaces) : label.productName)",
-                 x: tx, y: ty, size: 5.4, bold: false, width: textWidth)
-        ty -= 6.4
-        pdf.text(page, "LOT \(label.lotNumber)   VIAL \(label.ordinal)/\(label.vialCount)", x: tx, y: ty, size: 5.4, bold: false, width: textWidth)
-        ty -= 6.4
-        pdf.text(page, "EXP \(label.expiresOn)", x: tx, y: ty, size: 5.8, bold: true, width: textWidth)
-        ty -= 6.4
-        pdf.text(page, "STORE AT <= \(Self.celsius(label.storageMaxCelsius)) °C, \(label.storageCondition)", x: tx, y: ty, size: 4.6, bold: false, width: textWidth)
-        ty -= 5.4
-        pdf.text(page, "Caution: investigational use only", x: tx, y: ty, size: 4.6, bold: false, width: textWidth)
+        let product = label.productName.hasPrefix(label.productCode)
+            ? String(label.productName.dropFirst(label.productCode.count)).trimmingCharacters(in: .whitespaces) : label.productName
+        let lines: [(String, Float, Bool, Float)] = [   // text, size, bold, distance from the line above
+            ("\(label.productCode)  \(product)", 5.4, false, 7.0),
+            ("LOT \(label.lotNumber)   VIAL \(label.ordinal)/\(label.vialCount)", 5.4, false, 6.2),
+            ("EXP \(label.expiresOn)", 5.8, true, 6.2),
+            ("STORE AT OR BELOW \(Self.celsius(label.storageMaxCelsius)) °C", 4.8, false, 6.0),
+            (label.storageCondition, 4.6, false, 5.2),
+            ("Caution: investigational use only", 4.2, false, 5.0),
+        ]
+        for (text, size, bold, step) in lines {
+            ty -= step
+            pdf.text(page, text, x: tx, y: ty, size: size, bold: bold, width: textWidth)
+        }
     }
 
     static func celsius(_ value: Double) -> String {
