@@ -23,10 +23,11 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     ],
     targets: [
         // Domain rules: plain Swift, no I/O.
-        .target(name: "CryoDomain", swiftSettings: swiftSettings),
+        .target(name: "CryoDomain", dependencies: [.product(name: "CSV", package: "CSV.swift")], swiftSettings: swiftSettings),
 
         // The allocation optimizer (FORMAT.md v1) on COIN-OR CBC; no database.
         .systemLibrary(
@@ -51,7 +52,9 @@ let package = Package(
 
         // Reports an auditor files: PDF through libharu (Debian libhpdf-dev).
         .systemLibrary(name: "CHpdf", providers: [.apt(["libhpdf-dev"])]),
-        .target(name: "CryoReports", dependencies: ["CryoStore", "CHpdf"], swiftSettings: swiftSettings),
+        // Barcode symbols (Code 128, Data Matrix) for vial labels: zint (Debian libzint-dev).
+        .systemLibrary(name: "CZint", providers: [.apt(["libzint-dev"])]),
+        .target(name: "CryoReports", dependencies: ["CryoStore", "CHpdf", "CZint"], swiftSettings: swiftSettings),
 
         // Code generated from Sources/CryoAPIGenerated/openapi.yaml, the API contract.
         .target(

@@ -5,7 +5,7 @@ import Foundation
 
 struct VialCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "vial", abstract: "Vials: creation, placement and moves.",
-                                                    subcommands: [Create.self, Show.self, Place.self, Move.self])
+                                                    subcommands: [Create.self, Show.self, Place.self, Move.self, Labels.self])
 
     static func describe(_ v: VialRecord) -> String {
         "\(v.id)  lot \(v.lotNumber) #\(v.ordinal)  \(v.productCode)  \(v.status)  expires \(v.expiresOn)  at \(v.location.map { "\($0.siteCode)/\($0.freezerId)/\($0.rackId)/\($0.label)" } ?? "(not placed)")"
