@@ -45,6 +45,12 @@ public enum ExportScope: Sendable, Equatable {
             return ("e.occurred_at >= $1::date AND e.occurred_at < $2::date + 1", b)
         }
     }
+
+    /// A subject's history in chain order; a period in the order events were written.
+    var order: String {
+        if case .period = self { return "e.id" }
+        return "e.subject_type, e.subject_id, e.seq"
+    }
 }
 
 /// One exported event: readable columns, and the hashed fields so the export can be re-verified offline.
@@ -84,20 +90,10 @@ extension Store {
     /// `limit: 0` only checks the scope (its subject exists, its dates are sane) and reads nothing.
     public func exportCustody(scope: ExportScope, actor: Principal, logger: Logger, limit: Int? = nil,
                               _ sink: (ExportedEvent) async throws -> Void) async throws -> Int {
-        try actor.require(.readCustody)
-        switch scope {
-        case .vial(let id): _ = try await vial(id: id, actor: actor, logger: logger)
-        case .lot(let n): _ = try await lot(number: n, actor: actor, logger: logger)
-        case .donor(let c): _ = try await donor(code: c, actor: actor, logger: logger)
-        case .period(let from, let to):
-            try Validator().require(from <= to, "to", "must not be before from")
-        }
+        try await checkExportScope(scope, actor: actor, logger: logger)
         if limit == 0 { return 0 }
         let (condition, binds) = scope.condition
-        // A subject's history in chain order; a period in the order events were written.
-        let order: String
-        if case .period = scope { order = "e.id" } else { order = "e.subject_type, e.subject_id, e.seq" }
-        let sql = "SELECT \(StoredEvent.selectList) FROM custody_event e WHERE \(condition) ORDER BY \(order)"
+        let sql = "SELECT \(StoredEvent.selectList) FROM custody_event e WHERE \(condition) ORDER BY \(scope.order)"
         return try await read(logger) { conn in
             var n = 0
             for try await row in try await conn.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(StoredEvent.Row.self) {
@@ -105,6 +101,20 @@ extension Store {
                 n += 1
             }
             return n
+        }
+    }
+}
+
+extension Store {
+    /// The caller may read the log, the scope's subject exists, its dates are sane.
+    func checkExportScope(_ scope: ExportScope, actor: Principal, logger: Logger) async throws {
+        try actor.require(.readCustody)
+        switch scope {
+        case .vial(let id): _ = try await vial(id: id, actor: actor, logger: logger)
+        case .lot(let n): _ = try await lot(number: n, actor: actor, logger: logger)
+        case .donor(let c): _ = try await donor(code: c, actor: actor, logger: logger)
+        case .period(let from, let to):
+            try Validator().require(from <= to, "to", "must not be before from")
         }
     }
 }
