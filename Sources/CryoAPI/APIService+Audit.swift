@@ -36,22 +36,21 @@ extension APIService {
             let store = self.store, logger = self.logger
             Task {
                 do {
+                    if format == .csv {
+                        _ = try await store.exportCustodyCSV(scope: scope, actor: actor, logger: logger, chunkSize: 64 * 1024) { chunk in
+                            if !chunk.isEmpty { await channel.send(chunk[...]) }
+                        }
+                        channel.finish()
+                        return
+                    }
                     var chunk: [UInt8] = []
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.sortedKeys]
-                    if format == .csv {
-                        chunk += Array(ReportWriter.csvHeader.utf8)
-                    } else {
-                        let header = ["format": "cryoledger.custody-export/v1+ndjson", "scope": scope.description,
-                                      "generatedAt": ISO8601DateFormatter().string(from: Date()), "generatedBy": actor.name]
-                        chunk += try encoder.encode(header) + [UInt8(ascii: "\n")]
-                    }
+                    let header = ["format": "cryoledger.custody-export/v1+ndjson", "scope": scope.description,
+                                  "generatedAt": ISO8601DateFormatter().string(from: Date()), "generatedBy": actor.name]
+                    chunk += try encoder.encode(header) + [UInt8(ascii: "\n")]
                     _ = try await store.exportCustody(scope: scope, actor: actor, logger: logger) { event in
-                        if format == .csv {
-                            ReportWriter.appendCSV(event, to: &chunk)
-                        } else {
-                            chunk += try encoder.encode(event) + [UInt8(ascii: "\n")]
-                        }
+                        chunk += try encoder.encode(event) + [UInt8(ascii: "\n")]
                         if chunk.count >= 64 * 1024 {
                             await channel.send(chunk[...])
                             chunk.removeAll(keepingCapacity: true)

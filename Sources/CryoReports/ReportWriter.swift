@@ -17,7 +17,7 @@ public struct CustodyExportDocument: Codable, Sendable {
 
 /// Writes custody reports. CSV and JSON are streamed event by event to the file, so memory stays flat.
 public enum ReportWriter {
-    public static let csvHeader = "id,subject_type,subject_id,seq,occurred_at_utc,action,actor_name,actor_role,from_state,to_state,from_location,to_location,reason,signature,details,prev_hash,hash\n"
+    public static let csvHeader = CustodyCSV.header
 
     public static func csvLine(_ e: ExportedEvent) -> String {
         var bytes: [UInt8] = []
@@ -25,7 +25,8 @@ public enum ReportWriter {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// One CSV record (RFC 4180 quoting), appended as bytes: the export's inner loop.
+    /// One CSV record (RFC 4180 quoting), appended as bytes. The CSV export itself takes the faster
+    /// `Store.exportCustodyCSV`, which writes the same bytes straight from the database rows.
     public static func appendCSV(_ e: ExportedEvent, to out: inout [UInt8]) {
         let fields = [String(e.id), e.subjectType, e.subjectId, String(e.seq), e.occurredAt, e.action, e.actorName, e.actorRole, e.fromState,
                       e.toState, e.fromLocation, e.toLocation, e.reason, e.signature, e.details, e.prevHash, e.hash]
@@ -52,7 +53,13 @@ public enum ReportWriter {
         let now = Date()
         let stamp = ISO8601DateFormatter().string(from: now)
         switch format {
-        case .csv, .json:
+        case .csv:
+            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+                throw ReportError.pdf("cannot write \(path)")
+            }
+            defer { try? handle.close() }
+            return try await store.exportCustodyCSV(scope: scope, actor: actor, logger: logger) { try handle.write(contentsOf: $0) }
+        case .json:
             guard FileManager.default.createFile(atPath: path, contents: nil) , let handle = FileHandle(forWritingAtPath: path) else {
                 throw ReportError.pdf("cannot write \(path)")
             }
@@ -64,24 +71,16 @@ public enum ReportWriter {
             }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
-            if format == .csv {
-                buffer.append(contentsOf: csvHeader.utf8)
-            } else {
-                let head = "{\"format\":\"cryoledger.custody-export/v1\",\"scope\":\(String(decoding: try encoder.encode(scope.description), as: UTF8.self)),\"generatedAt\":\"\(stamp)\",\"generatedBy\":\(String(decoding: try encoder.encode(actor.name), as: UTF8.self)),\"events\":["
-                buffer.append(contentsOf: head.utf8)
-            }
+            let head = "{\"format\":\"cryoledger.custody-export/v1\",\"scope\":\(String(decoding: try encoder.encode(scope.description), as: UTF8.self)),\"generatedAt\":\"\(stamp)\",\"generatedBy\":\(String(decoding: try encoder.encode(actor.name), as: UTF8.self)),\"events\":["
+            buffer.append(contentsOf: head.utf8)
             var first = true
             let count = try await store.exportCustody(scope: scope, actor: actor, logger: logger) { e in
-                if format == .csv {
-                    appendCSV(e, to: &buffer)
-                } else {
-                    if !first { buffer.append(UInt8(ascii: ",")) }
-                    buffer.append(contentsOf: try encoder.encode(e))
-                    first = false
-                }
+                if !first { buffer.append(UInt8(ascii: ",")) }
+                buffer.append(contentsOf: try encoder.encode(e))
+                first = false
                 try flush()
             }
-            if format == .json { buffer.append(contentsOf: "]}\n".utf8) }
+            buffer.append(contentsOf: "]}\n".utf8)
             try flush(force: true)
             return count
         case .pdf:

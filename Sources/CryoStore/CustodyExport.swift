@@ -56,6 +56,12 @@ public enum ExportScope: Sendable, Equatable {
             return ("e.occurred_at >= $1::date AND e.occurred_at < $2::date + 1", b)
         }
     }
+
+    /// A subject's history in chain order; a period in the order events were written.
+    var order: String {
+        if case .period = self { return "e.id" }
+        return "e.subject_type, e.subject_id, e.seq"
+    }
 }
 
 extension ExportScope {
@@ -116,6 +122,25 @@ extension Store {
     /// `limit: 0` only checks the scope (its subject exists, its dates are sane) and reads nothing.
     public func exportCustody(scope: ExportScope, actor: Principal, logger: Logger, limit: Int? = nil,
                               _ sink: (ExportedEvent) async throws -> Void) async throws -> Int {
+        try await checkExportScope(scope, actor: actor, logger: logger)
+        if limit == 0 { return 0 }
+        try await logAuditorExport(scope, actor: actor, logger: logger)
+        let (condition, binds) = scope.condition
+        let sql = "SELECT \(StoredEvent.selectList) FROM custody_event e WHERE \(condition) ORDER BY \(scope.order)"
+        return try await read(logger) { conn in
+            var n = 0
+            for try await row in try await conn.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(StoredEvent.Row.self) {
+                try await sink(ExportedEvent(StoredEvent(row)))
+                n += 1
+            }
+            return n
+        }
+    }
+}
+
+extension Store {
+    /// The caller may read the log, the scope's subject exists, its dates are sane.
+    func checkExportScope(_ scope: ExportScope, actor: Principal, logger: Logger) async throws {
         try actor.require(.readCustody)
         switch scope {
         case .vial(let id): _ = try await vial(id: id, actor: actor, logger: logger)
@@ -128,26 +153,15 @@ extension Store {
         case .period(let from, let to):
             try Validator().require(from <= to, "to", "must not be before from")
         }
-        if limit == 0 { return 0 }
-        if actor.role == .auditor, let (sql, binds) = scope.patientsRead {
-            let patients = try await read(logger) { conn in
-                try await conn.query(PostgresQuery(unsafeSQL: "SELECT DISTINCT s FROM (\(sql)) q(s) ORDER BY 1", binds: binds), logger: logger).decode(String.self).all()
-            }
-            try await logAuditorRead(of: patients, what: "custody report: \(scope.description)", actor: actor, logger: logger)
+    }
+
+    /// An auditor's report that reaches patients is a read of patient-linked records: log it in each patient's chain.
+    func logAuditorExport(_ scope: ExportScope, actor: Principal, logger: Logger) async throws {
+        guard actor.role == .auditor, let (sql, binds) = scope.patientsRead else { return }
+        let patients = try await read(logger) { conn in
+            try await conn.query(PostgresQuery(unsafeSQL: "SELECT DISTINCT s FROM (\(sql)) q(s) ORDER BY 1", binds: binds), logger: logger).decode(String.self).all()
         }
-        let (condition, binds) = scope.condition
-        // A subject's history in chain order; a period in the order events were written.
-        let order: String
-        if case .period = scope { order = "e.id" } else { order = "e.subject_type, e.subject_id, e.seq" }
-        let sql = "SELECT \(StoredEvent.selectList) FROM custody_event e WHERE \(condition) ORDER BY \(order)"
-        return try await read(logger) { conn in
-            var n = 0
-            for try await row in try await conn.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(StoredEvent.Row.self) {
-                try await sink(ExportedEvent(StoredEvent(row)))
-                n += 1
-            }
-            return n
-        }
+        try await logAuditorRead(of: patients, what: "custody report: \(scope.description)", actor: actor, logger: logger)
     }
 }
 

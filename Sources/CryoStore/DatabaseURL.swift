@@ -69,10 +69,12 @@ public enum StoreError: Error, CustomStringConvertible {
     case configuration(String)
     case migration(String)
     case embedded(String)
+    /// The database sent something a reader did not expect (a column type, a column count).
+    case unexpectedData(String)
 
     public var description: String {
         switch self {
-        case .configuration(let m), .migration(let m), .embedded(let m): return m
+        case .configuration(let m), .migration(let m), .embedded(let m), .unexpectedData(let m): return m
         }
     }
 }

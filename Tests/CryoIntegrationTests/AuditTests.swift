@@ -242,6 +242,66 @@ struct ReportTests {
         }
     }
 
+    @Test("the CSV export written straight from the rows is byte for byte the CSV of the exported events")
+    func csvFastPath() async throws {
+        try await withFixture { f in
+            let vials = try await f.lot("LOT-R3", vials: 3, box: "BOX-1")
+            let reasons = ["comma, inside", "a \"quoted\" word", "two\nlines", "carriage\rreturn", "µL, 5 °C — Zürich ✓ 🧊", "tab\tand ; semicolon", "plain"]
+            for (i, reason) in reasons.enumerated() {
+                _ = try await f.store.moveVial(id: vials[i % 2].id, to: Position(boxId: "BOX-2", row: 1 + i, column: 1 + i % 2), reason: reason,
+                                               actor: f.user(.manufacturing), logger: Fixture.logger)
+            }
+            _ = try await f.store.transitionLot(number: "LOT-R3", to: .quarantine, reason: "done", actor: f.user(.manufacturing), logger: Fixture.logger)
+            _ = try await f.store.transitionLot(number: "LOT-R3", to: .rejected, reason: "endotoxin, \"high\"",
+                                                signature: SignatureInput(password: Fixture.qaPassword, meaning: "rejected: out of specification, see \"QC-7\""),
+                                                actor: f.user(.qa), logger: Fixture.logger)
+            let first = try await f.store.custodyEvents(subjectType: "vial", subjectId: vials[2].id, actor: f.user(.qa), logger: Fixture.logger)[0]
+            _ = try await f.store.correctCustodyEvent(eventId: first.id, reason: "label, reprinted", corrected: ["toLocation": "BOX-1:\"C3\""],
+                                                      actor: f.user(.qa), logger: Fixture.logger)
+            // Timestamps far from today, written by a superuser: the hand-made formatter must match to_char everywhere.
+            try await f.client.withConnection { conn in
+                try await conn.query("ALTER TABLE custody_event DISABLE TRIGGER USER", logger: Fixture.logger)
+                try await conn.query("""
+                    INSERT INTO custody_event (subject_type, subject_id, seq, action, actor_name, actor_role, occurred_at, reason, prev_hash, hash)
+                    SELECT 'vial', \(vials[2].id), 1000 + n, 'vial.inspected', 'Clock', 'qa', t AT TIME ZONE 'UTC', 'odd clock', '\\x'::bytea, '\\x'::bytea
+                    FROM unnest(ARRAY['4713-11-24 00:00:00 BC', '0001-12-31 23:59:59.999999 BC', '0001-01-01 00:00:00', '0099-03-01 01:02:03.04',
+                                      '1582-10-10 10:10:10', '1900-02-28 23:59:59', '1969-12-31 23:59:59.5', '1999-12-31 23:59:59.999999',
+                                      '2000-01-01 00:00:00', '2000-02-29 12:34:56.000001', '2024-02-29 23:00:00.123', '2100-03-01 00:00:00',
+                                      '9999-12-31 23:59:59.999999', '10000-01-01 00:00:00', '294276-12-31 23:59:59.999999']::timestamp[]) WITH ORDINALITY AS u(t, n)
+                    UNION ALL
+                    SELECT 'vial', \(vials[2].id), 2000 + g, 'vial.inspected', 'Clock', 'qa',
+                           timestamptz '1970-01-01 00:00:00+00' + (random() * 9.0e12 - 2.1e11) * interval '1 second' + floor(random() * 1e6) * interval '1 microsecond',
+                           NULL, '\\x', '\\x'
+                    FROM generate_series(1, 500) g
+                    """, logger: Fixture.logger)
+                try await conn.query("ALTER TABLE custody_event ENABLE TRIGGER USER", logger: Fixture.logger)
+            }
+            let scopes: [ExportScope] = [.period(from: CalendarDay("2000-01-01")!, to: CalendarDay("2100-01-01")!), .lot("LOT-R3"), .vial(vials[2].id), .donor("DN-000001")]
+            for scope in scopes {
+                var reference = Array(ReportWriter.csvHeader.utf8)
+                let n = try await f.store.exportCustody(scope: scope, actor: f.user(.auditor), logger: Fixture.logger) { ReportWriter.appendCSV($0, to: &reference) }
+                var fast: [UInt8] = []
+                var chunks = 0
+                let m = try await f.store.exportCustodyCSV(scope: scope, actor: f.user(.auditor), logger: Fixture.logger, chunkSize: 700) { fast += $0; chunks += 1 }
+                #expect(m == n && n > 0)
+                #expect(chunks > 1)
+                let a = String(decoding: reference, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                let b = String(decoding: fast, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+                let same = fast == reference
+                #expect(same, "\(scope): first difference: \(zip(a, b).first { $0 != $1 }.map { "\($0)\n  vs \($1)" } ?? "lengths \(a.count) vs \(b.count)")")
+            }
+            // The file written by the report writer is that same CSV.
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("cl-csv-\(UUID().uuidString).csv").path
+            defer { unlink(path) }
+            var reference = Array(ReportWriter.csvHeader.utf8)
+            _ = try await f.store.exportCustody(scope: .lot("LOT-R3"), actor: f.user(.auditor), logger: Fixture.logger) { ReportWriter.appendCSV($0, to: &reference) }
+            _ = try await ReportWriter.write(store: f.store, scope: .lot("LOT-R3"), format: .csv, to: path, actor: f.user(.auditor), key: nil, logger: Fixture.logger)
+            let written = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+            let same = written == reference
+            #expect(same, "the CSV file differs from the reference CSV")
+        }
+    }
+
     @Test("the PDF report renders to a page image")
     func pdf() async throws {
         try await withFixture { f in

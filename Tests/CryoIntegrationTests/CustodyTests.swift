@@ -29,6 +29,76 @@ struct CustodyTests {
         }
     }
 
+    @Test("concurrent appends, to one subject and to many: every chain is 1…n without gaps or duplicates, links, and verifies")
+    func concurrentAppends() async throws {
+        try await TestDatabase.withDatabase(maxConnections: 24) { client, _ in
+            let f = try await Fixture.make(client)
+            let writers = 24, perWriter = 25
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for w in 0..<writers {
+                    group.addTask {
+                        for i in 0..<perWriter {
+                            // Every writer appends to the shared subject, to a subject of its own, and to one of
+                            // three subjects shared by a few writers; one statement sometimes writes two events.
+                            let own = "CONC-OWN-\(w)", few = "CONC-FEW-\(w % 3)"
+                            let subjects = i % 5 == 0 ? ["CONC-ALL", own, few, "CONC-ALL"] : ["CONC-ALL", own, few]
+                            let query: PostgresQuery = """
+                                INSERT INTO custody_event (subject_type, subject_id, action, actor_name, actor_role, reason, details, prev_hash, hash)
+                                SELECT 'vial', s, 'vial.inspected', 'Writer', 'qa', 'writer ' || \(w) || ', round ' || \(i), jsonb_build_object('w', \(w), 'i', \(i)), '\\x', '\\x'
+                                FROM unnest(\(subjects)::text[]) WITH ORDINALITY AS u(s, n) ORDER BY n
+                                """
+                            try await client.query(query, logger: Fixture.logger)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let rounds5 = (perWriter + 4) / 5
+            #expect(try await f.count("SELECT count(*)::int FROM custody_event WHERE subject_id = 'CONC-ALL'") == writers * (perWriter + rounds5))
+            // Per subject: seq runs 1…n with no gap or duplicate, each event links to its predecessor, each hash recomputes,
+            // and the chain head holds the last seq and hash.
+            let bad = try await f.count("""
+                SELECT count(*)::int FROM (
+                    SELECT e.subject_type, e.subject_id, count(*) AS n, count(DISTINCT e.seq) AS d, min(e.seq) AS lo, max(e.seq) AS hi,
+                           count(*) FILTER (WHERE e.hash <> custody_event_digest(e) OR e.prev_hash <> coalesce(p.hash, '\\x'::bytea)) AS broken
+                    FROM custody_event e
+                    LEFT JOIN custody_event p ON p.subject_type = e.subject_type AND p.subject_id = e.subject_id AND p.seq = e.seq - 1
+                    WHERE e.subject_id LIKE 'CONC-%'
+                    GROUP BY 1, 2) s
+                JOIN custody_head h USING (subject_type, subject_id)
+                LEFT JOIN custody_event l ON l.subject_type = s.subject_type AND l.subject_id = s.subject_id AND l.seq = s.hi
+                WHERE s.n <> s.d OR s.lo <> 1 OR s.hi <> s.n OR s.broken > 0 OR h.seq <> s.hi OR h.hash IS DISTINCT FROM l.hash
+                """)
+            #expect(bad == 0)
+            #expect(try await f.count("SELECT count(DISTINCT subject_id)::int FROM custody_event WHERE subject_id LIKE 'CONC-%'") == 1 + writers + 3)
+            let report = try await f.store.verifyAuditTrail(key: nil, actor: f.user(.auditor), logger: Fixture.logger)
+            #expect(report.intact, "\(report.problems.prefix(5))")
+        }
+    }
+
+    @Test("the chain trigger computes the digest inline, without a SQL-function call per append (migration 029)")
+    func digestInlined() async throws {
+        try await withFixture { f in
+            let calls = try await f.client.withConnection { conn in
+                try await conn.query("SET track_functions = 'all'", logger: Fixture.logger)
+                try await conn.query("BEGIN", logger: Fixture.logger)
+                // A first event of a subject and a later one: both paths of the trigger.
+                try await conn.query("""
+                    INSERT INTO custody_event (subject_type, subject_id, action, actor_name, actor_role, prev_hash, hash)
+                    VALUES ('vial', 'INLINE-1', 'vial.inspected', 'T', 'qa', '\\x', '\\x'), ('vial', 'INLINE-1', 'vial.inspected', 'T', 'qa', '\\x', '\\x')
+                    """, logger: Fixture.logger)
+                let counts = try await conn.query("""
+                    SELECT coalesce(pg_stat_get_xact_function_calls('custody_event_digest_with(custody_event,bigint,bytea)'::regprocedure), 0)::int,
+                           coalesce(pg_stat_get_xact_function_calls('custody_event_chain()'::regprocedure), 0)::int
+                    """, logger: Fixture.logger).decode((Int, Int).self).rows()
+                try await conn.query("COMMIT", logger: Fixture.logger)
+                return counts
+            }
+            #expect(calls.first?.1 == 2, "the trigger should have run twice: \(calls)")
+            #expect(calls.first?.0 == 0, "custody_event_digest_with ran as a SQL-function call, not inlined: \(calls)")
+        }
+    }
+
     @Test("events cannot be updated, deleted or truncated through SQL")
     func immutable() async throws {
         try await withFixture { f in
