@@ -141,7 +141,6 @@ extension Store {
     /// instance, for export) so that commitAllocation can reserve exactly what was shown.
     public func planAllocation(_ req: PlanRequest, actor: Principal, logger: Logger) async throws -> PlanRecord {
         try actor.require(.allocate)
-        try await expireDueLots(logger: logger)
         let (json, vialsByLot) = try await allocationInstance(req, logger: logger)
         let instance = try AllocationInstanceParser.parse(json)
         let result = AllocationSolver.solve(instance, options: SolveOptions(timeLimitSeconds: req.timeLimitSeconds ?? 20))

@@ -32,8 +32,8 @@ extension Store {
             let previous = try await conn.query("""
                 SELECT max(measured_at) FROM temperature_reading WHERE freezer_id = \(freezerId) AND measured_at < \(measuredAt)
                 """, logger: logger).decode(Date?.self).all().first ?? nil
-            let limit = try await conn.query("SELECT max(storage_max_celsius)::float8 FROM product", logger: logger).decode(Double?.self).all().first ?? nil
-            let strictest = try await conn.query("SELECT min(storage_max_celsius)::float8 FROM product", logger: logger).decode(Double?.self).all().first ?? nil
+            let (strictest, limit) = try await conn.query("SELECT min(storage_max_celsius)::float8, max(storage_max_celsius)::float8 FROM product", logger: logger)
+                .decode((Double?, Double?).self).all()[0]
             let excursion = strictest.map { celsius > $0 } ?? false
             let id = try await conn.query("""
                 INSERT INTO temperature_reading (freezer_id, measured_at, celsius, probe, recorded_by, excursion)
