@@ -5,6 +5,7 @@ import Hummingbird
 import Logging
 import OpenAPIHummingbird
 import PostgresNIO
+import Prometheus
 
 public struct APIConfiguration: Sendable {
     public var host: String
@@ -15,6 +16,8 @@ public struct APIConfiguration: Sendable {
     public var checkpointInterval: Duration?
     /// How often lots past their expiry date are marked expired; nil: never (tests drive it directly).
     public var expiryInterval: Duration? = .seconds(300)
+    /// Served at `/metrics` when set.
+    public var metrics: PrometheusCollectorRegistry?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
                 auditKey: AuditKey? = nil, checkpointInterval: Duration? = .seconds(60)) {
@@ -25,17 +28,19 @@ public struct APIConfiguration: Sendable {
 
 /// The one application builder, used by `cryoledger serve` and by the tests.
 /// The PostgreSQL client is run as a service of the application.
-public func buildApplication(client: PostgresClient, configuration: APIConfiguration) throws -> some ApplicationProtocol {
+/// With `readClient`, auditors' exports read from that replica; it is run as a service too.
+public func buildApplication(client: PostgresClient, readClient: PostgresClient? = nil, configuration: APIConfiguration) throws -> some ApplicationProtocol {
     var logger = Logger(label: "cryoledger")
     logger.logLevel = configuration.logLevel
-    let store = Store(client: client)
-    let router = try buildRouter(store: store, auditKey: configuration.auditKey)
+    let store = Store(client: client, readClient: readClient)
+    let router = try buildRouter(store: store, auditKey: configuration.auditKey, metrics: configuration.metrics)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cryoledger"),
         logger: logger
     )
     app.addServices(client)
+    if let readClient { app.addServices(readClient) }
     if let key = configuration.auditKey, let interval = configuration.checkpointInterval {
         app.addServices(CheckpointService(store: store, key: key, interval: interval, logger: logger))
     }
@@ -45,8 +50,10 @@ public func buildApplication(client: PostgresClient, configuration: APIConfigura
     return app
 }
 
-public func buildRouter(store: Store, auditKey: AuditKey?) throws -> Router<BasicRequestContext> {
+public func buildRouter(store: Store, auditKey: AuditKey?, metrics: PrometheusCollectorRegistry? = nil) throws -> Router<BasicRequestContext> {
     let router = Router()
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AuthMiddleware(store: store))
     router.get("/openapi.yaml") { _, _ in
@@ -54,6 +61,9 @@ public func buildRouter(store: Store, auditKey: AuditKey?) throws -> Router<Basi
         var headers = HTTPFields()
         headers[.contentType] = "application/yaml"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: yaml)))
+    }
+    if let metrics {
+        router.get("/metrics") { _, _ in PrometheusMetrics.page(metrics) }
     }
     // Compact JSON: the runtime's default pretty-printing costs time on every response.
     try APIService(store: store, auditKey: auditKey).registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))

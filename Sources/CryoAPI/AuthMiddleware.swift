@@ -7,11 +7,12 @@ import Logging
 /// and gives each request a logger carrying its request id.
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let store: Store
-    static var publicPaths: Set<String> { ["/health", "/health/ready", "/openapi.yaml"] }
+    static var publicPaths: Set<String> { ["/health", "/health/ready", "/openapi.yaml", "/metrics"] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var logger = context.logger
-        logger[metadataKey: "request"] = "\(request.method) \(request.uri.path)"
+        // The route template, not the path: paths can carry a patient's subject code.
+        logger[metadataKey: "request"] = "\(request.method) \(context.endpointPath ?? "unmatched")"
         if Self.publicPaths.contains(request.uri.path) {
             return try await RequestScope.$logger.withValue(logger) { try await next(request, context) }
         }

@@ -144,6 +144,7 @@ extension Store {
         let (json, vialsByLot) = try await allocationInstance(req, logger: logger)
         let instance = try AllocationInstanceParser.parse(json)
         let result = AllocationSolver.solve(instance, options: SolveOptions(timeLimitSeconds: req.timeLimitSeconds ?? 20))
+        StoreMetrics.solveTime.recordSeconds(result.solveSeconds)
         let kinds = Dictionary(uniqueKeysWithValues: instance.demands.map { ($0.id, $0.kind.rawValue) })
         var cursor: [String: Int] = [:]
         var assignments: [PlannedAssignment] = []

@@ -2,7 +2,9 @@ import Crypto
 import Foundation
 
 /// The key that seals checkpoints. It lives outside the database: `CRYOLEDGER_AUDIT_KEY` (any text),
-/// or a file `audit.key` in the CryoLedger home, created with 32 random bytes on first use.
+/// or a file `audit.key` in the CryoLedger home, created with 32 random bytes on first use of the
+/// embedded cluster. Against an external database (`create: false`) the key must be given: every
+/// replica has to seal with the same key, and a key made up on one pod would be lost with it.
 public struct AuditKey: Sendable {
     private let bytes: Data
     var key: SymmetricKey { SymmetricKey(data: bytes) }
@@ -10,13 +12,19 @@ public struct AuditKey: Sendable {
 
     public init(_ bytes: Data) { self.bytes = bytes }
 
-    public static func load(home: URL) throws -> AuditKey {
+    public static func load(home: URL, create: Bool = true) throws -> AuditKey {
         if let text = ProcessInfo.processInfo.environment["CRYOLEDGER_AUDIT_KEY"], !text.isEmpty {
             return AuditKey(Data(text.utf8))
         }
         let file = home.appendingPathComponent("audit.key")
         if let data = FileManager.default.contents(atPath: file.path), data.count >= 32 {
             return AuditKey(data)
+        }
+        guard create else {
+            throw StoreError.configuration("""
+                CRYOLEDGER_AUDIT_KEY is not set: with DATABASE_URL every server must seal checkpoints with the same key \
+                kept outside the database (e.g. openssl rand -hex 32, from a secret)
+                """)
         }
         try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
         var bytes = [UInt8](repeating: 0, count: 32)

@@ -21,6 +21,7 @@ extension Store {
                 INSERT INTO custody_event (subject_type, subject_id, action, actor_id, actor_name, actor_role, reason, details, corrects_event, prev_hash, hash)
                 VALUES (\(row.0), \(row.1), 'correction', \(actor.id), \(actor.name), \(actor.role.rawValue), \(trimmed), \(details)::jsonb, \(eventId), '\\x', '\\x')
                 """, logger: logger)
+            CustodyTally.current?.add(1)
             return row
         }
         return try await custodyEvents(subjectType: type, subjectId: subject, actor: actor, logger: logger).last!

@@ -40,6 +40,7 @@ enum Custody {
                  WITH ORDINALITY AS e(st, sid, act, fs, ts, fl, tl, rs, dt, sg, n)
             ORDER BY n
             """, logger: logger)
+        CustodyTally.current?.add(entries.count)
     }
 
     static func append(_ entry: CustodyEntry, by actor: Principal, on conn: PostgresConnection, logger: Logger) async throws {

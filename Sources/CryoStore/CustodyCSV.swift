@@ -153,7 +153,7 @@ extension Store {
         try await logAuditorExport(scope, actor: actor, logger: logger)
         let (condition, binds) = scope.condition
         let sql = "SELECT \(CustodyCSV.selectList) FROM custody_event e WHERE \(condition) ORDER BY \(scope.order)"
-        return try await read(logger) { conn in
+        return try await replicaRead(logger) { conn in
             var buffer: [UInt8] = []
             buffer.reserveCapacity(chunkSize + 64 * 1024)
             buffer.append(contentsOf: CustodyCSV.header.utf8)

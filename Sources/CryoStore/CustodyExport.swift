@@ -127,7 +127,7 @@ extension Store {
         try await logAuditorExport(scope, actor: actor, logger: logger)
         let (condition, binds) = scope.condition
         let sql = "SELECT \(StoredEvent.selectList) FROM custody_event e WHERE \(condition) ORDER BY \(scope.order)"
-        return try await read(logger) { conn in
+        return try await replicaRead(logger) { conn in
             var n = 0
             for try await row in try await conn.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(StoredEvent.Row.self) {
                 try await sink(ExportedEvent(StoredEvent(row)))

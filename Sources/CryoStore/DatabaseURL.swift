@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 import PostgresNIO
 
 /// A `postgres://` URL as libpq and psql accept it, including the socket form
@@ -10,6 +11,16 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     public var port: Int
     public var socketDirectory: String?
     public var database: String
+    /// libpq's `sslmode` for TCP connections (default `prefer`, as libpq); ignored on a Unix socket.
+    public var sslMode: SSLMode = .prefer
+    /// libpq's `sslrootcert`: the CA bundle for `verify-ca` and `verify-full` (default: the system's roots).
+    public var sslRootCert: String?
+
+    public enum SSLMode: String, Sendable, CaseIterable {
+        case disable, allow, prefer, require
+        case verifyCA = "verify-ca"
+        case verifyFull = "verify-full"
+    }
 
     public init(user: String, password: String? = nil, host: String? = nil, port: Int = 5432, socketDirectory: String? = nil, database: String) {
         self.user = user; self.password = password; self.host = host; self.port = port
@@ -33,6 +44,13 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
             host = (comps.host?.isEmpty == false ? comps.host : hostParam) ?? "localhost"
             socketDirectory = nil
         }
+        if let mode = comps.queryItems?.first(where: { $0.name == "sslmode" })?.value {
+            guard let parsed = SSLMode(rawValue: mode) else {
+                throw StoreError.configuration("sslmode must be one of \(SSLMode.allCases.map(\.rawValue).joined(separator: ", ")), got '\(mode)'")
+            }
+            sslMode = parsed
+        }
+        sslRootCert = comps.queryItems?.first(where: { $0.name == "sslrootcert" })?.value
     }
 
     /// The same server, another database (used by tests to create one database per suite).
@@ -48,7 +66,31 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         if let socketDirectory {
             return "postgres://\(userPart)@/\(database)?host=\(socketDirectory)&port=\(port)"
         }
-        return "postgres://\(userPart)@\(host ?? "localhost"):\(port)/\(database)"
+        var text = "postgres://\(userPart)@\(host ?? "localhost"):\(port)/\(database)?sslmode=\(sslMode.rawValue)"
+        if let sslRootCert { text += "&sslrootcert=\(sslRootCert)" }
+        return text
+    }
+
+    /// The TLS settings libpq would use for `sslmode`: `prefer` and `require` encrypt without checking the
+    /// certificate (as libpq does without a root certificate), `verify-ca` checks the chain, `verify-full` the host name too.
+    func tls() -> PostgresClient.Configuration.TLS {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if let sslRootCert { tls.trustRoots = .file(sslRootCert) }
+        switch sslMode {
+        case .disable:
+            return .disable
+        case .allow, .prefer:
+            tls.certificateVerification = .none
+            return .prefer(tls)
+        case .require:
+            tls.certificateVerification = .none
+            return .require(tls)
+        case .verifyCA:
+            tls.certificateVerification = .noHostnameVerification
+            return .require(tls)
+        case .verifyFull:
+            return .require(tls)
+        }
     }
 
     public func clientConfiguration(maxConnections: Int = 20) -> PostgresClient.Configuration {
@@ -56,7 +98,7 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         if let socketDirectory {
             config = .init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: user, password: password, database: database)
         } else {
-            config = .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: .disable)
+            config = .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: tls())
         }
         config.options.maximumConnections = maxConnections
         config.options.minimumConnections = 0

@@ -6,25 +6,60 @@ import PostgresNIO
 /// and commits its state change together with its custody events in one transaction.
 public struct Store: Sendable {
     public let client: PostgresClient
+    /// A read replica for heavy reads (auditors' exports); nil reads from the primary.
+    public let readClient: PostgresClient?
     let tokens: TokenCache
 
-    public init(client: PostgresClient) {
+    public init(client: PostgresClient, readClient: PostgresClient? = nil) {
         self.client = client
+        self.readClient = readClient
         self.tokens = TokenCache()
     }
 
     /// Runs `body` in a transaction and turns database errors into domain errors.
+    /// Custody events the body appends are counted once the transaction has committed.
     func transaction<R: Sendable>(_ logger: Logger, _ body: (PostgresConnection) async throws -> R) async throws -> R {
+        let tally = CustodyTally()
+        let asked = ContinuousClock.now
         do {
-            return try await client.withTransaction(logger: logger) { conn in try await body(conn) }
+            let result = try await CustodyTally.$current.withValue(tally) {
+                try await client.withTransaction(logger: logger) { conn in
+                    StoreMetrics.leaseStarted(.primary, askedAt: asked)
+                    defer { StoreMetrics.leaseEnded(.primary) }
+                    return try await body(conn)
+                }
+            }
+            if tally.value > 0 { StoreMetrics.custodyEvents.increment(by: tally.value) }
+            return result
         } catch {
             throw DatabaseErrors.map(error)
         }
     }
 
     func read<R: Sendable>(_ logger: Logger, _ body: (PostgresConnection) async throws -> R) async throws -> R {
+        let asked = ContinuousClock.now
         do {
-            return try await client.withConnection { conn in try await body(conn) }
+            return try await client.withConnection { conn in
+                StoreMetrics.leaseStarted(.primary, askedAt: asked)
+                defer { StoreMetrics.leaseEnded(.primary) }
+                return try await body(conn)
+            }
+        } catch {
+            throw DatabaseErrors.map(error)
+        }
+    }
+
+    /// A read that may run on the replica: exports and reports, which tolerate replication lag of a few
+    /// seconds. Writes (the auditor-read log among them) always go through `transaction` to the primary.
+    func replicaRead<R: Sendable>(_ logger: Logger, _ body: (PostgresConnection) async throws -> R) async throws -> R {
+        guard let readClient else { return try await read(logger, body) }
+        let asked = ContinuousClock.now
+        do {
+            return try await readClient.withConnection { conn in
+                StoreMetrics.leaseStarted(.replica, askedAt: asked)
+                defer { StoreMetrics.leaseEnded(.replica) }
+                return try await body(conn)
+            }
         } catch {
             throw DatabaseErrors.map(error)
         }

@@ -9,7 +9,7 @@ struct AuditCommand: AsyncParsableCommand {
         commandName: "audit", abstract: "Verify the custody log, seal it with checkpoints, export reports.",
         subcommands: [Verify.self, Checkpoint.self, Export.self])
 
-    static func key() throws -> AuditKey { try AuditKey.load(home: EmbeddedPostgres().home) }
+    static func key() throws -> AuditKey { try Database.auditKey() }
 
     static func describe(_ r: VerificationReport) -> String {
         var lines = [r.intact

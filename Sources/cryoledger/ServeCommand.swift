@@ -1,26 +1,55 @@
 import ArgumentParser
 import CryoAPI
+import CryoStore
 import Foundation
 import Hummingbird
 import Logging
-import CryoStore
 import PostgresNIO
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Start the REST API.")
+    static let configuration = CommandConfiguration(
+        abstract: "Start the REST API.",
+        discussion: """
+            Environment: DATABASE_URL (default: the embedded cluster), DATABASE_READ_URL (a read replica for \
+            auditors' exports), CRYOLEDGER_AUDIT_KEY (required with DATABASE_URL), LOG_LEVEL (default info), \
+            LOG_FORMAT (text or json). SIGTERM or SIGINT stops accepting connections, lets requests in flight \
+            finish, then closes the database pool.
+            """)
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Largest database pool.") var maxConnections = 40
+    @Option(help: "Largest pool to the read replica (DATABASE_READ_URL).") var maxReadConnections = 10
 
     func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let level = try Self.logLevel(environment["LOG_LEVEL"])
+        if environment["LOG_FORMAT"] == "json" {
+            LoggingSystem.bootstrap { label in var handler = JSONLogHandler(label: label); handler.logLevel = level; return handler }
+        }
         try await runReporting {
             var logger = Database.logger()
-            logger.logLevel = .info
+            logger.logLevel = level
+            let key = try Database.auditKey()
             let client = PostgresClient(configuration: try Database.url().clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
-            let key = try AuditKey.load(home: EmbeddedPostgres().home)
-            let app = try buildApplication(client: client, configuration: .init(host: host, port: port, auditKey: key))
+            var readClient: PostgresClient?
+            if let text = environment["DATABASE_READ_URL"], !text.isEmpty {
+                let url = try DatabaseURL(parsing: text)
+                readClient = PostgresClient(configuration: url.clientConfiguration(maxConnections: maxReadConnections), backgroundLogger: logger)
+            }
+            var configuration = APIConfiguration(host: host, port: port, logLevel: level, auditKey: key)
+            configuration.metrics = PrometheusMetrics.registry
+            StoreMetrics.recordPoolSize(primary: maxConnections, replica: readClient == nil ? nil : maxReadConnections)
+            let app = try buildApplication(client: client, readClient: readClient, configuration: configuration)
             try await app.runService()
         }
+    }
+
+    static func logLevel(_ text: String?) throws -> Logger.Level {
+        guard let text, !text.isEmpty else { return .info }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            throw ValidationError("LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
+        }
+        return level
     }
 }

@@ -20,6 +20,14 @@ enum Database {
         return url
     }
 
+    /// Set when the database is an external one (DATABASE_URL), not the embedded cluster.
+    static var isExternal: Bool { !(ProcessInfo.processInfo.environment["DATABASE_URL"] ?? "").isEmpty }
+
+    /// The checkpoint key; only the embedded default may make one up on first use.
+    static func auditKey() throws -> AuditKey {
+        try AuditKey.load(home: EmbeddedPostgres().home, create: !isExternal)
+    }
+
     static func logger() -> Logger {
         var logger = Logger(label: "cryoledger")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
@@ -102,6 +110,12 @@ func runReporting(_ body: () async throws -> Void) async throws {
         let message = error.serverInfo?[.message] ?? "cannot reach the database (\(error.code))"
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
         throw ExitCode(1)
+    } catch let error as PostgresTransactionError {
+        // BEGIN, the body or COMMIT failed: report the first cause as if it had been thrown alone.
+        if let cause = error.beginError ?? error.closureError ?? error.commitError {
+            try await runReporting { throw cause }
+        }
+        throw error
     }
 }
 

@@ -1,3 +1,4 @@
+import CryoAPI
 import CryoStore
 import Foundation
 import Logging
@@ -59,6 +60,8 @@ enum TestDatabase {
     }
 
     static func withClient<R: Sendable>(_ url: DatabaseURL, maxConnections: Int = 30, _ body: @Sendable (PostgresClient) async throws -> R) async throws -> R {
+        // The metrics backend must exist before the store creates its counters, or they stay no-ops.
+        _ = PrometheusMetrics.registry
         let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
