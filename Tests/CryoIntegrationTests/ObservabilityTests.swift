@@ -4,6 +4,7 @@ import CryoStore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import PostgresNIO
 import Testing
 
 /// `/metrics` and the settings operations rely on. The metrics backend is one per process and other
@@ -101,5 +102,42 @@ struct ObservabilityTests {
         #expect(!FileManager.default.fileExists(atPath: home.appendingPathComponent("audit.key").path))
         let made = try AuditKey.load(home: home, create: true)
         #expect(try AuditKey.load(home: home, create: false).id == made.id)
+    }
+}
+
+@Suite("Read replica")
+struct ReadReplicaTests {
+    @Test("with a read replica, custody exports read there and only there; the auditor-read log still goes to the primary")
+    func exportsOnReplica() async throws {
+        try await TestDatabase.withDatabase { client, url in
+            let f = try await Fixture.make(client)
+            try await f.clinical()
+            try await f.enrol("RES-SLE-R01")
+            // A pool whose sessions are read-only stands in for a hot standby: any write on it fails.
+            var config = url.clientConfiguration(maxConnections: 2)
+            config.options.additionalStartupParameters = [("default_transaction_read_only", "on")]
+            let replica = PostgresClient(configuration: config, backgroundLogger: Fixture.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await replica.run() }
+                defer { group.cancelAll() }
+                let store = Store(client: client, readClient: replica)
+                let replicaLeases = { ObservabilityTests.sample(PrometheusMetrics.registry.emitToString(), "cryoledger_db_lease_wait_seconds_count", [#"pool="replica""#]) }
+                let before = replicaLeases()
+                let readsBefore = try await f.count("SELECT count(*) FROM custody_event WHERE action = 'record.read-by-auditor' AND subject_type = 'patient'")
+                var csv: [UInt8] = []
+                let rows = try await store.exportCustodyCSV(scope: .patient("RES-SLE-R01"), actor: f.user(.auditor), logger: Fixture.logger) { csv += $0 }
+                #expect(rows > 0)
+                var events = 0
+                _ = try await store.exportCustody(scope: .lot("LOT-A1"), actor: f.user(.auditor), logger: Fixture.logger) { _ in events += 1 }
+                #expect(events > 0)
+                #expect(replicaLeases() >= before + 2, "the exports did not read from the replica pool")
+                #expect(try await f.count("SELECT count(*) FROM custody_event WHERE action = 'record.read-by-auditor' AND subject_type = 'patient'") == readsBefore + 1)
+                // Writes never go to the replica.
+                let lot = try await store.registerLot(LotRegistration(lotNumber: "LOT-R9", productCode: "ALLO-501", donorCode: "DN-000001",
+                                                                      manufacturedOn: CalendarDay("2026-01-10")!, expiresOn: nil, cellsPerVial: 40_000_000,
+                                                                      plannedVials: 10), actor: f.user(.manufacturing), logger: Fixture.logger)
+                #expect(lot.lotNumber == "LOT-R9")
+            }
+        }
     }
 }
