@@ -18,7 +18,8 @@ struct ExpiryService: Service {
             } catch {
                 logger.warning("expiry sweep failed; will retry", metadata: ["error": "\(String(reflecting: error))"])
             }
-            try? await Task.sleep(for: interval)
+            // Graceful shutdown ends the wait at once, or SIGTERM would wait out the interval.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }
