@@ -104,6 +104,7 @@ let package = Package(
                 "CryoDomain", "CryoStore", "CryoReports", "CryoAPI", "CryoAPIGenerated",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
