@@ -12,7 +12,7 @@ struct CheckpointService: Service {
 
     func run() async throws {
         while !Task.isCancelledOrShuttingDown {
-            try? await Task.sleep(for: interval)
+            try? await sleepUnlessShuttingDown(for: interval)
             if Task.isCancelledOrShuttingDown { break }
             do {
                 if let made = try await store.checkpoint(key: key, logger: logger) {
@@ -27,4 +27,10 @@ struct CheckpointService: Service {
 
 extension Task where Success == Never, Failure == Never {
     static var isCancelledOrShuttingDown: Bool { Task.isCancelled || Task.isShuttingDownGracefully }
+}
+
+/// Sleeps for the interval, or less when the service group shuts down gracefully (SIGTERM): a plain
+/// `Task.sleep` is not cancelled then, so `serve` used to take up to the expiry interval (5 minutes) to stop.
+func sleepUnlessShuttingDown(for interval: Duration) async throws {
+    try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
 }

@@ -18,7 +18,7 @@ struct ExpiryService: Service {
             } catch {
                 logger.warning("expiry sweep failed; will retry", metadata: ["error": "\(String(reflecting: error))"])
             }
-            try? await Task.sleep(for: interval)
+            try? await sleepUnlessShuttingDown(for: interval)
         }
     }
 }
