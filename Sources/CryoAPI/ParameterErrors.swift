@@ -49,12 +49,37 @@ enum ParameterErrors {
         "importBatch": [("kind", cases(Operations.ImportBatch.Input.Query.KindPayload.self)), ("dryRun", .boolean)],
     ]
 
-    /// The first typed parameter of the operation whose value the contract does not allow.
+    /// operationId → its required query parameters (a request whose query cannot be read as
+    /// `name=value` pairs, e.g. `?=&x`, reports them as null rather than missing).
+    static let requiredQuery: [String: [String]] = [
+        "getCohortDecision": ["cohortId"],
+        "exportCustodyReport": ["format"],
+        "importBatch": ["kind"],
+    ]
+
+    /// operationId → the date-time field of its JSON body: the runtime's ISO 8601 transcoder reports a
+    /// malformed one without its coding path. TemperatureInput.measuredAt is the only one in the contract.
+    static let dateTimeBodyField: [String: String] = [
+        "recordTemperature": "measuredAt",
+    ]
+
+    /// The parameter (or date-time body field) of the operation whose value the contract does not allow.
     static func diagnose(_ error: ServerError) -> (field: String, rule: String)? {
-        guard let parameters = typed[error.operationID] else { return nil }
         let path = error.requestMetadata.pathParameters
         let query = URI(error.request.path ?? "").queryParameters
-        for (name, kind) in parameters {
+        switch error.underlyingError as? DecodingError {
+        case .valueNotFound(_, let ctx)? where ctx.codingPath.isEmpty:
+            for name in requiredQuery[error.operationID] ?? [] where (query[name[...]] ?? "").isEmpty {
+                return (name, "is required")
+            }
+        case .dataCorrupted(let ctx)? where ctx.codingPath.isEmpty && ctx.debugDescription.contains("ISO8601"):
+            if let field = dateTimeBodyField[error.operationID] {
+                return (field, "must be a date and time in RFC 3339 form, e.g. 2026-03-01T10:00:00Z")
+            }
+        default:
+            break
+        }
+        for (name, kind) in typed[error.operationID] ?? [] {
             let value: String? = path[name].map { String($0).removingPercentEncoding ?? String($0) } ?? query[name[...]].map(String.init)
             if let value, !kind.accepts(value) {
                 return (name, kind.rule)

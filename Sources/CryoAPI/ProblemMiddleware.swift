@@ -107,6 +107,9 @@ struct Problem: Encodable {
         if let m = text.firstMatch(of: /^Missing required (?:path|query) parameter named: (\S+)$/) { return (String(m.1), "is required") }
         if let m = text.firstMatch(of: /^The required header field named '([^']+)' is missing\.$/) { return (String(m.1), "is required") }
         if text.hasPrefix("Missing required request body") { return ("body", "is required") }
+        if let m = text.firstMatch(of: /^malformedKeyValuePair\("(.*)"\)$/) {
+            return ("query", "must be name=value pairs joined by '&' (got '\(m.1)')")
+        }
         if let m = text.firstMatch(of: /^Unexpected content type, expected: (.+), received: (.*)$/) {
             return ("Content-Type", "must be \(m.1) (got '\(m.2)')")
         }
@@ -136,7 +139,8 @@ struct Problem: Encodable {
             let root = ctx.codingPath.isEmpty && ["object", "array"].contains(Problem.jsonType(type)) ? "body" : nil
             return (path(ctx.codingPath) ?? root, "must be of type \(Problem.jsonType(type))")
         case .valueNotFound(let type, let ctx):
-            return (path(ctx.codingPath), "must be a non-null \(Problem.jsonType(type))")
+            let root = ctx.codingPath.isEmpty && ["object", "array"].contains(Problem.jsonType(type)) ? "body" : nil
+            return (path(ctx.codingPath) ?? root, "must be a non-null \(Problem.jsonType(type))")
         case .keyNotFound(let key, let ctx):
             return (path(ctx.codingPath + [key]), "is required")
         case .dataCorrupted(let ctx):

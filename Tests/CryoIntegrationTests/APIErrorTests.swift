@@ -192,6 +192,38 @@ struct APIErrorTests {
             #expect(s3 == .badRequest && b3["field"] as? String == "status" && b3["rule"] as? String == "'frozen' is not one of the allowed values", "\(t3)")
         }
     }
+
+    // Found by schemathesis: numbers beyond what the database column holds came back as
+    // "numeric field overflow" (or "integer out of range") naming no field.
+    @Test("out-of-range numbers are refused naming the field; so are a null body, a malformed date-time and an unreadable query")
+    func rangesAndShapes() async throws {
+        try await withApp { f, http in
+            let freezer = { (celsius: String) in #"{"id":"FRZ-9","siteCode":"SSF","kind":"ln2-dewar","name":"Dewar 9","maxCelsius":\#(celsius)}"# }
+            for celsius in ["-1e10", "-300"] {
+                let (status, body, text) = try await http.call(.post, "/freezers", token: f.tokens[.manufacturing], json: freezer(celsius))
+                #expect(status == .badRequest && body["field"] as? String == "maxCelsius", "\(text)")
+            }
+            let product = { (shelf: String, celsius: String, thaw: String) in
+                #"{"code":"ALLO-900","name":"x","shelfLifeDays":\#(shelf),"storageCondition":"LN2 vapour","storageMaxCelsius":\#(celsius),"thawToInfusionMinutes":\#(thaw),"specEffectiveFrom":"2026-01-01","specification":[]}"#
+            }
+            for (json, field) in [(product("3000000000", "-150", "30"), "shelfLifeDays"), (product("365", "-1e7", "30"), "storageMaxCelsius"),
+                                  (product("365", "-150", "2147483648"), "thawToInfusionMinutes")] {
+                let (status, body, text) = try await http.call(.post, "/products", token: f.tokens[.qa], json: json)
+                #expect(status == .badRequest && body["field"] as? String == field, "\(text)")
+            }
+            #expect(try await f.count("SELECT count(*)::int FROM freezer WHERE id = 'FRZ-9'") == 0)
+            #expect(try await f.count("SELECT count(*)::int FROM product WHERE code = 'ALLO-900'") == 0)
+            var (status, body, text) = try await http.call(.post, "/freezers/FRZ-1/temperatures", token: f.tokens[.manufacturing],
+                                                           json: #"{"celsius":-180,"measuredAt":"yesterday"}"#)
+            #expect(status == .badRequest && body["field"] as? String == "measuredAt", "\(text)")
+            (status, body, text) = try await http.call(.post, "/lots", token: f.tokens[.manufacturing], json: "null")
+            #expect(status == .badRequest && body["field"] as? String == "body", "\(text)")
+            (status, body, text) = try await http.call(.get, "/cohort-decisions?=&=x", token: f.tokens[.auditor])
+            #expect(status == .badRequest && body["field"] as? String == "cohortId" && body["rule"] as? String == "is required", "\(text)")
+            (status, body, text) = try await http.call(.get, "/cohort-decisions?=&x", token: f.tokens[.auditor])
+            #expect(status == .badRequest && body["field"] as? String == "query", "\(text)")
+        }
+    }
 }
 
 extension TestClientProtocol {
