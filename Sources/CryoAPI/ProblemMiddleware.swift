@@ -11,6 +11,8 @@ import PostgresNIO
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
+            var request = request
+            try await InputScreening.check(&request, context: context)
             return try await next(request, context)
         } catch {
             let problem = Problem(error)
@@ -44,10 +46,14 @@ struct Problem: Encodable {
                 self.init(domain: domain)
             } else if Problem.isDatabaseUnavailable(error.underlyingError) {
                 self.init(status: 503, title: "Service Unavailable", detail: "the database cannot be reached; retry shortly")
+            } else if Problem.isNulInText(error.underlyingError) {
+                self.init(nulInText: ())
             } else if error.operationInput == nil {
                 var (field, rule) = Problem.describeDecoding(error.underlyingError, fallback: error.causeDescription)
-                if field == nil, let named = error.causeDescription.firstMatch(of: /named: '([^']+)'/) {
-                    field = String(named.1)
+                if field == nil, let parameter = ParameterErrors.diagnose(error) {
+                    (field, rule) = parameter
+                } else if field == nil, let missing = Problem.describeMissing(error.underlyingError) {
+                    (field, rule) = missing
                 }
                 self.init(status: 400, title: "Bad Request", detail: field.map { "\($0): \(rule)" } ?? rule, field: field, rule: rule)
             } else {
@@ -57,7 +63,9 @@ struct Problem: Encodable {
             let status = Int(error.status.code)
             self.init(status: status, title: error.status.reasonPhrase, detail: "\(error)")
         default:
-            if Problem.isDatabaseUnavailable(error) {
+            if Problem.isNulInText(error) {
+                self.init(nulInText: ())
+            } else if Problem.isDatabaseUnavailable(error) {
                 self.init(status: 503, title: "Service Unavailable", detail: "the database cannot be reached; retry shortly")
             } else {
                 self.init(status: 500, title: "Internal Server Error", detail: "an unexpected error occurred; it has been logged")
@@ -82,6 +90,32 @@ struct Problem: Encodable {
         }
     }
 
+    /// A NUL (U+0000) that got past `InputScreening` (a chunked JSON body) and that PostgreSQL refused:
+    /// 22021 for `text`, 22P05 for `jsonb`. Swift strings are valid UTF-8, so NUL is the only way to get these.
+    static func isNulInText(_ error: any Error) -> Bool {
+        guard let psql = error as? PSQLError, let state = psql.serverInfo?[.sqlState] else { return false }
+        return state == "22021" || state == "22P05"
+    }
+
+    init(nulInText: Void) {
+        self.init(status: 400, title: "Bad Request", detail: "a text value " + InputScreening.nulRule, rule: InputScreening.nulRule)
+    }
+
+    /// A required parameter, header or body the generated code found missing.
+    static func describeMissing(_ error: any Error) -> (String, String)? {
+        let text = String(describing: error)
+        if let m = text.firstMatch(of: /^Missing required (?:path|query) parameter named: (\S+)$/) { return (String(m.1), "is required") }
+        if let m = text.firstMatch(of: /^The required header field named '([^']+)' is missing\.$/) { return (String(m.1), "is required") }
+        if text.hasPrefix("Missing required request body") { return ("body", "is required") }
+        if let m = text.firstMatch(of: /^malformedKeyValuePair\("(.*)"\)$/) {
+            return ("query", "must be name=value pairs joined by '&' (got '\(m.1)')")
+        }
+        if let m = text.firstMatch(of: /^Unexpected content type, expected: (.+), received: (.*)$/) {
+            return ("Content-Type", "must be \(m.1) (got '\(m.2)')")
+        }
+        return nil
+    }
+
     static func isDatabaseUnavailable(_ error: any Error) -> Bool {
         guard let psql = error as? PSQLError else { return false }
         return [.connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed].contains(psql.code)
@@ -101,14 +135,22 @@ struct Problem: Encodable {
         }
         switch decoding {
         case .typeMismatch(let type, let ctx):
-            return (path(ctx.codingPath), "must be of type \(Problem.jsonType(type))")
+            // A body of the wrong JSON type altogether (an array, a string) fails at the root.
+            let root = ctx.codingPath.isEmpty && ["object", "array"].contains(Problem.jsonType(type)) ? "body" : nil
+            return (path(ctx.codingPath) ?? root, "must be of type \(Problem.jsonType(type))")
         case .valueNotFound(let type, let ctx):
-            return (path(ctx.codingPath), "must be a non-null \(Problem.jsonType(type))")
+            let root = ctx.codingPath.isEmpty && ["object", "array"].contains(Problem.jsonType(type)) ? "body" : nil
+            return (path(ctx.codingPath) ?? root, "must be a non-null \(Problem.jsonType(type))")
         case .keyNotFound(let key, let ctx):
             return (path(ctx.codingPath + [key]), "is required")
         case .dataCorrupted(let ctx):
-            let reason = ctx.underlyingError.map { _ in "the body is not valid JSON" } ?? ctx.debugDescription
-            return (path(ctx.codingPath), reason)
+            if ctx.underlyingError != nil || ctx.debugDescription.contains("not valid JSON") {
+                return (path(ctx.codingPath) ?? "body", "must be valid JSON")
+            }
+            if let m = ctx.debugDescription.firstMatch(of: /^Cannot initialize \w+ from invalid \w+ value (.*)$/) {
+                return (path(ctx.codingPath), "'\(m.1)' is not one of the allowed values")
+            }
+            return (path(ctx.codingPath), ctx.debugDescription)
         @unknown default:
             return (nil, fallback)
         }
@@ -116,12 +158,13 @@ struct Problem: Encodable {
 
     static func jsonType(_ type: Any.Type) -> String {
         let name = String(describing: type)
+        if name.hasPrefix("Dictionary") { return "object" }
+        if name.hasPrefix("Array") { return "array" }
         if name.contains("Int") { return "integer" }
         if name.contains("Double") || name.contains("Float") { return "number" }
         if name.contains("String") { return "string" }
         if name.contains("Bool") { return "boolean" }
-        if name.contains("Array") { return "array" }
-        return "object (\(name))"
+        return "object"
     }
 
     var response: Response {

@@ -40,9 +40,10 @@ extension Store {
         let v = Validator()
         try v.matches(p.code, /[A-Z][A-Z0-9]*(-[A-Z0-9]+)*/, "code", "must be upper-case letters and digits separated by '-', e.g. ALLO-501")
         try v.require(!p.name.isEmpty, "name", "must not be empty")
-        try v.require(p.shelfLifeDays > 0, "shelfLifeDays", "must be positive")
+        try v.require((1...36_500).contains(p.shelfLifeDays), "shelfLifeDays", "must be between 1 and 36500 days")
+        try v.require(p.storageMaxCelsius >= -273.1, "storageMaxCelsius", "must be -273.1 °C or warmer")
         try v.require(p.storageMaxCelsius <= -60, "storageMaxCelsius", "must be -60 °C or colder for a cryopreserved product")
-        try v.require(p.thawToInfusionMinutes > 0, "thawToInfusionMinutes", "must be positive")
+        try v.require((1...1_440).contains(p.thawToInfusionMinutes), "thawToInfusionMinutes", "must be between 1 and 1440 minutes")
         var codes = Set<String>()
         for (i, t) in p.specification.enumerated() {
             try v.matches(t.code, /[a-z][a-z0-9-]*/, "specification[\(i)].code", "must be lower-case letters, digits and '-'")

@@ -62,6 +62,7 @@ extension Store {
         try actor.require(.manageStorage)
         try StorageID.validate(id, field: "id")
         try Validator().require(!name.isEmpty && name.count <= 200, "name", "must be 1 to 200 characters")
+        try Validator().require(maxCelsius >= -273.1, "maxCelsius", "must be -273.1 °C or warmer")
         try Validator().require(maxCelsius <= -150, "maxCelsius", "a cryostorage freezer must hold -150 °C or colder")
         try await transaction(logger) { conn in
             guard try await conn.query("SELECT 1 FROM site WHERE code = \(siteCode)", logger: logger).decode(Int.self).all().first != nil else {

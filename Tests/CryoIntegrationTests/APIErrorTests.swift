@@ -2,6 +2,7 @@ import CryoDomain
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import NIOCore
 import Testing
 
 @Suite("Bad input, authentication and roles")
@@ -124,6 +125,120 @@ struct APIErrorTests {
             let (status, _, _) = try await http.call(.post, "/lots/LOT-S1/status", token: f.tokens[.qa], json: right)
             #expect(status == .forbidden)
             #expect(try await f.store.lot(number: "LOT-S1", actor: f.user(.auditor), logger: Fixture.logger).status == "quarantine")
+        }
+    }
+
+    // Found by schemathesis (Benchmarks/schemathesis/run.sh): PostgreSQL text cannot hold U+0000, and a NUL
+    // in a parameter or a JSON string reached the database and came back as a 500.
+    @Test("a NUL character in a path or query parameter, or in a JSON string or key, is a 400 naming it")
+    func nulCharacter() async throws {
+        try await withApp { f, http in
+            try await f.lot("LOT-N1")
+            let auditor = f.tokens[.auditor]
+            for (uri, field) in [("/lots?product=A%00B", "product"), ("/lots/LOT%00N1", "lotNumber"), ("/holds?subjectType=lot&subjectId=%00", "subjectId"),
+                                 ("/cohort-decisions?cohortId=X%00", "cohortId"), ("/lots/LOT-N1/qc-results?x=1&unknown=%00", "unknown")] {
+                let (status, body, text) = try await http.call(.get, uri, token: auditor)
+                #expect(status == .badRequest && body["field"] as? String == field && body["rule"] as? String == "must not contain the NUL character (U+0000)", "\(uri): \(text)")
+            }
+            let before = try await f.count("SELECT count(*)::int FROM custody_event")
+            var (status, body, text) = try await http.callSized(.post, "/freezers/FRZ-1/temperatures", token: f.tokens[.manufacturing],
+                                                                json: #"{"celsius":-180,"probe":"P\u0000","measuredAt":"2026-03-01T10:00:00Z"}"#)
+            #expect(status == .badRequest && body["field"] as? String == "probe", "\(text)")
+            (status, body, text) = try await http.callSized(.post, "/donors", token: f.tokens[.manufacturing], json: """
+                {"code":"DN-000009","eligibility":"pending","hla":[],"screeningTests":[{"test":"HIV\\u0000","result":"pending","testedOn":"2026-01-01"}]}
+                """)
+            #expect(status == .badRequest && body["field"] as? String == "screeningTests[0].test", "\(text)")
+            (status, body, text) = try await http.callSized(.post, "/lots/LOT-N1/status", token: f.tokens[.manufacturing],
+                                                            json: #"{"status":"quarantine","reason":"done","x\u0000":1}"#)
+            #expect(status == .badRequest && body["field"] as? String == "x\u{0}", "\(text)")
+            // An escaped backslash followed by "u0000" is no NUL: that request goes through.
+            (status, body, text) = try await http.callSized(.post, "/lots/LOT-N1/status", token: f.tokens[.manufacturing],
+                                                            json: #"{"status":"quarantine","reason":"done \\u0000"}"#)
+            #expect(status == .ok, "\(text)")
+            // Without Content-Length the body is not screened, and the database's refusal is still a 400.
+            (status, body, text) = try await http.call(.post, "/freezers/FRZ-1/temperatures", token: f.tokens[.manufacturing],
+                                                       json: #"{"celsius":-180,"probe":"P\u0000","measuredAt":"2026-03-01T10:00:00Z"}"#)
+            #expect(status == .badRequest && body["rule"] as? String == "must not contain the NUL character (U+0000)", "\(text)")
+            #expect(try await f.count("SELECT count(*)::int FROM custody_event") == before + 1)
+        }
+    }
+
+    // Found by schemathesis: a malformed typed parameter was a 400 that named no parameter (or a Swift type).
+    @Test("a malformed integer, boolean or enumerated parameter is a 400 naming the parameter and the allowed values")
+    func typedParameters() async throws {
+        try await withApp { f, http in
+            let auditor = f.tokens[.auditor]
+            let cases: [(HTTPRequest.Method, String, String, String?, String)] = [
+                (.get, "/lots?product=ALLO-501&limit=ten", "limit", auditor, "must be an integer (64-bit)"),
+                (.get, "/lots?status=frozen", "status", auditor, "must be one of in-process, quarantine, released, rejected, on-hold, expired, recalled"),
+                (.get, "/holds?subjectId=LOT-1&active=maybe", "active", auditor, "must be true or false"),
+                (.get, "/custody/planet/X", "subjectType", auditor, "must be one of user, product, donor, lot, vial, storage, study, patient, allocation, shipment"),
+                (.get, "/allocations/9223372036854775808/pick-list", "allocationId", auditor, "must be an integer (64-bit)"),
+                (.post, "/allocations/1.5/pick", "allocationId", f.tokens[.pharmacy], "must be an integer (64-bit)"),
+                (.get, "/lots/LOT-1/certificate?format=docx", "format", auditor, "must be one of json, pdf"),
+                (.get, "/audit/export?format=xml", "format", auditor, "must be one of csv, ndjson, pdf"),
+                (.get, "/cohort-decisions", "cohortId", auditor, "is required"),
+                (.post, "/imports?kind=cats", "kind", f.tokens[.manufacturing], "must be one of donors, lots, vials, placements"),
+            ]
+            for (method, uri, field, token, rule) in cases {
+                let (status, body, text) = try await http.call(method, uri, token: token)
+                #expect(status == .badRequest && body["field"] as? String == field && body["rule"] as? String == rule, "\(uri): \(text)")
+            }
+            let (status, body, text) = try await http.call(.post, "/holds/abc/lift", token: f.tokens[.qa], json: #"{"reason":"x"}"#)
+            #expect(status == .badRequest && body["field"] as? String == "holdId", "\(text)")
+            let (s2, b2, t2) = try await http.call(.post, "/donors", token: f.tokens[.manufacturing], json: "[]")
+            #expect(s2 == .badRequest && b2["field"] as? String == "body" && b2["rule"] as? String == "must be of type object", "\(t2)")
+            let (s3, b3, t3) = try await http.call(.post, "/lots/LOT-1/status", token: f.tokens[.manufacturing], json: #"{"status":"frozen","reason":"x"}"#)
+            #expect(s3 == .badRequest && b3["field"] as? String == "status" && b3["rule"] as? String == "'frozen' is not one of the allowed values", "\(t3)")
+        }
+    }
+
+    // Found by schemathesis: numbers beyond what the database column holds came back as
+    // "numeric field overflow" (or "integer out of range") naming no field.
+    @Test("out-of-range numbers are refused naming the field; so are a null body, a malformed date-time and an unreadable query")
+    func rangesAndShapes() async throws {
+        try await withApp { f, http in
+            let freezer = { (celsius: String) in #"{"id":"FRZ-9","siteCode":"SSF","kind":"ln2-dewar","name":"Dewar 9","maxCelsius":\#(celsius)}"# }
+            for celsius in ["-1e10", "-300"] {
+                let (status, body, text) = try await http.call(.post, "/freezers", token: f.tokens[.manufacturing], json: freezer(celsius))
+                #expect(status == .badRequest && body["field"] as? String == "maxCelsius", "\(text)")
+            }
+            let product = { (shelf: String, celsius: String, thaw: String) in
+                #"{"code":"ALLO-900","name":"x","shelfLifeDays":\#(shelf),"storageCondition":"LN2 vapour","storageMaxCelsius":\#(celsius),"thawToInfusionMinutes":\#(thaw),"specEffectiveFrom":"2026-01-01","specification":[]}"#
+            }
+            for (json, field) in [(product("3000000000", "-150", "30"), "shelfLifeDays"), (product("365", "-1e7", "30"), "storageMaxCelsius"),
+                                  (product("365", "-150", "2147483648"), "thawToInfusionMinutes")] {
+                let (status, body, text) = try await http.call(.post, "/products", token: f.tokens[.qa], json: json)
+                #expect(status == .badRequest && body["field"] as? String == field, "\(text)")
+            }
+            #expect(try await f.count("SELECT count(*)::int FROM freezer WHERE id = 'FRZ-9'") == 0)
+            #expect(try await f.count("SELECT count(*)::int FROM product WHERE code = 'ALLO-900'") == 0)
+            var (status, body, text) = try await http.call(.post, "/freezers/FRZ-1/temperatures", token: f.tokens[.manufacturing],
+                                                           json: #"{"celsius":-180,"measuredAt":"yesterday"}"#)
+            #expect(status == .badRequest && body["field"] as? String == "measuredAt", "\(text)")
+            (status, body, text) = try await http.call(.post, "/lots", token: f.tokens[.manufacturing], json: "null")
+            #expect(status == .badRequest && body["field"] as? String == "body", "\(text)")
+            (status, body, text) = try await http.call(.get, "/cohort-decisions?=&=x", token: f.tokens[.auditor])
+            #expect(status == .badRequest && body["field"] as? String == "cohortId" && body["rule"] as? String == "is required", "\(text)")
+            (status, body, text) = try await http.call(.get, "/cohort-decisions?=&x", token: f.tokens[.auditor])
+            #expect(status == .badRequest && body["field"] as? String == "query", "\(text)")
+        }
+    }
+}
+
+extension TestClientProtocol {
+    /// `call` with a Content-Length header, as every real client sends for a JSON body.
+    func callSized(_ method: HTTPRequest.Method, _ uri: String, token: String?, json: String) async throws -> (HTTPResponse.Status, [String: Any], String) {
+        var headers = HTTPFields()
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        headers[.contentType] = "application/json"
+        headers[.contentLength] = "\(json.utf8.count)"
+        return try await execute(uri: uri, method: method, headers: headers, body: ByteBuffer(string: json)) { response in
+            let text = String(buffer: response.body)
+            let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+            #expect(response.headers[.contentType] == "application/problem+json" || response.status.code < 400, "error without problem+json: \(text)")
+            #expect(response.status.code < 500, "server error: \(text)")
+            return (response.status, object, text)
         }
     }
 }
