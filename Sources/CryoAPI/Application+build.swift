@@ -15,6 +15,8 @@ public struct APIConfiguration: Sendable {
     public var checkpointInterval: Duration?
     /// How often lots past their expiry date are marked expired; nil: never (tests drive it directly).
     public var expiryInterval: Duration? = .seconds(300)
+    /// The database the client connects to; given, requests fail fast with 503 while it is down (DatabaseAvailability).
+    public var database: DatabaseURL?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
                 auditKey: AuditKey? = nil, checkpointInterval: Duration? = .seconds(60)) {
@@ -28,7 +30,7 @@ public struct APIConfiguration: Sendable {
 public func buildApplication(client: PostgresClient, configuration: APIConfiguration) throws -> some ApplicationProtocol {
     var logger = Logger(label: "cryoledger")
     logger.logLevel = configuration.logLevel
-    let store = Store(client: client)
+    let store = Store(client: client, availability: configuration.database.map { DatabaseAvailability(url: $0, logger: logger) })
     let router = try buildRouter(store: store, auditKey: configuration.auditKey)
     var app = Application(
         router: router,

@@ -63,6 +63,14 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         config.options.connectTimeout = .seconds(5)
         return config
     }
+
+    /// The same endpoint for a single connection (the availability probe).
+    public func connectionConfiguration() -> PostgresConnection.Configuration {
+        if let socketDirectory {
+            return .init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: user, password: password, database: database)
+        }
+        return .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: .disable)
+    }
 }
 
 public enum StoreError: Error, CustomStringConvertible {

@@ -7,31 +7,74 @@ import PostgresNIO
 public struct Store: Sendable {
     public let client: PostgresClient
     let tokens: TokenCache
+    /// When given (the server), calls fail fast with `DatabaseUnavailable` while PostgreSQL is down instead of
+    /// waiting in the pool; the CLI and the tests go without.
+    let availability: DatabaseAvailability?
 
-    public init(client: PostgresClient) {
+    public init(client: PostgresClient, availability: DatabaseAvailability? = nil) {
         self.client = client
         self.tokens = TokenCache()
+        self.availability = availability
     }
 
     /// Runs `body` in a transaction and turns database errors into domain errors.
     func transaction<R: Sendable>(_ logger: Logger, _ body: (PostgresConnection) async throws -> R) async throws -> R {
-        do {
-            return try await client.withTransaction(logger: logger) { conn in try await body(conn) }
-        } catch {
-            throw DatabaseErrors.map(error)
-        }
+        try await read(logger) { conn in try await Self.inTransaction(conn, logger: logger, body) }
     }
 
     func read<R: Sendable>(_ logger: Logger, _ body: (PostgresConnection) async throws -> R) async throws -> R {
         do {
-            return try await client.withConnection { conn in try await body(conn) }
+            guard let availability else {
+                return try await client.withConnection { conn in
+                    try Self.requireOpen(conn)
+                    return try await body(conn)
+                }
+            }
+            return try await withoutActuallyEscaping(body) { body in
+                // Runs in a child task of `availability.run`, which awaits it before returning: it does not escape.
+                nonisolated(unsafe) let body = body
+                return try await availability.run(logger) { [client] call in
+                    try await client.withConnection { conn in
+                        try call.leased(conn)
+                        try Self.requireOpen(conn)
+                        return try await body(conn)
+                    }
+                }
+            }
         } catch {
+            availability?.noteFailure(error)
             throw DatabaseErrors.map(error)
         }
     }
 
+    /// BEGIN, `body`, COMMIT; ROLLBACK when `body` throws, but never on a connection that is gone: postgres-nio
+    /// drops a query written to a closed channel without ever completing it, so the caller would wait for good
+    /// (vapor/postgres-nio#487, reverted by #501); the server has rolled the transaction back anyway.
+    static func inTransaction<R>(_ conn: PostgresConnection, logger: Logger, _ body: (PostgresConnection) async throws -> R) async throws -> R {
+        try await conn.query("BEGIN", logger: logger)
+        let value: R
+        do {
+            value = try await body(conn)
+        } catch {
+            if !conn.isClosed, !DatabaseAvailability.isConnectionLoss(error) {
+                _ = try? await conn.query("ROLLBACK", logger: logger)
+            }
+            throw error
+        }
+        try requireOpen(conn)
+        try await conn.query("COMMIT", logger: logger)
+        return value
+    }
+
+    /// See `inTransaction`: a closed connection must not be written to.
+    static func requireOpen(_ conn: PostgresConnection) throws {
+        if conn.isClosed { throw DatabaseUnavailable(reason: "the connection was closed") }
+    }
+
+    /// For /health/ready: false at once while the server is known to be down.
     public func isReachable(logger: Logger) async -> Bool {
-        (try? await client.query("SELECT 1", logger: logger)) != nil
+        if availability?.isDown == true { return false }
+        return (try? await read(logger) { conn in try await conn.query("SELECT 1", logger: logger); return true }) ?? false
     }
 }
 

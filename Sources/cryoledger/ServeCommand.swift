@@ -17,9 +17,12 @@ struct Serve: AsyncParsableCommand {
         try await runReporting {
             var logger = Database.logger()
             logger.logLevel = .info
-            let client = PostgresClient(configuration: try Database.url().clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
+            let url = try Database.url()
+            let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
             let key = try AuditKey.load(home: EmbeddedPostgres().home)
-            let app = try buildApplication(client: client, configuration: .init(host: host, port: port, auditKey: key))
+            var configuration = APIConfiguration(host: host, port: port, auditKey: key)
+            configuration.database = url
+            let app = try buildApplication(client: client, configuration: configuration)
             try await app.runService()
         }
     }
