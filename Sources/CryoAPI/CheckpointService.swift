@@ -12,7 +12,8 @@ struct CheckpointService: Service {
 
     func run() async throws {
         while !Task.isCancelledOrShuttingDown {
-            try? await Task.sleep(for: interval)
+            // Graceful shutdown (SIGTERM) must not wait out the interval.
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
             if Task.isCancelledOrShuttingDown { break }
             do {
                 if let made = try await store.checkpoint(key: key, logger: logger) {

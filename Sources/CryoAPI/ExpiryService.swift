@@ -18,7 +18,8 @@ struct ExpiryService: Service {
             } catch {
                 logger.warning("expiry sweep failed; will retry", metadata: ["error": "\(String(reflecting: error))"])
             }
-            try? await Task.sleep(for: interval)
+            // Graceful shutdown (SIGTERM) must not wait out the interval.
+            try? await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }
         }
     }
 }
