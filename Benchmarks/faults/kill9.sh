@@ -15,6 +15,7 @@ start_api >/dev/null
 STATE="$CRYOLEDGER_HOME/kill9-state.json"
 OUT="$CRYOLEDGER_HOME/kill9-requests.json"
 python3 Benchmarks/faults/faults.py prepare-kill9 "$STATE"
+seal "before the kill"
 
 log "firing the requests; kill -9 of the API (pid $API_PID) mid-flight"
 rc=0
@@ -25,11 +26,14 @@ check "the API died of SIGKILL" "$([ "$api_rc" -eq 137 ] && echo 0 || echo 1)" "
 API_PID=
 
 log "restarting the API"
+restart_at=$(date +%s.%N)
 "$BIN" serve --host 127.0.0.1 --port "$PORT" </dev/null >>"$CRYOLEDGER_HOME/api.log" 2>&1 &
 API_PID=$!
-if secs=$(wait_ready 30); then pass "API ready again ${secs} s after the restart"; else fail "API not ready within 30 s of the restart"; fi
+if secs=$(wait_ready 30 "$restart_at"); then pass "API ready again ${secs} s after the restart"; else fail "API not ready within 30 s of the restart"; fi
 
 timeout 120 python3 Benchmarks/faults/faults.py verify-kill9 "$STATE" "$OUT" || FAILURES=$((FAILURES + 1))
+check_sigterm
+seal "after the restart"
 custody_invariants
 audit_verify
 [ "$SECONDS" -lt "$timeout_at" ] || fail "took longer than 600 s"

@@ -14,11 +14,15 @@ fresh_home outage
 start_api >/dev/null
 VIAL=$(sql "SELECT id FROM vial WHERE lot_number = 'A501-26001' ORDER BY id LIMIT 1")
 export READ_PATHS="/lots/A501-26001 /vials/$VIAL /lots/A329-26006"
+seal "before the outage"
 log "API on $BASE (pid $API_PID); load for 4 s, PostgreSQL down for ${DOWN} s, load for 8 s more"
 timeout 180 python3 Benchmarks/faults/faults.py outage "$BIN" "$DOWN" "$CRYOLEDGER_HOME/outage-requests.json" || FAILURES=$((FAILURES + 1))
 if kill -0 "$API_PID" 2>/dev/null; then pass "the API process ran through the outage (pid $API_PID, not restarted)"; else fail "the API process died"; fi
-errors=$(grep -c '"request failed"\|error' "$CRYOLEDGER_HOME/api.log" || true)
-info "API log lines mentioning errors: $errors"
+grep -E 'database unreachable|database reachable again' "$CRYOLEDGER_HOME/api.log" | sed 's/^/      api.log: /' || true
+stuck=$(grep -c 'stuck on a closed connection' "$CRYOLEDGER_HOME/api.log" || true)
+check "no database call stuck on a closed connection (api.log)" "$([ "$stuck" -eq 0 ] && echo 0 || echo 1)" "$stuck reported"
+check_sigterm
+seal "after the outage"
 custody_invariants
 audit_verify
 finish "PostgreSQL down ${DOWN} s, ${SECONDS} s"
