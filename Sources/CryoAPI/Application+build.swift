@@ -18,6 +18,8 @@ public struct APIConfiguration: Sendable {
     public var expiryInterval: Duration? = .seconds(300)
     /// Served at `/metrics` when set.
     public var metrics: PrometheusCollectorRegistry?
+    /// The database the client connects to; given, requests fail fast with 503 while it is down (DatabaseAvailability).
+    public var database: DatabaseURL?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
                 auditKey: AuditKey? = nil, checkpointInterval: Duration? = .seconds(60)) {
@@ -32,7 +34,8 @@ public struct APIConfiguration: Sendable {
 public func buildApplication(client: PostgresClient, readClient: PostgresClient? = nil, configuration: APIConfiguration) throws -> some ApplicationProtocol {
     var logger = Logger(label: "cryoledger")
     logger.logLevel = configuration.logLevel
-    let store = Store(client: client, readClient: readClient)
+    let availability = try configuration.database.map { try DatabaseAvailability(url: $0, logger: logger) }
+    let store = Store(client: client, readClient: readClient, availability: availability)
     let router = try buildRouter(store: store, auditKey: configuration.auditKey, metrics: configuration.metrics)
     var app = Application(
         router: router,

@@ -1,4 +1,5 @@
 import CryoDomain
+import CryoStore
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -16,7 +17,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let problem = Problem(error)
-            if problem.status >= 500 {
+            // 503: the database is down, logged once by DatabaseAvailability rather than once per request.
+            if problem.status >= 500, problem.status != 503 {
                 context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "route": "\(context.endpointPath ?? "unmatched")"])
             }
             return problem.response
@@ -116,10 +118,10 @@ struct Problem: Encodable {
         return nil
     }
 
+    /// The server is down or went away (DatabaseUnavailable from the availability gate, a lost connection,
+    /// an admin shutdown, the pool's circuit breaker): the client may retry, so 503 rather than 500.
     static func isDatabaseUnavailable(_ error: any Error) -> Bool {
-        guard let psql = error as? PSQLError else { return false }
-        return [.connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed].contains(psql.code)
-            || psql.serverInfo?[.sqlState]?.hasPrefix("08") == true || psql.serverInfo?[.sqlState] == "57P01"
+        DatabaseAvailability.isConnectionLoss(error)
     }
 
     /// Names the JSON path of a decoding failure, e.g. `screeningTests[0].testedOn`.
@@ -173,6 +175,7 @@ struct Problem: Encodable {
         let data = (try? encoder.encode(self)) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
+        if status == 503 { headers[.retryAfter] = "1" }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

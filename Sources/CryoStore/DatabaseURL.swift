@@ -73,24 +73,22 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
 
     /// The TLS settings libpq would use for `sslmode`: `prefer` and `require` encrypt without checking the
     /// certificate (as libpq does without a root certificate), `verify-ca` checks the chain, `verify-full` the host name too.
-    func tls() -> PostgresClient.Configuration.TLS {
+    /// nil: no TLS; `required`: refuse a server without it.
+    func tlsSettings() -> (configuration: TLSConfiguration, required: Bool)? {
         var tls = TLSConfiguration.makeClientConfiguration()
         if let sslRootCert { tls.trustRoots = .file(sslRootCert) }
         switch sslMode {
-        case .disable:
-            return .disable
-        case .allow, .prefer:
-            tls.certificateVerification = .none
-            return .prefer(tls)
-        case .require:
-            tls.certificateVerification = .none
-            return .require(tls)
-        case .verifyCA:
-            tls.certificateVerification = .noHostnameVerification
-            return .require(tls)
-        case .verifyFull:
-            return .require(tls)
+        case .disable: return nil
+        case .allow, .prefer: tls.certificateVerification = .none; return (tls, false)
+        case .require: tls.certificateVerification = .none; return (tls, true)
+        case .verifyCA: tls.certificateVerification = .noHostnameVerification; return (tls, true)
+        case .verifyFull: return (tls, true)
         }
+    }
+
+    func tls() -> PostgresClient.Configuration.TLS {
+        guard let (configuration, required) = tlsSettings() else { return .disable }
+        return required ? .require(configuration) : .prefer(configuration)
     }
 
     public func clientConfiguration(maxConnections: Int = 20) -> PostgresClient.Configuration {
@@ -104,6 +102,19 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         config.options.minimumConnections = 0
         config.options.connectTimeout = .seconds(5)
         return config
+    }
+
+    /// The same endpoint for a single connection (the availability probe), with the same TLS settings.
+    public func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        if let socketDirectory {
+            return .init(unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: user, password: password, database: database)
+        }
+        var tls = PostgresConnection.Configuration.TLS.disable
+        if let (configuration, required) = tlsSettings() {
+            let context = try NIOSSLContext(configuration: configuration)
+            tls = required ? .require(context) : .prefer(context)
+        }
+        return .init(host: host ?? "localhost", port: port, username: user, password: password, database: database, tls: tls)
     }
 }
 

@@ -9,42 +9,54 @@ public struct Store: Sendable {
     /// A read replica for heavy reads (auditors' exports); nil reads from the primary.
     public let readClient: PostgresClient?
     let tokens: TokenCache
+    /// When given (the server), calls fail fast with `DatabaseUnavailable` while PostgreSQL is down instead of
+    /// waiting in the pool; the CLI and the tests go without.
+    let availability: DatabaseAvailability?
 
-    public init(client: PostgresClient, readClient: PostgresClient? = nil) {
+    public init(client: PostgresClient, readClient: PostgresClient? = nil, availability: DatabaseAvailability? = nil) {
         self.client = client
         self.readClient = readClient
         self.tokens = TokenCache()
+        self.availability = availability
     }
 
     /// Runs `body` in a transaction and turns database errors into domain errors.
     /// Custody events the body appends are counted once the transaction has committed.
     func transaction<R: Sendable>(_ logger: Logger, _ body: (PostgresConnection) async throws -> R) async throws -> R {
         let tally = CustodyTally()
-        let asked = ContinuousClock.now
-        do {
-            let result = try await CustodyTally.$current.withValue(tally) {
-                try await client.withTransaction(logger: logger) { conn in
-                    StoreMetrics.leaseStarted(.primary, askedAt: asked)
-                    defer { StoreMetrics.leaseEnded(.primary) }
-                    return try await body(conn)
-                }
-            }
-            if tally.value > 0 { StoreMetrics.custodyEvents.increment(by: tally.value) }
-            return result
-        } catch {
-            throw DatabaseErrors.map(error)
+        let result = try await CustodyTally.$current.withValue(tally) {
+            try await read(logger) { conn in try await Self.inTransaction(conn, logger: logger, body) }
         }
+        if tally.value > 0 { StoreMetrics.custodyEvents.increment(by: tally.value) }
+        return result
     }
 
     func read<R: Sendable>(_ logger: Logger, _ body: (PostgresConnection) async throws -> R) async throws -> R {
         let asked = ContinuousClock.now
         do {
-            return try await client.withConnection { conn in
-                StoreMetrics.leaseStarted(.primary, askedAt: asked)
-                defer { StoreMetrics.leaseEnded(.primary) }
-                return try await body(conn)
+            guard let availability else {
+                return try await client.withConnection { conn in
+                    try Self.requireOpen(conn)
+                    StoreMetrics.leaseStarted(.primary, askedAt: asked)
+                    defer { StoreMetrics.leaseEnded(.primary) }
+                    return try await body(conn)
+                }
+            }
+            return try await withoutActuallyEscaping(body) { body in
+                // Runs in a child task of `availability.run`, which awaits it before returning: it does not escape.
+                nonisolated(unsafe) let body = body
+                return try await availability.run(logger) { [client] call in
+                    try await client.withConnection { conn in
+                        try call.leased(conn)
+                        try Self.requireOpen(conn)
+                        StoreMetrics.leaseStarted(.primary, askedAt: asked)
+                        defer { StoreMetrics.leaseEnded(.primary) }
+                        return try await body(conn)
+                    }
+                }
             }
         } catch {
+            availability?.noteFailure(error)
             throw DatabaseErrors.map(error)
         }
     }
@@ -56,6 +68,7 @@ public struct Store: Sendable {
         let asked = ContinuousClock.now
         do {
             return try await readClient.withConnection { conn in
+                try Self.requireOpen(conn)
                 StoreMetrics.leaseStarted(.replica, askedAt: asked)
                 defer { StoreMetrics.leaseEnded(.replica) }
                 return try await body(conn)
@@ -65,8 +78,34 @@ public struct Store: Sendable {
         }
     }
 
+    /// BEGIN, `body`, COMMIT; ROLLBACK when `body` throws, but never on a connection that is gone: postgres-nio
+    /// drops a query written to a closed channel without ever completing it, so the caller would wait for good
+    /// (vapor/postgres-nio#487, reverted by #501); the server has rolled the transaction back anyway.
+    static func inTransaction<R>(_ conn: PostgresConnection, logger: Logger, _ body: (PostgresConnection) async throws -> R) async throws -> R {
+        try await conn.query("BEGIN", logger: logger)
+        let value: R
+        do {
+            value = try await body(conn)
+        } catch {
+            if !conn.isClosed, !DatabaseAvailability.isConnectionLoss(error) {
+                _ = try? await conn.query("ROLLBACK", logger: logger)
+            }
+            throw error
+        }
+        try requireOpen(conn)
+        try await conn.query("COMMIT", logger: logger)
+        return value
+    }
+
+    /// See `inTransaction`: a closed connection must not be written to.
+    static func requireOpen(_ conn: PostgresConnection) throws {
+        if conn.isClosed { throw DatabaseUnavailable(reason: "the connection was closed") }
+    }
+
+    /// For /health/ready: false at once while the server is known to be down.
     public func isReachable(logger: Logger) async -> Bool {
-        (try? await client.query("SELECT 1", logger: logger)) != nil
+        if availability?.isDown == true { return false }
+        return (try? await read(logger) { conn in try await conn.query("SELECT 1", logger: logger); return true }) ?? false
     }
 }
 

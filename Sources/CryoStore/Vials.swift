@@ -91,12 +91,7 @@ extension Store {
         try actor.require(.readInventory)
         let id = try VialID(parsing: text)
         // The hottest read: a prepared statement, planned once per connection.
-        let rows: [VialRecord]
-        do {
-            rows = try await client.execute(VialByID(id: id.value), logger: logger).all()
-        } catch {
-            throw DatabaseErrors.map(error)
-        }
+        let rows = try await read(logger) { conn in try await conn.execute(VialByID(id: id.value), logger: logger).all() }
         guard let v = rows.first else { throw DomainError.notFound(kind: "vial", id: id.value) }
         return v
     }

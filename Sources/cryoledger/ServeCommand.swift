@@ -31,7 +31,8 @@ struct Serve: AsyncParsableCommand {
             var logger = Database.logger()
             logger.logLevel = level
             let key = try Database.auditKey()
-            let client = PostgresClient(configuration: try Database.url().clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
+            let url = try Database.url()
+            let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
             var readClient: PostgresClient?
             if let text = environment["DATABASE_READ_URL"], !text.isEmpty {
                 let url = try DatabaseURL(parsing: text)
@@ -39,6 +40,7 @@ struct Serve: AsyncParsableCommand {
             }
             var configuration = APIConfiguration(host: host, port: port, logLevel: level, auditKey: key)
             configuration.metrics = PrometheusMetrics.registry
+            configuration.database = url
             StoreMetrics.recordPoolSize(primary: maxConnections, replica: readClient == nil ? nil : maxReadConnections)
             let app = try buildApplication(client: client, readClient: readClient, configuration: configuration)
             try await app.runService()

@@ -163,7 +163,8 @@ struct GracefulShutdownTests {
             await group.triggerGracefulShutdown()
             try await running.value
             let took = ContinuousClock.now - asked
-            #expect(took < .seconds(5), "graceful shutdown took \(took)")
+            // Both intervals are 300 s; a loaded machine (the whole suite in parallel) can take several seconds.
+            #expect(took < .seconds(30), "graceful shutdown took \(took)")
             let sealed = try await f.count("""
                 SELECT ((SELECT max(last_event_id) FROM custody_checkpoint) = (SELECT max(id) FROM custody_event))::int
                 """)
