@@ -1,9 +1,9 @@
-import CryoAPI
+@testable import CryoAPI
 import CryoStore
 import Foundation
-import Hummingbird
-import HummingbirdTesting
+import Logging
 import PostgresNIO
+import ServiceLifecycle
 import Testing
 
 @Suite("Serving: shutdown")
@@ -11,23 +11,28 @@ struct ShutdownTests {
     // Found by Benchmarks/schemathesis/run.sh, whose clean-up waited for the server: the expiry sweep (every
     // 5 minutes) and the checkpoint service (every 60 s) slept through a graceful shutdown, so SIGTERM took
     // up to 5 minutes to stop `cryoledger serve`.
-    @Test("a graceful shutdown stops the server at once, even with the expiry and checkpoint services asleep")
+    @Test("a graceful shutdown stops the expiry and checkpoint services at once, in the middle of their sleep")
     func gracefulShutdownIsPrompt() async throws {
         try await TestDatabase.withDatabase { _, url in
-            let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: 4), backgroundLogger: TestDatabase.logger)
-            var configuration = APIConfiguration(port: 0, logLevel: .warning, auditKey: AuditKey(Data("test-audit-key-0123456789abcdef0123".utf8)),
-                                                 checkpointInterval: .seconds(60))
-            configuration.expiryInterval = .seconds(300)
-            let app = try buildApplication(client: client, configuration: configuration)
+            let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: 2), backgroundLogger: TestDatabase.logger)
+            let store = Store(client: client)
+            let key = AuditKey(Data("test-audit-key-0123456789abcdef0123".utf8))
+            let group = ServiceGroup(configuration: .init(services: [
+                .init(service: client),
+                .init(service: CheckpointService(store: store, key: key, interval: .seconds(60), logger: TestDatabase.logger)),
+                .init(service: ExpiryService(store: store, interval: .seconds(300), logger: TestDatabase.logger)),
+            ], logger: TestDatabase.logger))
             let clock = ContinuousClock()
-            let start = clock.now
-            // The live test framework runs the application's service group and shuts it down gracefully at the end.
-            try await app.test(.live) { http in
-                try await http.execute(uri: "/health/ready", method: .get) { response in #expect(response.status == .ok) }
-                try await Task.sleep(for: .milliseconds(300))  // let both services reach their sleep
+            let elapsed = try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                try await Task.sleep(for: .seconds(1))  // the expiry sweep has run; both services sleep now
+                let start = clock.now
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return clock.now - start
             }
-            let elapsed = clock.now - start
-            #expect(elapsed < .seconds(20), "graceful shutdown took \(elapsed)")
+            // Before the fix: the expiry interval, 300 s.
+            #expect(elapsed < .seconds(30), "graceful shutdown took \(elapsed)")
         }
     }
 }
