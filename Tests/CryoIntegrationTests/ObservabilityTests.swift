@@ -5,7 +5,6 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import PostgresNIO
-import ServiceLifecycle
 import Testing
 
 /// `/metrics` and the settings operations rely on. The metrics backend is one per process and other
@@ -139,36 +138,6 @@ struct ReadReplicaTests {
                                                                       plannedVials: 10), actor: f.user(.manufacturing), logger: Fixture.logger)
                 #expect(lot.lotNumber == "LOT-R9")
             }
-        }
-    }
-}
-
-@Suite("Graceful shutdown")
-struct GracefulShutdownTests {
-    @Test("SIGTERM's graceful shutdown ends the background services' waits at once and seals a last checkpoint over every event")
-    func shutdownPromptlyAndSeal() async throws {
-        try await TestDatabase.withDatabase { client, url in
-            let f = try await Fixture.make(client)
-            try await f.lot("LOT-G1", vials: 3, box: "BOX-1")
-            let appClient = PostgresClient(configuration: url.clientConfiguration(maxConnections: 4), backgroundLogger: Fixture.logger)
-            var configuration = APIConfiguration(host: "127.0.0.1", port: 0, logLevel: .warning,
-                                                 auditKey: AuditKey(Data("test-audit-key-0123456789abcdef0123".utf8)),
-                                                 checkpointInterval: .seconds(300))
-            configuration.expiryInterval = .seconds(300)
-            let app = try buildApplication(client: appClient, configuration: configuration)
-            let group = ServiceGroup(configuration: .init(services: [app], logger: Fixture.logger))
-            let running = Task { try await group.run() }
-            try await Task.sleep(for: .seconds(1))
-            let asked = ContinuousClock.now
-            await group.triggerGracefulShutdown()
-            try await running.value
-            let took = ContinuousClock.now - asked
-            // Both intervals are 300 s; a loaded machine (the whole suite in parallel) can take several seconds.
-            #expect(took < .seconds(30), "graceful shutdown took \(took)")
-            let sealed = try await f.count("""
-                SELECT ((SELECT max(last_event_id) FROM custody_checkpoint) = (SELECT max(id) FROM custody_event))::int
-                """)
-            #expect(sealed == 1, "the last custody event is not covered by a checkpoint after shutdown")
         }
     }
 }
