@@ -29,6 +29,7 @@ enum Custody {
             return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         }
         let signatures = entries.map { $0.signature?.json ?? "" }
+        try Store.requireOpen(conn)  // every change ends here: do not write into a connection the server has closed
         try await conn.query("""
             INSERT INTO custody_event (subject_type, subject_id, action, actor_id, actor_name, actor_role,
                                        from_state, to_state, from_location, to_location, reason, details, signature, prev_hash, hash)
