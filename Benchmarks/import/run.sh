@@ -27,26 +27,7 @@ source "$CRYOLEDGER_HOME/demo-tokens.env"
 export CRYOLEDGER_TOKEN="$CRYOLEDGER_TOKEN_MANUFACTURING"
 ADMIN=$("$BIN" db url --admin)
 
-python3 - "$N" "$CRYOLEDGER_HOME" <<'PY'
-import sys
-n, home = int(sys.argv[1]), sys.argv[2]
-alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*"
-def vial_id(serial):
-    body = "CV%010d" % serial
-    p = 0
-    for ch in body:
-        p = ((p + alphabet.index(ch)) * 2) % 37
-    return body + alphabet[(38 - p) % 37]
-lots = (n + 9999) // 10000
-with open(f"{home}/lots.csv", "w") as f:
-    f.write("lotNumber,productCode,donorCode,manufacturedOn,cellsPerVial,vialCount\n")
-    for l in range(lots):
-        f.write(f"BENCH-{l:04d},ALLO-501,DN-000101,2026-06-01,40000000,10000\n")
-with open(f"{home}/vials.csv", "w") as f:
-    f.write("vialId,lotNumber\n")
-    for i in range(n):
-        f.write(f"{vial_id(5_000_000 + i)},BENCH-{i // 10000:04d}\n")
-PY
+python3 Benchmarks/import/make_csv.py "$N" "$CRYOLEDGER_HOME" BENCH 5000000
 "$BIN" import lots --input "$CRYOLEDGER_HOME/lots.csv" >/dev/null
 before=$(psql -tA "$ADMIN" -c "SELECT count(*) FROM custody_event")
 echo "== import $N vials (batches of $BATCH rows, one transaction each)"
