@@ -46,6 +46,13 @@ struct BatchOutcome {
     var unchanged = 0
     var events = 0
     var rejects: [RowReject] = []
+
+    /// Adds what one `writeRows` call wrote and refused.
+    mutating func add(_ result: (written: Int, events: Int, rejects: [RowReject])) {
+        inserted += result.written
+        events += result.events
+        rejects += result.rejects
+    }
 }
 
 extension Store {
@@ -238,7 +245,7 @@ extension Store {
             lots[row.lotNumber] = lot
             accepted.append((record, (row.vialId, row.lotNumber, lot.maxOrdinal)))
         }
-        let (written, events, refused) = try await writeRows(accepted, on: conn, logger: logger) { rows in
+        let result = try await writeRows(accepted, on: conn, logger: logger) { rows in
             let ids = rows.map(\.1.id), lotsOf = rows.map(\.1.lot), ordinals = rows.map(\.1.ordinal)
             try await conn.query("""
                 INSERT INTO vial (id, lot_number, ordinal)
@@ -250,9 +257,7 @@ extension Store {
             }, by: actor, on: conn, logger: logger)
             return rows.count
         }
-        outcome.inserted += written
-        outcome.events += events
-        outcome.rejects += refused
+        outcome.add(result)
         return outcome
     }
 
@@ -322,7 +327,7 @@ extension Store {
             outcome.rejects.append(RowReject(record, field: "position", rule: "\(row.position.label) already holds vial \(other)", value: row.position.label))
             return false
         }
-        let (written, events, refused) = try await writeRows(rows, on: conn, logger: logger) { rows in
+        let result = try await writeRows(rows, on: conn, logger: logger) { rows in
             try await conn.query("""
                 INSERT INTO vial_position (vial_id, box_id, row_no, column_no)
                 SELECT id, b, r, c FROM unnest(\(rows.map(\.1.vialId))::text[], \(rows.map(\.1.position.boxId))::text[],
@@ -334,9 +339,7 @@ extension Store {
             }, by: actor, on: conn, logger: logger)
             return rows.count
         }
-        outcome.inserted += written
-        outcome.events += events
-        outcome.rejects += refused
+        outcome.add(result)
         return outcome
     }
 
@@ -365,7 +368,7 @@ extension Store {
             }
             return false
         }
-        let (written, events, refused) = try await writeRows(rows, on: conn, logger: logger) { rows in
+        let result = try await writeRows(rows, on: conn, logger: logger) { rows in
             let donors = rows.map(\.1)
             try await conn.query("""
                 INSERT INTO donor (code, eligibility, eligibility_decided_at, registered_by)
@@ -401,9 +404,7 @@ extension Store {
             }, by: actor, on: conn, logger: logger)
             return donors.count
         }
-        outcome.inserted += written
-        outcome.events += events
-        outcome.rejects += refused
+        outcome.add(result)
         return outcome
     }
 
@@ -458,7 +459,7 @@ extension Store {
             if expires > maxExpiry { reject("expiresOn", "must not be later than manufacture + shelf life (\(maxExpiry))"); continue }
             accepted.append((record, (lot, expires)))
         }
-        let (written, events, refused) = try await writeRows(accepted, on: conn, logger: logger) { rows in
+        let result = try await writeRows(accepted, on: conn, logger: logger) { rows in
             let lots = rows.map(\.1.0)
             try await conn.query("""
                 INSERT INTO lot (lot_number, product_code, donor_code, manufactured_on, expires_on, cells_per_vial, planned_vials, registered_by, spec_version)
@@ -475,9 +476,7 @@ extension Store {
             }, by: actor, on: conn, logger: logger)
             return lots.count
         }
-        outcome.inserted += written
-        outcome.events += events
-        outcome.rejects += refused
+        outcome.add(result)
         return outcome
     }
 }
