@@ -59,7 +59,7 @@ extension APIService {
                     if !chunk.isEmpty { await channel.send(chunk[...]) }
                     channel.finish()
                 } catch {
-                    logger.error("custody export failed", metadata: ["error": "\(String(reflecting: error))"])
+                    logger.error("custody export failed", metadata: ["error": "\(LogSafe.describe(error))"])
                     channel.fail(error)
                 }
             }

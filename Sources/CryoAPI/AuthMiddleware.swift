@@ -7,7 +7,7 @@ import Logging
 /// and gives each request a logger carrying its request id.
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let store: Store
-    static var publicPaths: Set<String> { ["/health", "/health/ready", "/openapi.yaml", "/metrics"] }
+    static var publicPaths: Set<String> { ["/health", "/health/ready", "/openapi.yaml"] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var logger = context.logger

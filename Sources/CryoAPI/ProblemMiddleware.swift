@@ -12,14 +12,13 @@ import PostgresNIO
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
-            var request = request
-            try await InputScreening.check(&request, context: context)
             return try await next(request, context)
         } catch {
             let problem = Problem(error)
             // 503: the database is down, logged once by DatabaseAvailability rather than once per request.
             if problem.status >= 500, problem.status != 503 {
-                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "route": "\(context.endpointPath ?? "unmatched")"])
+                // Never the error's own description: the runtime's includes the request, its body and the response.
+                context.logger.error("request failed", metadata: ["error": "\(LogSafe.describeRequestError(error))", "route": "\(context.endpointPath ?? "unmatched")"])
             }
             return problem.response
         }
@@ -33,6 +32,10 @@ struct Problem: Encodable {
     var detail: String
     var field: String?
     var rule: String?
+    /// Sent as headers, not in the body (`Allow` with a 405).
+    var headers: HTTPFields = [:]
+
+    enum CodingKeys: String, CodingKey { case type, title, status, detail, field, rule }
 
     init(status: Int, title: String, detail: String, field: String? = nil, rule: String? = nil) {
         self.type = "https://cryoledger.example/problems/" + title.lowercased().replacingOccurrences(of: " ", with: "-")
@@ -43,9 +46,18 @@ struct Problem: Encodable {
         switch error {
         case let error as DomainError:
             self.init(domain: error)
+        case let error as TransportRefusal:
+            self.init(status: Int(error.status.code), title: error.status.reasonPhrase, detail: "\(error.field): \(error.rule)",
+                      field: error.field, rule: error.rule)
+            self.headers = error.headers
         case let error as ServerError:
             if let domain = error.underlyingError as? DomainError {
                 self.init(domain: domain)
+            } else if let refusal = error.underlyingError as? TransportRefusal {
+                self.init(refusal)
+            } else if error.operationOutput != nil, error.httpStatus == .notAcceptable {
+                // The handler chose a media type the client does not accept (the format parameter and Accept disagree).
+                self.init(TransportRefusal(status: .notAcceptable, field: "Accept", rule: "does not accept the media type of the requested format"))
             } else if Problem.isDatabaseUnavailable(error.underlyingError) {
                 self.init(status: 503, title: "Service Unavailable", detail: "the database cannot be reached; retry shortly")
             } else if Problem.isNulInText(error.underlyingError) {
@@ -175,6 +187,7 @@ struct Problem: Encodable {
         let data = (try? encoder.encode(self)) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
+        headers.append(contentsOf: self.headers)
         if status == 503 { headers[.retryAfter] = "1" }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }

@@ -183,7 +183,7 @@ extension Store {
                 }
                 return (0, 0, [RowReject(rows[0].0, field: "row", rule: "refused by the database: \(error.serverInfo?[.message] ?? "\(error)")")])
             }
-            logger.debug("import rows refused by the database; splitting", metadata: ["rows": "\(rows.count)", "error": "\(error.serverInfo?[.message] ?? "")"])
+            logger.debug("import rows refused by the database; splitting", metadata: ["rows": "\(rows.count)", "error": "\(LogSafe.describe(error))"])
         }
         let half = rows.count / 2
         let a = try await writeRows(Array(rows[..<half]), on: conn, logger: logger, write)
