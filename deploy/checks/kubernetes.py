@@ -287,7 +287,7 @@ def check_overlay(overlay, objs, readme_text):
     names |= {r["passwordSecret"]["name"] for r in roles.values() if r.get("passwordSecret")}
     names |= {v["name"] for v in creds.values() if isinstance(v, dict) and "name" in v}
     for n in sorted(names):
-        if n not in readme_text:
+        if not re.search(rf"(?<![\w-]){re.escape(n)}(?![\w-])", readme_text):  # the whole name
             f.add(w, f"Secret {n} is referenced but not documented in deploy/README.md")
     try:
         summary = {"overlay": overlay, "hpa": [lo, hi],
