@@ -8,13 +8,13 @@ KEEP=1 keeps the rendered manifests (the directory is printed at the end).
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
 import traceback
 from pathlib import Path
-import shutil
-import subprocess
 
 from . import cnpg, compose, dockerfile, kubernetes, kustomize, readme, scanner, shell, sources, yaml_lint
 from .common import CHECKOV_SKIP, HADOLINT_IGNORE, K8S_VERSIONS, OVERLAYS, Findings
@@ -80,9 +80,10 @@ def unit_tests() -> Findings:
 
 def main(argv: list[str]) -> int:
     start = time.monotonic()
+    os.chdir(ROOT)  # the tools print paths relative to the repository
     out = Path(tempfile.mkdtemp(prefix="cryoledger-check-static."))
     run = Run(out)
-    deploy = ROOT / "deploy"
+    deploy = Path("deploy")
     container = deploy / "container"
 
     if "--no-unit-tests" not in argv:
@@ -98,7 +99,7 @@ def main(argv: list[str]) -> int:
         f = Findings()
         f.note(kustomize.version())
         for o in OVERLAYS:
-            rf, objs = kustomize.render(deploy / "k8s/overlays" / o, out / f"{o}.yaml", f"deploy/k8s/overlays/{o}")
+            rf, objs = kustomize.render(deploy / "k8s/overlays" / o, out / f"{o}.yaml", str(deploy / "k8s/overlays" / o))
             f.extend(rf)
             if not rf.problems:
                 run.rendered[o], run.objects[o] = out / f"{o}.yaml", objs
@@ -167,6 +168,8 @@ def main(argv: list[str]) -> int:
         print(f"  rendered manifests kept in {out}")
     else:
         shutil.rmtree(out, ignore_errors=True)
+    failed = sum(r.startswith("FAIL") for r in run.results)
+    print(f"check-static: {len(run.results) - failed} passed, {failed} failed")
     if run.failed:
         bold("FAILED")
         return 1
