@@ -152,7 +152,7 @@ def check(dockerfile, ignore_file, root, debian=debian_packages) -> Findings:
             f.add(w, "HEALTHCHECK uses curl, which the runtime stage does not install")
     if "WORKDIR" not in words:
         f.add(w, "WORKDIR missing")
-    if ("EXPOSE", "8080") not in runtime:
+    if not any(wd == "EXPOSE" and "8080" in r.split() for wd, r in runtime):
         f.add(w, "EXPOSE 8080 missing")
     entry = [r for wd, r in runtime if wd == "ENTRYPOINT"]
     cmd = [r for wd, r in runtime if wd == "CMD"]

@@ -218,9 +218,16 @@ def check_overlay(overlay, objs, readme_text):
         f.add(nw, "does not select the migration Job's pods (they need the same egress)")
     if sorted(np.get("policyTypes") or []) != ["Egress", "Ingress"]:
         f.add(nw, "policyTypes must be Ingress and Egress")
+    # /metrics has a listener of its own (serve --metrics-port): only the monitoring namespace may reach it.
+    metrics_ports = [p.get("containerPort") for c in dep["spec"]["template"]["spec"]["containers"]
+                     for p in c.get("ports") or [] if p.get("name") == "metrics"]
     for rule in np.get("ingress") or []:
-        if [p.get("port") for p in rule.get("ports") or []] != [port]:
-            f.add(nw, f"ingress must be limited to port {port}")
+        rule_ports = [p.get("port") for p in rule.get("ports") or []]
+        if metrics_ports and rule_ports == metrics_ports:
+            if any(set(peer) != {"namespaceSelector"} for peer in rule.get("from") or []) or not rule.get("from"):
+                f.add(nw, f"the metrics port {metrics_ports[0]} must be open to the monitoring namespace only")
+        elif rule_ports != [port]:
+            f.add(nw, f"ingress must be limited to port {port}" + (f" (and {metrics_ports[0]} for metrics)" if metrics_ports else ""))
         for peer in rule.get("from") or []:
             if "ipBlock" in peer:
                 f.add(nw, "ingress from ipBlock is not expected")

@@ -17,7 +17,7 @@ RELIED_ON = ("DATABASE_URL", "DATABASE_READ_URL", "CRYOLEDGER_AUDIT_KEY", "CRYOL
 def serve_options(serve_swift: str) -> set[str]:
     """`@Option var maxConnections` -> --max-connections."""
     return {"--" + re.sub(r"([A-Z])", lambda m: "-" + m.group(1).lower(), n)
-            for n in re.findall(r"@Option\([^)]*\)\s*var\s+(\w+)", serve_swift)}
+            for n in re.findall(r'@Option\((?:[^()"]|"(?:[^"\\]|\\.)*")*\)\s*var\s+(\w+)', serve_swift)}
 
 
 def variables_read(sources_dir) -> set[str]:

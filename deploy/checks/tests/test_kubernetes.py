@@ -31,6 +31,19 @@ def cluster(objs):
     return one(objs, "Cluster")["spec"]
 
 
+def open_metrics(objs, peers):
+    """Gives the API container a metrics port and opens it to `peers`."""
+    one(objs, "Deployment")["spec"]["template"]["spec"]["containers"][0].setdefault("ports", []).append(
+        {"name": "metrics", "containerPort": 9464, "protocol": "TCP"})
+    netpol(objs)["ingress"].append({"from": peers, "ports": [{"protocol": "TCP", "port": 9464}]})
+
+
+def test_metrics_port_open_to_monitoring_only_passes(rendered):
+    open_metrics(rendered, [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}])
+    f, _ = kubernetes.check_overlay("staging", rendered, README)
+    assert f.problems == []
+
+
 def netpol(objs):
     return one(objs, "NetworkPolicy")["spec"]
 
@@ -113,6 +126,8 @@ MUTATIONS = [
         "app.kubernetes.io/name": "migrate"}), "does not select the migration Job's pods"),
     ("policy types", lambda o: netpol(o).update(policyTypes=["Ingress"]), "policyTypes must be Ingress and Egress"),
     ("ingress port", lambda o: netpol(o)["ingress"][0]["ports"][0].update(port=9090), "ingress must be limited to port 8080"),
+    ("metrics port open beyond monitoring", lambda o: open_metrics(o, [{"podSelector": {}}]),
+     "the metrics port 9464 must be open to the monitoring namespace only"),
     ("ingress ip block", lambda o: netpol(o)["ingress"][0]["from"].append({"ipBlock": {"cidr": "0.0.0.0/0"}}),
      "ingress from ipBlock"),
     ("egress without ports", lambda o: netpol(o)["egress"][0].pop("ports"), "must name both peers and ports"),

@@ -13,6 +13,12 @@ def test_option_names_become_flags():
         {"--max-connections", "--host"}
 
 
+def test_option_help_with_parentheses_and_a_wrapped_declaration():
+    swift = '@Option(help: "Pool to the replica (DATABASE_READ_URL).") var maxReadConnections = 10\n' \
+            '@Option(help: "Metrics (a listener of its own).")\n    var metricsPort: Int?'
+    assert sources.serve_options(swift) == {"--max-read-connections", "--metrics-port"}
+
+
 MUTATIONS = [
     ("serve flag", "Sources/cryoledger/ServeCommand.swift", "var maxConnections", "var poolSize",
      "`cryoledger serve --max-connections` is used by the deployment files"),
