@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Domain rules: plain Swift, no I/O.
@@ -74,7 +75,7 @@ let package = Package(
         .target(
             name: "CryoAPI",
             dependencies: [
-                "CryoDomain", "CryoStore", "CryoReports", "CryoAPIGenerated",
+                "CryoDomain", "CryoStore", "CryoReports", "CryoAPIGenerated", "CryoConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -85,6 +86,18 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+
+        // The web console: server-rendered pages (mustache templates) over the same Store operations as the API.
+        .target(
+            name: "CryoConsole",
+            dependencies: [
+                "CryoDomain", "CryoStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Templates"), .copy("Assets")],
             swiftSettings: swiftSettings
         ),
 

@@ -1,4 +1,5 @@
 import CryoAPIGenerated
+import CryoConsole
 import CryoStore
 import Foundation
 import Hummingbird
@@ -57,13 +58,16 @@ public func buildApplication(client: PostgresClient, readClient: PostgresClient?
     return app
 }
 
-public func buildRouter(store: Store, auditKey: AuditKey?) throws -> Router<BasicRequestContext> {
+public func buildRouter(store: Store, auditKey: AuditKey?, console: Console.Settings = .init()) throws -> Router<BasicRequestContext> {
     guard let yaml = OpenAPIDocument.yaml else { throw ContractIndex.LoadError.malformed("the OpenAPI document is not installed") }
     let contract = try ContractIndex(yaml: yaml)
     let router = Router()
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
+    // The web console answers to its session cookie and renders its own error pages: registered before the
+    // API's problem+json, contract and bearer-token middleware, which apply only to routes added after them.
+    try Console(store: store, settings: console).register(on: router)
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: ContractMiddleware(contract: contract))
     router.add(middleware: AuthMiddleware(store: store))

@@ -124,6 +124,7 @@ enum DatabaseErrors {
         "rack_freezer_id_label_key": ("label", "the freezer already has a rack with this label"),
         "box_rack_id_label_key": ("label", "the rack already has a box with this label"),
         "app_user_name_key": ("name", "a user with this name already exists"),
+        "app_user_login_unique": ("login", "this login name is taken (login names are compared without regard to case)"),
     ]
 
     static func map(_ error: any Error) -> any Error {

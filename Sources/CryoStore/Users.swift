@@ -38,9 +38,10 @@ extension Store {
     static let bcryptCost: UInt8 = 10
 
     /// Creates a user and its first token. The bootstrap path: no caller is checked.
-    public func createUser(name: String, role: Role, password: String?, logger: Logger) async throws -> IssuedToken {
+    public func createUser(name: String, role: Role, password: String?, login: String? = nil, logger: Logger) async throws -> IssuedToken {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         try Validator().require(trimmed.count >= 2 && trimmed.count <= 100 && trimmed == name, "name", "must be 2 to 100 characters with no surrounding spaces (it is the printed name on signatures)")
+        if let login { try LoginName.validate(login) }
         if let password {
             try Validator().require(password.count >= 12, "password", "must be at least 12 characters")
         }
@@ -49,7 +50,7 @@ extension Store {
         let secretHash = Bcrypt.hash(secret, cost: Self.bcryptCost)
         let principal: Principal = try await transaction(logger) { conn in
             let id = try await conn.query("""
-                INSERT INTO app_user (name, role, password_hash) VALUES (\(name), \(role.rawValue), \(passwordHash)) RETURNING id
+                INSERT INTO app_user (name, role, password_hash, login) VALUES (\(name), \(role.rawValue), \(passwordHash), \(login)) RETURNING id
                 """, logger: logger).decode(Int64.self).all().first!
             try await conn.query("INSERT INTO api_token (id, user_id, secret_hash) VALUES (\(tokenId), \(id), \(secretHash))", logger: logger)
             let p = Principal(id: id, name: name, role: role)
