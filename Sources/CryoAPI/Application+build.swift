@@ -20,6 +20,8 @@ public struct APIConfiguration: Sendable {
     public var metrics: PrometheusCollectorRegistry?
     /// The database the client connects to; given, requests fail fast with 503 while it is down (DatabaseAvailability).
     public var database: DatabaseURL?
+    /// Failed authentications allowed per client address and per token id in a window, then 429.
+    public var authFailureLimits = AuthFailureLimiter.Limits()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
                 auditKey: AuditKey? = nil, checkpointInterval: Duration? = .seconds(60)) {
@@ -36,7 +38,8 @@ public func buildApplication(client: PostgresClient, readClient: PostgresClient?
     logger.logLevel = configuration.logLevel
     let availability = try configuration.database.map { try DatabaseAvailability(url: $0, logger: logger) }
     let store = Store(client: client, readClient: readClient, availability: availability)
-    let router = try buildRouter(store: store, auditKey: configuration.auditKey, metrics: configuration.metrics)
+    let router = try buildRouter(store: store, auditKey: configuration.auditKey, metrics: configuration.metrics,
+                                 authFailureLimits: configuration.authFailureLimits)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cryoledger"),
@@ -53,12 +56,13 @@ public func buildApplication(client: PostgresClient, readClient: PostgresClient?
     return app
 }
 
-public func buildRouter(store: Store, auditKey: AuditKey?, metrics: PrometheusCollectorRegistry? = nil) throws -> Router<BasicRequestContext> {
-    let router = Router()
+public func buildRouter(store: Store, auditKey: AuditKey?, metrics: PrometheusCollectorRegistry? = nil,
+                        authFailureLimits: AuthFailureLimiter.Limits = .init()) throws -> Router<APIRequestContext> {
+    let router = Router(context: APIRequestContext.self)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: AuthMiddleware(store: store))
+    router.add(middleware: AuthMiddleware(store: store, limiter: AuthFailureLimiter(limits: authFailureLimits)))
     router.get("/openapi.yaml") { _, _ in
         guard let yaml = OpenAPIDocument.yaml else { throw HTTPError(.notFound, message: "the OpenAPI document is not installed") }
         var headers = HTTPFields()
@@ -69,6 +73,8 @@ public func buildRouter(store: Store, auditKey: AuditKey?, metrics: PrometheusCo
         router.get("/metrics") { _, _ in PrometheusMetrics.page(metrics) }
     }
     // Compact JSON: the runtime's default pretty-printing costs time on every response.
-    try APIService(store: store, auditKey: auditKey).registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))
+    // OperationAccessMiddleware: the role check of OperationAccess, before any body is decoded.
+    try APIService(store: store, auditKey: auditKey).registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]),
+                                                                    middlewares: [OperationAccessMiddleware()])
     return router
 }

@@ -33,6 +33,10 @@ struct Problem: Encodable {
     var detail: String
     var field: String?
     var rule: String?
+    /// Sent as the `Retry-After` header (seconds), not in the body.
+    var retryAfter: Int?
+
+    private enum CodingKeys: String, CodingKey { case type, title, status, detail, field, rule }
 
     init(status: Int, title: String, detail: String, field: String? = nil, rule: String? = nil) {
         self.type = "https://cryoledger.example/problems/" + title.lowercased().replacingOccurrences(of: " ", with: "-")
@@ -45,7 +49,9 @@ struct Problem: Encodable {
             self.init(domain: error)
         case let error as ServerError:
             if let domain = error.underlyingError as? DomainError {
-                self.init(domain: domain)
+                self.init(domain: domain, operation: error.operationID)
+            } else if let throttled = error.underlyingError as? AuthenticationThrottled {
+                self.init(throttled: throttled)
             } else if Problem.isDatabaseUnavailable(error.underlyingError) {
                 self.init(status: 503, title: "Service Unavailable", detail: "the database cannot be reached; retry shortly")
             } else if Problem.isNulInText(error.underlyingError) {
@@ -61,6 +67,8 @@ struct Problem: Encodable {
             } else {
                 self.init(status: 500, title: "Internal Server Error", detail: "an unexpected error occurred; it has been logged")
             }
+        case let error as AuthenticationThrottled:
+            self.init(throttled: error)
         case let error as any HTTPResponseError:
             let status = Int(error.status.code)
             self.init(status: status, title: error.status.reasonPhrase, detail: "\(error)")
@@ -75,7 +83,8 @@ struct Problem: Encodable {
         }
     }
 
-    init(domain error: DomainError) {
+    /// `operation`: the operationId a store's role check was reached from, named in the message.
+    init(domain error: DomainError, operation: String? = nil) {
         switch error {
         case .invalid(let field, let rule):
             self.init(status: 400, title: "Bad Request", detail: error.description, field: field, rule: rule)
@@ -86,10 +95,17 @@ struct Problem: Encodable {
         case .unauthenticated:
             self.init(status: 401, title: "Unauthorized", detail: error.description)
         case .forbidden:
+            self.init(status: 403, title: "Forbidden", detail: operation.map { "\($0): \(error.description)" } ?? error.description)
+        case .forbiddenOperation:
             self.init(status: 403, title: "Forbidden", detail: error.description)
         case .signatureRejected:
             self.init(status: 403, title: "Signature Rejected", detail: error.description, field: "signature")
         }
+    }
+
+    init(throttled: AuthenticationThrottled) {
+        self.init(status: 429, title: "Too Many Requests", detail: throttled.detail)
+        retryAfter = throttled.retryAfterSeconds
     }
 
     /// A NUL (U+0000) that got past `InputScreening` (a chunked JSON body) and that PostgreSQL refused:
@@ -176,6 +192,7 @@ struct Problem: Encodable {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         if status == 503 { headers[.retryAfter] = "1" }
+        if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
