@@ -42,7 +42,8 @@ extension Store {
         }
         let meaning = input.meaning.trimmingCharacters(in: .whitespacesAndNewlines)
         try Validator().require(!meaning.isEmpty && meaning.count <= 200, "signature.meaning", "state what the signature means, e.g. \"approved for release\"")
-        let attempt = try await transaction(logger) { conn in
+        // One statement, so atomic on its own: no transaction around it.
+        let attempt = try await read(logger) { conn in
             try await conn.query("""
                 UPDATE app_user SET failed_signatures = failed_signatures + 1
                 WHERE id = \(actor.id) AND locked_at IS NULL AND password_hash IS NOT NULL AND failed_signatures < \(Self.maxFailedSignatures)
@@ -55,7 +56,7 @@ extension Store {
         var right = false
         if SigningPassword.isComparable(password) { right = await Self.offloaded { Bcrypt.verify(password, hash: hash) } }
         if right {
-            _ = try await transaction(logger) { conn in
+            _ = try await read(logger) { conn in
                 try await conn.query("UPDATE app_user SET failed_signatures = 0 WHERE id = \(actor.id) AND failed_signatures > 0", logger: logger)
             }
             return SignatureRecord(printedName: actor.name, meaning: meaning, signedAt: Date())

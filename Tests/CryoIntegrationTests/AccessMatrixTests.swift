@@ -20,9 +20,9 @@ struct AccessMatrixTests {
             if line == "paths:" { inPaths = true; continue }
             if inPaths, !line.hasPrefix(" "), !line.hasPrefix("#"), !line.isEmpty { inPaths = false }
             guard inPaths else { continue }
-            if let m = line.wholeMatch(of: /  (\/[^:]*):\s*/) { path = String(m.1); method = nil }
-            if let m = line.wholeMatch(of: /    (get|put|post|delete|patch):\s*/) { method = HTTPRequest.Method(String(m.1).uppercased()) }
-            if let m = line.wholeMatch(of: /      operationId:\s*(\w+)\s*/), let path, let method {
+            if let m = line.wholeMatch(of: #/  (/[^:]*):\s*/#) { path = String(m.1); method = nil }
+            if let m = line.wholeMatch(of: #/    (get|put|post|delete|patch):\s*/#) { method = HTTPRequest.Method(String(m.1).uppercased()) }
+            if let m = line.wholeMatch(of: #/      operationId:\s*(\w+)\s*/#), let path, let method {
                 out.append(Operation(id: String(m.1), method: method, path: path))
             }
         }
