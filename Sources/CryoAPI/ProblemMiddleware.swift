@@ -50,8 +50,6 @@ struct Problem: Encodable {
         case let error as ServerError:
             if let domain = error.underlyingError as? DomainError {
                 self.init(domain: domain, operation: error.operationID)
-            } else if let throttled = error.underlyingError as? AuthenticationThrottled {
-                self.init(throttled: throttled)
             } else if Problem.isDatabaseUnavailable(error.underlyingError) {
                 self.init(status: 503, title: "Service Unavailable", detail: "the database cannot be reached; retry shortly")
             } else if Problem.isNulInText(error.underlyingError) {
