@@ -22,6 +22,8 @@ public struct APIConfiguration: Sendable {
     public var metricsPort: Int?
     /// The database the client connects to; given, requests fail fast with 503 while it is down (DatabaseAvailability).
     public var database: DatabaseURL?
+    /// Failed authentications allowed per client address and per token id in a window, then 429.
+    public var authFailureLimits = AuthFailureLimiter.Limits()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
                 auditKey: AuditKey? = nil, checkpointInterval: Duration? = .seconds(60)) {
@@ -38,7 +40,7 @@ public func buildApplication(client: PostgresClient, readClient: PostgresClient?
     logger.logLevel = configuration.logLevel
     let availability = try configuration.database.map { try DatabaseAvailability(url: $0, logger: logger) }
     let store = Store(client: client, readClient: readClient, availability: availability)
-    let router = try buildRouter(store: store, auditKey: configuration.auditKey)
+    let router = try buildRouter(store: store, auditKey: configuration.auditKey, authFailureLimits: configuration.authFailureLimits)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cryoledger"),
@@ -58,10 +60,11 @@ public func buildApplication(client: PostgresClient, readClient: PostgresClient?
     return app
 }
 
-public func buildRouter(store: Store, auditKey: AuditKey?, console: Console.Settings = .init()) throws -> Router<BasicRequestContext> {
+public func buildRouter(store: Store, auditKey: AuditKey?, authFailureLimits: AuthFailureLimiter.Limits = .init(),
+                        console: Console.Settings = .init()) throws -> Router<APIRequestContext> {
     guard let yaml = OpenAPIDocument.yaml else { throw ContractIndex.LoadError.malformed("the OpenAPI document is not installed") }
     let contract = try ContractIndex(yaml: yaml)
-    let router = Router()
+    let router = Router(context: APIRequestContext.self)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())
@@ -70,14 +73,16 @@ public func buildRouter(store: Store, auditKey: AuditKey?, console: Console.Sett
     try Console(store: store, settings: console).register(on: router)
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: ContractMiddleware(contract: contract))
-    router.add(middleware: AuthMiddleware(store: store))
+    router.add(middleware: AuthMiddleware(store: store, limiter: AuthFailureLimiter(limits: authFailureLimits)))
     router.get("/openapi.yaml") { _, _ in
         var headers = HTTPFields()
         headers[.contentType] = "application/yaml"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: yaml)))
     }
     // Compact JSON: the runtime's default pretty-printing costs time on every response.
-    try APIService(store: store, auditKey: auditKey).registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))
+    // OperationAccessMiddleware: the role check of OperationAccess, before any body is decoded.
+    try APIService(store: store, auditKey: auditKey).registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]),
+                                                                    middlewares: [OperationAccessMiddleware()])
     return router
 }
 

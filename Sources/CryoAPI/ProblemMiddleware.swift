@@ -34,8 +34,10 @@ struct Problem: Encodable {
     var rule: String?
     /// Sent as headers, not in the body (`Allow` with a 405).
     var headers: HTTPFields = [:]
+    /// Sent as the `Retry-After` header (seconds), not in the body.
+    var retryAfter: Int?
 
-    enum CodingKeys: String, CodingKey { case type, title, status, detail, field, rule }
+    private enum CodingKeys: String, CodingKey { case type, title, status, detail, field, rule }
 
     init(status: Int, title: String, detail: String, field: String? = nil, rule: String? = nil) {
         self.type = "https://cryoledger.example/problems/" + title.lowercased().replacingOccurrences(of: " ", with: "-")
@@ -52,7 +54,7 @@ struct Problem: Encodable {
             self.headers = error.headers
         case let error as ServerError:
             if let domain = error.underlyingError as? DomainError {
-                self.init(domain: domain)
+                self.init(domain: domain, operation: error.operationID)
             } else if let refusal = error.underlyingError as? TransportRefusal {
                 self.init(refusal)
             } else if error.operationOutput != nil, error.httpStatus == .notAcceptable {
@@ -73,6 +75,8 @@ struct Problem: Encodable {
             } else {
                 self.init(status: 500, title: "Internal Server Error", detail: "an unexpected error occurred; it has been logged")
             }
+        case let error as AuthenticationThrottled:
+            self.init(throttled: error)
         case let error as any HTTPResponseError:
             let status = Int(error.status.code)
             self.init(status: status, title: error.status.reasonPhrase, detail: "\(error)")
@@ -87,7 +91,8 @@ struct Problem: Encodable {
         }
     }
 
-    init(domain error: DomainError) {
+    /// `operation`: the operationId a store's role check was reached from, named in the message.
+    init(domain error: DomainError, operation: String? = nil) {
         switch error {
         case .invalid(let field, let rule):
             self.init(status: 400, title: "Bad Request", detail: error.description, field: field, rule: rule)
@@ -98,10 +103,17 @@ struct Problem: Encodable {
         case .unauthenticated:
             self.init(status: 401, title: "Unauthorized", detail: error.description)
         case .forbidden:
+            self.init(status: 403, title: "Forbidden", detail: operation.map { "\($0): \(error.description)" } ?? error.description)
+        case .forbiddenOperation:
             self.init(status: 403, title: "Forbidden", detail: error.description)
         case .signatureRejected:
             self.init(status: 403, title: "Signature Rejected", detail: error.description, field: "signature")
         }
+    }
+
+    init(throttled: AuthenticationThrottled) {
+        self.init(status: 429, title: "Too Many Requests", detail: throttled.detail)
+        retryAfter = throttled.retryAfterSeconds
     }
 
     /// A NUL (U+0000) that got past `InputScreening` (a chunked JSON body) and that PostgreSQL refused:
@@ -189,6 +201,7 @@ struct Problem: Encodable {
         headers[.contentType] = "application/problem+json"
         headers.append(contentsOf: self.headers)
         if status == 503 { headers[.retryAfter] = "1" }
+        if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
