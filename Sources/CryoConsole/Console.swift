@@ -66,6 +66,11 @@ public struct Console: Sendable {
         group.post("vials/{id}/move") { request, context in try await self.moveVial(context.parameters.require("id"), request, context) }
         group.get("lots") { request, _ in try await self.lotList(request) }
         group.get("lots/{lot}") { _, context in try await self.lotPage(context.parameters.require("lot")) }
+        group.get("users") { _, _ in try await self.userList() }
+        group.post("users") { request, context in try await self.createUser(request, context) }
+        group.post("users/{id}/unlock") { request, context in try await self.userAction(request, context, action: "unlock") }
+        group.post("users/{id}/password") { request, context in try await self.userAction(request, context, action: "password") }
+        group.post("users/{id}/deactivate") { request, context in try await self.userAction(request, context, action: "deactivate") }
     }
 
     func asset(_ name: String) throws -> Response {

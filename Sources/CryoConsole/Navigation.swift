@@ -4,7 +4,9 @@ import CryoDomain
 /// show write controls only to the roles that may use them.
 enum Navigation {
     static func items(for role: Role) -> [[String: String]] {
-        [["href": "/console", "label": "Work list"], ["href": "/console/freezers", "label": "Freezers"],
-         ["href": "/console/lots", "label": "Lots"]]
+        var items = [["href": "/console", "label": "Work list"], ["href": "/console/freezers", "label": "Freezers"],
+                     ["href": "/console/lots", "label": "Lots"]]
+        if role.may(.manageUsers) { items.append(["href": "/console/users", "label": "Users"]) }
+        return items
     }
 }

@@ -29,7 +29,7 @@ extension Store {
                 """, logger: logger).decode((Int64, String, String, String?, Bool, Bool).self).all().first
             guard let row, let role = Role(rawValue: row.2), let hash = row.3, !row.5 else {
                 // Unknown, deactivated or password-less: the same answer after the same work.
-                _ = Bcrypt.verify(password, hash: Self.decoyHash)
+                _ = await Self.offloaded { Bcrypt.verify(password, hash: Self.decoyHash) }
                 return .refused(Self.signInRefused)
             }
             let user = Principal(id: row.0, name: row.1, role: role)
@@ -38,8 +38,9 @@ extension Store {
                                                       reason: "the account is locked"), by: user, on: conn, logger: logger)
                 return .refused("the account is locked after \(Self.maxFailedSignatures) failed attempts; an admin must unlock it")
             }
-            // bcrypt stops at a NUL: a password holding one is never compared, and counts as wrong.
-            guard !password.utf8.contains(0), Bcrypt.verify(password, hash: hash) else {
+            // bcrypt stops at a NUL and at 72 bytes: such a password is never compared, and counts as wrong.
+            let right = SigningPassword.isComparable(password) ? await Self.offloaded { Bcrypt.verify(password, hash: hash) } : false
+            guard right else {
                 let failures = try await conn.query("""
                     UPDATE app_user SET failed_signatures = failed_signatures + 1,
                            locked_at = CASE WHEN failed_signatures + 1 >= \(Self.maxFailedSignatures) THEN now() ELSE locked_at END
