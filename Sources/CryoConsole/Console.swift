@@ -90,11 +90,23 @@ public struct Console: Sendable {
                                "idleMinutes": Int(settings.idleTimeout.components.seconds / 60)]
             context["nav"] = Navigation.items(for: session.user.role)
         }
-        guard let html = templates.render(context, withTemplate: template) else { throw ConsoleError.missingResources }
+        guard let html = templates.render(Self.withoutNils(context), withTemplate: template) else { throw ConsoleError.missingResources }
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// Mustache renders an `Optional.none` boxed in `Any` as the text "nil": absent values leave the context.
+    static func withoutNils(_ value: Any) -> Any? {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            guard let wrapped = mirror.children.first?.value else { return nil }
+            return withoutNils(wrapped)
+        }
+        if let dict = value as? [String: Any] { return dict.compactMapValues { withoutNils($0) } }
+        if let array = value as? [Any] { return array.compactMap { withoutNils($0) } }
+        return value
     }
 
     var logger: Logger { ConsoleScope.logger }

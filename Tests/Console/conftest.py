@@ -7,6 +7,8 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 BASE = os.environ.get("CONSOLE_URL", "http://127.0.0.1:18281")
 DB_URL = os.environ.get("CONSOLE_DB_URL", "")
@@ -41,12 +43,19 @@ def browser():
     driver.quit()
 
 
+def submit_and_wait(driver, button):
+    """Clicks a submit button and waits until the next page has replaced this one."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    button.click()
+    WebDriverWait(driver, 10).until(EC.staleness_of(old))
+
+
 def sign_in(driver, role_or_login, password=None):
     login, pw = users()[role_or_login] if password is None else (role_or_login, password)
     driver.get(BASE + "/console/sign-in")
     driver.find_element(By.ID, "login").send_keys(login)
     driver.find_element(By.ID, "password").send_keys(pw)
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    submit_and_wait(driver, driver.find_element(By.CSS_SELECTOR, "form button[type=submit]"))
 
 
 def screenshot(driver, name):

@@ -4,8 +4,10 @@ import re
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import BASE, screenshot, sign_in, sql, users
+from conftest import BASE, screenshot, sign_in, sql, submit_and_wait, users
 
 
 def session_cookie(driver):
@@ -47,14 +49,14 @@ def test_sign_in_lands_on_the_work_list_and_records_the_event(browser):
 
 def test_browse_to_a_box_and_open_a_vial_card(browser):
     sign_in(browser, "manufacturing")
-    browser.find_element(By.LINK_TEXT, "Freezers").click()
-    browser.find_element(By.LINK_TEXT, "SSF-LN2-01").click()
+    submit_and_wait(browser, browser.find_element(By.LINK_TEXT, "Freezers"))
+    submit_and_wait(browser, browser.find_element(By.LINK_TEXT, "SSF-LN2-01"))
     assert browser.find_element(By.CSS_SELECTOR, ".legend").text
     screenshot(browser, "freezer-map")
     cell = browser.find_element(By.CSS_SELECTOR, ".grid a.cell")
     href = cell.get_attribute("href")
     vial = href.rsplit("/", 1)[-1]
-    cell.click()
+    submit_and_wait(browser, cell)
     assert browser.find_element(By.TAG_NAME, "h1").text == f"Vial {vial}"
     location = browser.find_element(By.ID, "vial-location").text
     box, row, col = sql(f"SELECT box_id, row_no, column_no FROM vial_position WHERE vial_id = '{vial}'").split("|")
@@ -81,7 +83,7 @@ def test_scan_search_goes_to_the_vial_and_a_wrong_check_character_is_refused(bro
     field = browser.find_element(By.ID, "scan-id")
     field.clear()
     field.send_keys(vial + Keys.ENTER)
-    assert browser.find_element(By.TAG_NAME, "h1").text == f"Vial {vial}"
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), f"Vial {vial}"))
 
 
 def free_position(box):
@@ -100,7 +102,7 @@ def test_move_a_vial_and_see_its_new_custody_event(browser):
     browser.find_element(By.ID, "row").send_keys(str(row))
     browser.find_element(By.ID, "column").send_keys(str(col))
     browser.find_element(By.ID, "reason").send_keys("box consolidation (console test)")
-    browser.find_element(By.CSS_SELECTOR, "#move-form button").click()
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#move-form button"))
     assert box in browser.find_element(By.ID, "vial-location").text
     assert "box consolidation (console test)" in browser.find_element(By.CSS_SELECTOR, ".timeline").text
     assert sql(f"SELECT box_id, row_no, column_no FROM vial_position WHERE vial_id = '{vial}'") == f"{box}|{row}|{col}"
@@ -110,7 +112,7 @@ def test_move_a_vial_and_see_its_new_custody_event(browser):
     browser.find_element(By.ID, "row").send_keys("42")
     browser.find_element(By.ID, "column").send_keys("1")
     browser.find_element(By.ID, "reason").send_keys("out of the box")
-    browser.find_element(By.CSS_SELECTOR, "#move-form button").click()
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#move-form button"))
     assert browser.find_element(By.ID, "form-error").text
     assert sql(f"SELECT box_id, row_no, column_no FROM vial_position WHERE vial_id = '{vial}'") == f"{box}|{row}|{col}"
 
@@ -153,7 +155,7 @@ def test_an_idle_session_ends(browser):
 def test_sign_out_ends_the_session_and_records_it(browser):
     sign_in(browser, "pharmacy")
     uid = user_id(users()["pharmacy"][0])
-    browser.find_element(By.CSS_SELECTOR, ".who button").click()
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, ".who button"))
     assert browser.current_url.endswith("/console/sign-in")
     assert sql(f"SELECT count(*) FROM custody_event WHERE subject_id = '{uid}' AND action = 'user.signed-out'") == "1"
     browser.get(BASE + "/console/freezers")

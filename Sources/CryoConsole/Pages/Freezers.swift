@@ -77,7 +77,7 @@ struct VialGlyph {
     let symbol: String, css: String, meaning: String
 
     static let empty = VialGlyph(symbol: "·", css: "empty", meaning: "empty position")
-    static let held = VialGlyph(symbol: "⛔", css: "held", meaning: "on hold")
+    static let held = VialGlyph(symbol: "⚠", css: "held", meaning: "on hold")
     static let byStatus: [String: VialGlyph] = [
         "stored": VialGlyph(symbol: "●", css: "stored", meaning: "stored"),
         "reserved": VialGlyph(symbol: "◆", css: "reserved", meaning: "reserved for a patient"),
