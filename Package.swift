@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "CryoConsole",
             dependencies: [
-                "CryoDomain", "CryoStore",
+                "CryoDomain", "CryoStore", "CryoReports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
             ],

@@ -70,7 +70,7 @@ public func buildRouter(store: Store, auditKey: AuditKey?, authFailureLimits: Au
     router.add(middleware: SecurityHeadersMiddleware())
     // The web console answers to its session cookie and renders its own error pages: registered before the
     // API's problem+json, contract and bearer-token middleware, which apply only to routes added after them.
-    try Console(store: store, settings: console).register(on: router)
+    try Console(store: store, auditKey: auditKey, settings: console).register(on: router)
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: ContractMiddleware(contract: contract))
     router.add(middleware: AuthMiddleware(store: store, limiter: AuthFailureLimiter(limits: authFailureLimits)))

@@ -22,11 +22,14 @@ public struct Console: Sendable {
 
     let store: Store
     let settings: Settings
+    /// Verifies checkpoint seals on the audit page; nil verifies chains and folds only.
+    let auditKey: AuditKey?
     let templates: MustacheLibrary
     let assets: [String: (type: String, body: ByteBuffer)]
 
-    public init(store: Store, settings: Settings = .init()) throws {
+    public init(store: Store, auditKey: AuditKey?, settings: Settings = .init()) throws {
         self.store = store
+        self.auditKey = auditKey
         self.settings = settings
         guard let templatesPath = Bundle.module.path(forResource: "Templates", ofType: nil),
               let assetsPath = Bundle.module.path(forResource: "Assets", ofType: nil) else {
@@ -66,6 +69,9 @@ public struct Console: Sendable {
         group.post("vials/{id}/move") { request, context in try await self.moveVial(context.parameters.require("id"), request, context) }
         group.get("lots") { request, _ in try await self.lotList(request) }
         group.get("lots/{lot}") { _, context in try await self.lotPage(context.parameters.require("lot")) }
+        group.get("audit") { request, _ in try await self.auditPage(request) }
+        group.get("audit/verify") { _, _ in try await self.auditVerify() }
+        group.get("audit/export.{format}") { request, context in try await self.auditExport(context.parameters.require("format"), request) }
         group.get("users") { _, _ in try await self.userList() }
         group.post("users") { request, context in try await self.createUser(request, context) }
         group.post("users/{id}/unlock") { request, context in try await self.userAction(request, context, action: "unlock") }
