@@ -72,6 +72,18 @@ public struct Console: Sendable {
         group.get("audit") { request, _ in try await self.auditPage(request) }
         group.get("audit/verify") { _, _ in try await self.auditVerify() }
         group.get("audit/export.{format}") { request, context in try await self.auditExport(context.parameters.require("format"), request) }
+        group.get("import") { _, _ in try self.importPage() }
+        group.post("import") { request, _ in
+            var request = request
+            let body = try await request.collectBody(upTo: Self.maxUploadBytes)
+            let parts = Multipart.boundary(of: request.headers[.contentType]).map { Multipart.parse(Data(buffer: body), boundary: $0) } ?? []
+            var form: [String: String] = [:]
+            for part in parts where part.fileName == nil { form[part.name] = String(decoding: part.data, as: UTF8.self) }
+            let file = parts.first { $0.name == "file" && $0.fileName != nil }.map { (name: $0.fileName ?? "upload.csv", data: $0.data) }
+            return try await self.importUpload(request, form: form, file: file)
+        }
+        group.post("import/{id}/commit") { _, context in try await self.importCommit(context.parameters.require("id")) }
+        group.get("import/{id}/rejects.csv") { _, context in try await self.importRejects(context.parameters.require("id")) }
         group.get("users") { _, _ in try await self.userList() }
         group.post("users") { request, context in try await self.createUser(request, context) }
         group.post("users/{id}/unlock") { request, context in try await self.userAction(request, context, action: "unlock") }

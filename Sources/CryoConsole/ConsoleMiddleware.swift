@@ -28,8 +28,16 @@ struct ConsoleMiddleware<Context: RequestContext>: RouterMiddleware {
             logger[metadataKey: "user"] = "\(session.user.id)"
             var request = request
             if request.method == .post {
-                let form = try await Form.read(&request, limit: Self.maxFormBytes)
-                guard let token = form["_csrf"], Form.constantTimeEqual(token, session.csrfToken) else {
+                let limit = path == "/console/import" ? Console.maxUploadBytes : Self.maxFormBytes
+                let token: String?
+                if let boundary = Multipart.boundary(of: request.headers[.contentType]) {
+                    let body = try await request.collectBody(upTo: limit)
+                    token = Multipart.parse(Data(buffer: body), boundary: boundary).first { $0.name == "_csrf" }
+                        .map { String(decoding: $0.data, as: UTF8.self) }
+                } else {
+                    token = try await Form.read(&request, limit: limit)["_csrf"]
+                }
+                guard let token, Form.constantTimeEqual(token, session.csrfToken) else {
                     return try ConsoleScope.$session.withValue(session) {
                         try console.errorPage(status: .forbidden, message: "the form's security token is missing or stale; reload the page and try again")
                     }

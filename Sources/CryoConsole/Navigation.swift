@@ -5,7 +5,8 @@ import CryoDomain
 enum Navigation {
     static func items(for role: Role) -> [[String: String]] {
         var items = [["href": "/console", "label": "Work list"], ["href": "/console/freezers", "label": "Freezers"],
-                     ["href": "/console/lots", "label": "Lots"], ["href": "/console/audit", "label": "Audit"]]
+                     ["href": "/console/lots", "label": "Lots"], ["href": "/console/audit", "label": "Audit"],
+                     ["href": "/console/import", "label": "Import"]]
         if role.may(.manageUsers) { items.append(["href": "/console/users", "label": "Users"]) }
         return items
     }

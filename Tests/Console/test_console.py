@@ -200,3 +200,24 @@ def test_an_auditors_read_of_a_patient_is_logged(browser):
     assert browser.find_element(By.ID, "event-count")
     after = int(sql(f"SELECT count(*) FROM custody_event WHERE subject_type = 'patient' AND subject_id = '{patient}'"))
     assert after == before + 1
+
+
+def test_import_dry_run_first_then_commit_and_rejects_download(browser, tmp_path):
+    csv = tmp_path / "donors.csv"
+    csv.write_text("code,eligibility\nDN-000901,pending\nDN-000902,pending\nNOT-A-DONOR,pending\n")
+    sign_in(browser, "manufacturing")
+    browser.get(BASE + "/console/import")
+    for option in browser.find_elements(By.CSS_SELECTOR, "#import-kind option"):
+        if option.text == "donors":
+            option.click()
+    browser.find_element(By.ID, "import-file").send_keys(str(csv))
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#import-form button"))
+    summary = browser.find_element(By.ID, "import-summary").text
+    assert "dry run" in summary and "2 would be written" in summary and "1 rejected" in summary, summary
+    assert sql("SELECT count(*) FROM donor WHERE code IN ('DN-000901', 'DN-000902')") == "0"
+    rejects = requests.get(browser.find_element(By.ID, "download-rejects").get_attribute("href"), cookies=session_cookie(browser))
+    assert rejects.status_code == 200 and "NOT-A-DONOR" in rejects.text and "code" in rejects.text.splitlines()[0]
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#commit-form button"))
+    assert "dry run" not in browser.find_element(By.ID, "import-summary").text
+    assert sql("SELECT count(*) FROM donor WHERE code IN ('DN-000901', 'DN-000902')") == "2"
+    assert sql("SELECT count(*) FROM custody_event WHERE subject_type = 'donor' AND subject_id IN ('DN-000901', 'DN-000902')") == "2"

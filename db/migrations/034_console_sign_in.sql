@@ -17,3 +17,16 @@ CREATE TABLE console_session (
 );
 CREATE INDEX console_session_user ON console_session (user_id) WHERE ended_at IS NULL;
 REVOKE DELETE, TRUNCATE ON console_session FROM cryoledger_app;
+
+-- A CSV uploaded in the console for import: kept between the dry run and the confirmed import (so the file
+-- that was checked is the file that is imported), with the rejects of its last run for download.
+CREATE TABLE console_upload (
+    id          uuid PRIMARY KEY,
+    user_id     bigint NOT NULL REFERENCES app_user(id),
+    kind        text NOT NULL CHECK (kind IN ('donors', 'lots', 'vials', 'placements')),
+    file_name   text NOT NULL,
+    content     bytea NOT NULL,
+    rejects_csv bytea,
+    imported_at timestamptz,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
