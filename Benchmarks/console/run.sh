@@ -2,7 +2,8 @@
 # Console page budgets (issue 15): the map page of a freezer with 10 full boxes of 81 positions, rendered
 # server-side (time to the last byte on loopback, which is the server's time plus a fraction of a millisecond),
 # p50/p95 over N requests, and its weight; sign-in time. Private embedded cluster, API on 127.0.0.1 only.
-#   Benchmarks/console/run.sh [N]        CONFIG=release (default) or debug
+#   Benchmarks/console/run.sh [N]        CONFIG=release (default) or debug; SCRATCH=.build-release keeps the
+#                                         release build apart from the debug one (default .build)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/local/lib.sh
@@ -10,8 +11,9 @@ ensure_packages
 ensure_swift
 N="${1:-200}"
 CONFIG="${CONFIG:-release}"
-swift build -c "$CONFIG" --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
-BIN="$(swift build -c "$CONFIG" --show-bin-path)/cryoledger"
+SCRATCH="${SCRATCH:-.build}"
+swift build -c "$CONFIG" --scratch-path "$SCRATCH" --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
+BIN="$(swift build -c "$CONFIG" --scratch-path "$SCRATCH" --show-bin-path)/cryoledger"
 export CRYOLEDGER_HOME
 CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-console-bench.XXXXXX)
 chmod 755 "$CRYOLEDGER_HOME"
