@@ -66,6 +66,10 @@ struct APIClinicalTests {
                 """)
             #expect(status == .created, "\(text)")
             (status, body, text) = try await http.call(.get, "/cohort-decisions?cohortId=RES%2FSLE%2FDL1%2Fno-LD", token: clin)
+            #expect(status == .ok && body["decision"] as? String == "observe", "\(text)")
+            // The DLT windows of the other two close (their infusions moved 29 days back) and the rules say expand.
+            try await f.client.query("UPDATE patient SET dosed_at = dosed_at - interval '29 days' WHERE cohort_id = 'RES/SLE/DL1/no-LD'", logger: Fixture.logger)
+            (status, body, text) = try await http.call(.get, "/cohort-decisions?cohortId=RES%2FSLE%2FDL1%2Fno-LD", token: clin)
             #expect(status == .ok && body["decision"] as? String == "expand", "\(text)")
             (status, body, text) = try await http.call(.post, "/cohort-decisions", token: clin, json: """
                 {"cohortId":"RES/SLE/DL1/no-LD","decision":"expand","signature":{"password":"\(Fixture.pharmacyPassword)","meaning":"cohort expanded to 6 per protocol"}}

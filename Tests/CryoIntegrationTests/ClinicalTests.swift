@@ -32,7 +32,7 @@ struct ClinicalTests {
         }
     }
 
-    @Test("the demo story: enrol 3 into SLE DL1 without lymphodepletion, plan, commit, ship, receive, thaw, administer; one DLT: expand to six")
+    @Test("the demo story: enrol 3 into SLE DL1 without lymphodepletion, plan, commit, ship, receive, thaw, administer; one DLT: observe until the others' DLT windows close, then expand to six")
     func story() async throws {
         try await withFixture { f in
             try await f.clinical()
@@ -48,13 +48,23 @@ struct ClinicalTests {
             #expect(decision.decision == "observe" && decision.treated == 3)
             _ = try await f.store.recordDlt(subjectId: "RES-002", description: "grade 3 cytokine release syndrome", grade: 3,
                                             onsetOn: CalendarDay.today(offset: 0), actor: f.user(.clinical), logger: Fixture.logger)
+            // The other two are still inside their 28-day DLT windows: a second DLT would stop, so no expansion yet.
             decision = try await f.store.cohortDecision(cohortId: Fixture.cohort, actor: f.user(.auditor), logger: Fixture.logger)
-            #expect(decision.decision == "expand" && decision.actionable && decision.patientsWithDlt == 1)
-            await #expect { try await f.store.confirmCohortDecision(cohortId: Fixture.cohort, decision: .escalate, signature: f.nurseSignature,
+            #expect(decision.decision == "observe" && !decision.actionable && decision.patientsWithDlt == 1 && decision.evaluable == 1)
+            #expect(decision.rationale.contains("waiting for the DLT windows of RES-001") && decision.rationale.contains("RES-003"))
+            await #expect { try await f.store.confirmCohortDecision(cohortId: Fixture.cohort, decision: .expand, signature: f.nurseSignature,
                                                                     actor: f.user(.clinical), logger: Fixture.logger) } throws: { error in
+                (error as? DomainError)?.description.contains("say 'observe'") == true
+            }
+            // 29 days later every window has closed: the store reads a later clock instead of the test waiting.
+            let later = f.store.withClock { Date().addingTimeInterval(29 * 86_400) }
+            decision = try await later.cohortDecision(cohortId: Fixture.cohort, actor: f.user(.auditor), logger: Fixture.logger)
+            #expect(decision.decision == "expand" && decision.actionable && decision.evaluable == 3)
+            await #expect { try await later.confirmCohortDecision(cohortId: Fixture.cohort, decision: .escalate, signature: f.nurseSignature,
+                                                                  actor: f.user(.clinical), logger: Fixture.logger) } throws: { error in
                 (error as? DomainError)?.description.contains("say 'expand'") == true
             }
-            decision = try await f.store.confirmCohortDecision(cohortId: Fixture.cohort, decision: .expand, signature: f.nurseSignature,
+            decision = try await later.confirmCohortDecision(cohortId: Fixture.cohort, decision: .expand, signature: f.nurseSignature,
                                                                actor: f.user(.clinical), logger: Fixture.logger)
             #expect(decision.cohort.state == "expanded" && decision.cohort.capacity == 6)
             try await f.enrol("RES-004")
