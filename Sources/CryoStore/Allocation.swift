@@ -42,7 +42,7 @@ public struct CommittedAllocation: Sendable, Codable, Equatable {
 }
 
 extension Store {
-    /// Builds the FORMAT.md instance from the live state: released, unexpired, unheld, stored vials per lot
+    /// Builds the FORMAT.md instance from the live state: stored vials that rule 3 (`vial_blockers`) lets through, per lot
     /// and depot; patients awaiting a dose; open cohort places; routes.
     public func allocationInstance(_ req: PlanRequest, logger: Logger) async throws -> (json: Data, vialsByLot: [String: [String]]) {
         let v = Validator()
@@ -56,10 +56,7 @@ extension Store {
                 SELECT v.id, l.lot_number, f.site_code
                 FROM vial v JOIN lot l ON l.lot_number = v.lot_number
                 JOIN vial_position p ON p.vial_id = v.id JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id JOIN freezer f ON f.id = r.freezer_id
-                WHERE v.status = 'stored' AND l.status = 'released' AND l.expires_on >= current_date
-                  AND NOT EXISTS (SELECT 1 FROM hold h WHERE h.lifted_at IS NULL AND (
-                        (h.subject_type = 'vial' AND h.subject_id = v.id) OR (h.subject_type = 'lot' AND h.subject_id = l.lot_number)
-                     OR (h.subject_type = 'donor' AND h.subject_id = l.donor_code) OR (h.subject_type = 'freezer' AND h.subject_id = f.id)))
+                WHERE v.status = 'stored' AND vial_blockers(v.id) IS NULL
                 ORDER BY l.lot_number, f.site_code, b.id, p.row_no, p.column_no
                 """, logger: logger).decode((String, String, String).self).all()
             var vialsByKey: [String: [String]] = [:]
@@ -251,7 +248,7 @@ extension Store {
                 entries.append(CustodyEntry(subjectType: "allocation", subjectId: String(allocationId), action: "allocation.committed", toState: "reserved",
                                             details: ["plan": planId.uuidString.lowercased(), "patient": subject, "lot": lot, "vials": String(vials.count)]))
             }
-            try await conn.query("UPDATE vial SET status = 'reserved', status_changed_at = now() WHERE id = ANY(\(allVials))", logger: logger)
+            try await Self.changeVialStatus(allVials, to: .reserved, on: conn, logger: logger)
             try await Custody.append(entries, by: actor, on: conn, logger: logger)
             return out
         }

@@ -38,12 +38,8 @@ extension Store {
                 """, logger: logger).decode((String, Int, Int).self).all().first else {
                 throw DomainError.notFound(kind: "lot", id: lotNumber)
             }
-            guard status == LotStatus.inProcess.rawValue || status == LotStatus.quarantine.rawValue else {
-                throw DomainError.conflict(field: "lotNumber", rule: "vials are filled while a lot is in-process or in quarantine; lot \(lotNumber) is \(status)")
-            }
-            guard existing + count <= planned else {
-                throw DomainError.conflict(field: "count", rule: "lot \(lotNumber) plans \(planned) vials and has \(existing); \(count) more would exceed it")
-            }
+            try LotRules.checkVialFilling(lotNumber: lotNumber, status: try LotStatus(stored: status), plannedVials: planned,
+                                          existingVials: existing, adding: count)
             let serials = try await conn.query("SELECT nextval('vial_serial') FROM generate_series(1, \(count))", logger: logger)
                 .decode(Int.self).all()
             let ids = serials.map { VialID(serial: $0).value }
@@ -199,18 +195,6 @@ extension Store {
                                      by: actor, on: conn, logger: logger)
         }
         return try await vial(id: id.value, actor: actor, logger: logger)
-    }
-
-    /// Moves a vial along its status machine (internal: pharmacy verbs build on it).
-    func transitionVial(_ id: String, to next: VialStatus, reason: String?, actor: Principal, on conn: PostgresConnection, logger: Logger) async throws {
-        let (statusText, _) = try await Self.lockVial(id, on: conn, logger: logger)
-        let current = VialStatus(rawValue: statusText)!
-        guard current.canMove(to: next) else {
-            throw DomainError.illegalTransition("vial", from: current.rawValue, to: next.rawValue, allowed: current.successors.map(\.rawValue))
-        }
-        try await conn.query("UPDATE vial SET status = \(next.rawValue), status_changed_at = now() WHERE id = \(id)", logger: logger)
-        try await Custody.append(CustodyEntry(subjectType: "vial", subjectId: id, action: "vial.status-changed", fromState: current.rawValue,
-                                              toState: next.rawValue, reason: reason), by: actor, on: conn, logger: logger)
     }
 
     static func lockVial(_ id: String, on conn: PostgresConnection, logger: Logger) async throws -> (String, Bool) {

@@ -179,7 +179,7 @@ struct ClinicalTests {
 
 @Suite("Conditional release at the bedside")
 struct ConditionalReleaseTests {
-    @Test("a conditionally released lot ships, but its vials are administered only after the pending test passes")
+    @Test("a conditionally released lot ships, but its vials are administered only after the pending test passes; the refusal is logged")
     func pendingTestBlocksAdministration() async throws {
         try await withFixture { f in
             try await f.clinical(lots: [])
@@ -194,6 +194,10 @@ struct ConditionalReleaseTests {
                                                              actor: f.user(.pharmacy), logger: Fixture.logger) } throws: { error in
                 (error as? DomainError)?.description.contains("administration waits for: viability") == true
             }
+            // The refusal is logged like every other bedside refusal (it was not when only the database checked it).
+            let refused = try await f.store.custodyEvents(subjectType: "vial", subjectId: vial, actor: f.user(.auditor), logger: Fixture.logger)
+                .filter { $0.action == "vial.administration-refused" }
+            #expect(refused.count == 1 && refused.first?.reason?.contains("administration waits for: viability") == true)
             _ = try await f.store.recordQcResult(lotNumber: "LOT-CR1", QcResultInput(testCode: "viability", numericValue: 88, unit: "%", method: "7-AAD", analyst: "A"),
                                                  actor: f.user(.qc), logger: Fixture.logger)
             let v = try await f.store.administerVial(id: vial, scannedSubjectId: "RES-001", signature: f.nurseSignature, actor: f.user(.pharmacy), logger: Fixture.logger)
