@@ -7,7 +7,7 @@ import PostgresNIO
 public struct PlanRequest: Sendable {
     public var doseTolerancePct: Int = 20
     public var expiryMarginDays: Int = 1
-    public var cohortLots: String = "soft"
+    public var cohortLots: CohortLotsPolicy = .soft
     /// Plan only for these patients (and no slots); nil: every patient awaiting a dose, and the open cohort places.
     public var patients: [String]?
     public var timeLimitSeconds: Double?
@@ -44,13 +44,17 @@ public struct CommittedAllocation: Sendable, Codable, Equatable {
 extension Store {
     /// Builds the FORMAT.md instance from the live state: stored vials that rule 3 (`vial_blockers`) lets through, per lot
     /// and depot; patients awaiting a dose; open cohort places; routes.
-    public func allocationInstance(_ req: PlanRequest, logger: Logger) async throws -> (json: Data, vialsByLot: [String: [String]]) {
+    public func allocationInstance(_ req: PlanRequest, logger: Logger) async throws -> (instance: AllocationInstance, json: Data, vialsByLot: [String: [String]]) {
         let v = Validator()
         try v.require((0...50).contains(req.doseTolerancePct), "doseTolerancePct", "between 0 and 50")
         try v.require((0...365).contains(req.expiryMarginDays), "expiryMarginDays", "between 0 and 365")
-        try v.require(["soft", "hard", "off"].contains(req.cohortLots), "cohortLots", "soft, hard or off")
         return try await read(logger) { conn in
-            let asOf = try await conn.query("SELECT to_char(current_date, 'YYYY-MM-DD')", logger: logger).decode(String.self).all()[0]
+            let asOfText = try await conn.query("SELECT to_char(current_date, 'YYYY-MM-DD')", logger: logger).decode(String.self).all()[0]
+            guard let asOf = Day(iso: asOfText) else { throw StoreError.configuration("the database's current_date \(asOfText) is not a calendar day") }
+            func day(_ text: String) throws -> Day {
+                guard let d = Day(iso: text) else { throw StoreError.configuration("the database holds \(text), not a calendar day") }
+                return d
+            }
             // Available vials, in pick order, with their lot and depot.
             let vials = try await conn.query("""
                 SELECT v.id, l.lot_number, f.site_code
@@ -75,14 +79,14 @@ extension Store {
                 WHERE l.lot_number = ANY(\(Array(Set(keys.map(\.lot)))))
                 """, logger: logger).decode((String, String, String, Int64, [String], [String]).self).all()
             let lotInfo = Dictionary(uniqueKeysWithValues: lotRows.map { ($0.0, $0) })
-            var lots: [[String: Any]] = []
+            var lots: [AllocationOptimizer.Lot] = []
             var restricted: [String: Set<String>] = [:]
             for (lot, depot) in keys {
                 let key = multiDepot[lot]! ? "\(lot)@\(depot)" : lot
                 let info = lotInfo[lot]!
                 if !info.5.isEmpty { restricted[key] = Set(info.5) }
-                lots.append(["id": key, "product": info.1, "status": "released", "expiry": info.2, "cellsPerVial": info.3,
-                             "vialsAvailable": vialsByKey[key]!.count, "depot": depot, "donorHla": info.4])
+                lots.append(AllocationOptimizer.Lot(id: key, product: info.1, status: "released", expiry: try day(info.2), cellsPerVial: Int(info.3),
+                                                    vialsAvailable: vialsByKey[key]!.count, depot: depot, donorHla: info.4))
             }
             // Patients awaiting a dose: enrolled, no live allocation, infusion not past.
             let patients = try await conn.query("""
@@ -96,11 +100,11 @@ extension Store {
             if let wanted = req.patients, let missing = wanted.first(where: { w in !patients.contains { $0.0 == w } }) {
                 throw DomainError.conflict(field: "patients", rule: "patient \(missing) is not awaiting a dose (unknown, already allocated, dosed, withdrawn or infusion date past)")
             }
-            var demands: [[String: Any]] = []
+            var demands: [Demand] = []
             func excluded(_ subject: String) -> [String] { restricted.filter { !$0.value.contains(subject) }.map(\.key).sorted() }
             for p in patients {
-                demands.append(["id": p.0, "kind": "patient", "product": p.1, "cohort": p.2, "targetCells": p.3, "site": p.4,
-                                "infusionDate": p.5, "antiHla": p.6, "excludedLots": excluded(p.0)])
+                demands.append(Demand(id: p.0, kind: .patient, product: p.1, cohort: p.2, targetCells: Int(p.3), site: p.4,
+                                      infusionDate: try day(p.5), antiHla: p.6, excludedLots: excluded(p.0)))
             }
             if req.patients == nil {
                 // Open cohort places not yet filled: planned at the cohort's latest enrolling site (else the study's first),
@@ -116,21 +120,18 @@ extension Store {
                     """, logger: logger).decode((String, String, Int64, String, String, Int).self).all()
                 for s in slots where s.5 > 0 {
                     for n in 1...s.5 {
-                        demands.append(["id": "\(s.0)#\(n)", "kind": "slot", "product": s.1, "cohort": s.0, "targetCells": s.2, "site": s.3,
-                                        "infusionDate": s.4, "antiHla": [String](), "excludedLots": restricted.keys.sorted()])
+                        demands.append(Demand(id: "\(s.0)#\(n)", kind: .slot, product: s.1, cohort: s.0, targetCells: Int(s.2), site: s.3,
+                                              infusionDate: try day(s.4), antiHla: [], excludedLots: restricted.keys.sorted()))
                     }
                 }
             }
             let routeRows = try await conn.query("SELECT from_site, to_site, transit_days FROM route ORDER BY from_site, to_site", logger: logger)
                 .decode((String, String, Int).self).all()
-            let routes: [[String: Any]] = routeRows.map { ["from": $0.0, "to": $0.1, "days": $0.2] }
-            let instance: [String: Any] = [
-                "format": AllocationInstanceParser.format, "asOf": asOf,
-                "policy": ["doseTolerancePct": req.doseTolerancePct, "expiryMarginDays": req.expiryMarginDays, "cohortLots": req.cohortLots],
-                "lots": lots, "demands": demands, "routes": routes,
-            ]
-            let json = try JSONSerialization.data(withJSONObject: instance, options: [.sortedKeys])
-            return (json, vialsByKey)
+            let instance = AllocationInstance(
+                asOf: asOf, policy: AllocationPolicy(doseTolerancePct: req.doseTolerancePct, expiryMarginDays: req.expiryMarginDays, cohortLots: req.cohortLots),
+                lots: lots, demands: demands, routes: routeRows.map { Route(from: $0.0, to: $0.1, days: $0.2) })
+            let json = try AllocationInstanceWriter.json(instance)
+            return (instance, json, vialsByKey)
         }
     }
 
@@ -138,8 +139,7 @@ extension Store {
     /// instance, for export) so that commitAllocation can reserve exactly what was shown.
     public func planAllocation(_ req: PlanRequest, actor: Principal, logger: Logger) async throws -> PlanRecord {
         try actor.require(.allocate)
-        let (json, vialsByLot) = try await allocationInstance(req, logger: logger)
-        let instance = try AllocationInstanceParser.parse(json)
+        let (instance, json, vialsByLot) = try await allocationInstance(req, logger: logger)
         let result = AllocationSolver.solve(instance, options: SolveOptions(timeLimitSeconds: req.timeLimitSeconds ?? 20))
         StoreMetrics.solveTime.recordSeconds(result.solveSeconds)
         let kinds = Dictionary(uniqueKeysWithValues: instance.demands.map { ($0.id, $0.kind.rawValue) })

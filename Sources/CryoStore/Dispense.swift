@@ -7,7 +7,7 @@ public struct PickListLine: Sendable, Codable, Equatable {
     public var vialId: String
     public var subjectId: String
     public var lotNumber: String
-    public var status: String
+    public var status: VialStatus
     /// Where to take it from; nil once picked.
     public var location: String?
 }
@@ -51,7 +51,7 @@ extension Store {
                 LEFT JOIN freezer f ON f.id = k.freezer_id
                 WHERE r.allocation_id = \(allocationId) AND r.cancelled_at IS NULL ORDER BY f.id, p.box_id, p.row_no, p.column_no, r.vial_id
                 """, logger: logger).decode((String, String, String, String, String?).self).all()
-                .map { PickListLine(vialId: $0.0, subjectId: $0.1, lotNumber: $0.2, status: $0.3, location: $0.4) }
+                .map { PickListLine(vialId: $0.0, subjectId: $0.1, lotNumber: $0.2, status: try VialStatus(stored: $0.3), location: $0.4) }
         }
         guard !lines.isEmpty else { throw DomainError.notFound(kind: "allocation", id: String(allocationId)) }
         return lines

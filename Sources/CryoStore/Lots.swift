@@ -11,8 +11,8 @@ public struct LotRecord: Sendable, Codable, Equatable {
     public var expiresOn: String
     public var cellsPerVial: Int64
     public var plannedVials: Int
-    public var status: String
-    public var heldFrom: String?
+    public var status: LotStatus
+    public var heldFrom: LotStatus?
     public var statusChangedAt: Date
     public var vialsByStatus: [String: Int]
 }
@@ -90,7 +90,7 @@ extension Store {
             .decode((String, String, String, String, String, Int64, Int, String, String?, Date, String).self) {
             let counts = (try? JSONDecoder().decode([String: Int].self, from: Data(r.10.utf8))) ?? [:]
             out.append(LotRecord(lotNumber: r.0, productCode: r.1, donorCode: r.2, manufacturedOn: r.3, expiresOn: r.4, cellsPerVial: r.5,
-                                 plannedVials: r.6, status: r.7, heldFrom: r.8, statusChangedAt: r.9, vialsByStatus: counts))
+                                 plannedVials: r.6, status: try LotStatus(stored: r.7), heldFrom: try r.8.map { try LotStatus(stored: $0) }, statusChangedAt: r.9, vialsByStatus: counts))
         }
         return out
     }

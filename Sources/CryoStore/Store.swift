@@ -14,7 +14,7 @@ public struct Store: Sendable {
     /// waiting in the pool; the CLI and the tests go without.
     let availability: DatabaseAvailability?
     /// The time the rules that depend on it (DLT windows) read; tests pass a later one instead of waiting.
-    var clock: @Sendable () -> Date
+    let clock: @Sendable () -> Date
 
     public init(client: PostgresClient, readClient: PostgresClient? = nil, availability: DatabaseAvailability? = nil,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -27,13 +27,6 @@ public struct Store: Sendable {
 
     /// Today (UTC) by the store's clock.
     func today() -> CalendarDay { CalendarDay.today(clock()) }
-
-    /// The same store read through a different clock (tests drive DLT windows with it).
-    public func withClock(_ clock: @escaping @Sendable () -> Date) -> Store {
-        var copy = self
-        copy.clock = clock
-        return copy
-    }
 
     /// Runs `body` in a transaction and turns database errors into domain errors.
     /// Custody events the body appends are counted once the transaction has committed.

@@ -18,8 +18,8 @@ public struct VialRecord: Sendable, Codable, Equatable {
     public var lotNumber: String
     public var productCode: String
     public var ordinal: Int
-    public var status: String
-    public var lotStatus: String
+    public var status: VialStatus
+    public var lotStatus: LotStatus
     public var expiresOn: String
     public var location: VialLocation?
 }
@@ -117,13 +117,14 @@ extension Store {
 
     typealias VialRow = (String, String, String, Int, String, String, String, String?, String?, String?, String?, Int?, Int?)
 
-    static func vialRecord(_ r: VialRow) -> VialRecord {
+    static func vialRecord(_ r: VialRow) throws -> VialRecord {
         var location: VialLocation?
         if let site = r.7, let freezer = r.8, let rack = r.9, let box = r.10, let row = r.11, let col = r.12 {
             location = VialLocation(siteCode: site, freezerId: freezer, rackId: rack, boxId: box, row: row, column: col,
                                     label: Position(boxId: box, row: row, column: col).label)
         }
-        return VialRecord(id: r.0, lotNumber: r.1, productCode: r.2, ordinal: r.3, status: r.4, lotStatus: r.5, expiresOn: r.6, location: location)
+        return VialRecord(id: r.0, lotNumber: r.1, productCode: r.2, ordinal: r.3, status: try VialStatus(stored: r.4), lotStatus: try LotStatus(stored: r.5),
+                          expiresOn: r.6, location: location)
     }
 
     func vials(ids: [String], logger: Logger) async throws -> [VialRecord] {
@@ -139,7 +140,7 @@ extension Store {
                 ORDER BY q.n
                 """, logger: logger)
             for try await r in rows.decode(VialRow.self) {
-                out.append(Self.vialRecord(r))
+                out.append(try Self.vialRecord(r))
             }
             return out
         }

@@ -42,7 +42,7 @@ struct ClinicalTests {
             for a in done {
                 let v = try await f.store.administerVial(id: a.vialIds[0], scannedSubjectId: a.subjectId, signature: f.nurseSignature,
                                                          actor: f.user(.pharmacy), logger: Fixture.logger)
-                #expect(v.status == "administered")
+                #expect(v.status == .administered)
             }
             var decision = try await f.store.cohortDecision(cohortId: Fixture.cohort, actor: f.user(.clinical), logger: Fixture.logger)
             #expect(decision.decision == "observe" && decision.treated == 3)
@@ -57,7 +57,7 @@ struct ClinicalTests {
                 (error as? DomainError)?.description.contains("say 'observe'") == true
             }
             // 29 days later every window has closed: the store reads a later clock instead of the test waiting.
-            let later = f.store.withClock { Date().addingTimeInterval(29 * 86_400) }
+            let later = Store(client: f.client, clock: { Date().addingTimeInterval(29 * 86_400) })
             decision = try await later.cohortDecision(cohortId: Fixture.cohort, actor: f.user(.auditor), logger: Fixture.logger)
             #expect(decision.decision == "expand" && decision.actionable && decision.evaluable == 3)
             await #expect { try await later.confirmCohortDecision(cohortId: Fixture.cohort, decision: .escalate, signature: f.nurseSignature,
@@ -134,7 +134,7 @@ struct ClinicalTests {
             #expect(refusals.count == 2)
             #expect(try await f.count("SELECT count(*)::int FROM vial WHERE id = '\(one)' AND status = 'thawed'") == 1)
             let destroyed = try await f.store.destroyVial(id: one, reason: "thaw-to-infusion limit passed", actor: f.user(.pharmacy), logger: Fixture.logger)
-            #expect(destroyed.status == "destroyed")
+            #expect(destroyed.status == .destroyed)
             // A thawed vial never goes back to storage.
             let other = done.first { $0.subjectId == "RES-002" }!.vialIds[0]
             await #expect(throws: (any Error).self) {
@@ -201,7 +201,7 @@ struct ConditionalReleaseTests {
             _ = try await f.store.recordQcResult(lotNumber: "LOT-CR1", QcResultInput(testCode: "viability", numericValue: 88, unit: "%", method: "7-AAD", analyst: "A"),
                                                  actor: f.user(.qc), logger: Fixture.logger)
             let v = try await f.store.administerVial(id: vial, scannedSubjectId: "RES-001", signature: f.nurseSignature, actor: f.user(.pharmacy), logger: Fixture.logger)
-            #expect(v.status == "administered")
+            #expect(v.status == .administered)
         }
     }
 }
