@@ -7,7 +7,7 @@ import Testing
 /// The demo story through the API, and auditors' reads of patient-linked records being logged.
 @Suite("Trials and dispensing through the API")
 struct APIClinicalTests {
-    @Test("enrol 3 into SLE DL1 without lymphodepletion, plan, commit, pick, ship, receive, thaw, administer, one DLT: expand to six")
+    @Test("enrol 3 into SLE DL1 without lymphodepletion, plan, commit, pick, ship, receive, thaw, administer, one DLT: observe until the windows close, then expand to six")
     func storyThroughAPI() async throws {
         try await withApp { f, http in
             try await f.clinical()
