@@ -5,17 +5,17 @@ import OpenAPIRuntime
 
 /// Store records to the contract's schemas.
 enum Mapping {
-    static func product(_ p: ProductRecord) -> Components.Schemas.Product {
+    static func product(_ p: ProductRecord) throws -> Components.Schemas.Product {
         .init(code: p.code, name: p.name, shelfLifeDays: p.shelfLifeDays, storageCondition: p.storageCondition,
               storageMaxCelsius: p.storageMaxCelsius, thawToInfusionMinutes: p.thawToInfusionMinutes, specVersion: p.specVersion,
-              specification: p.specification.map {
-                  .init(code: $0.code, name: $0.name, kind: .init(rawValue: $0.kind) ?? .numeric, unit: $0.unit, min: $0.min, max: $0.max, expected: $0.expected)
+              specification: try p.specification.map {
+                  .init(code: $0.code, name: $0.name, kind: try contract(stored: $0.kind), unit: $0.unit, min: $0.min, max: $0.max, expected: $0.expected)
               })
     }
 
-    static func donor(_ d: DonorRecord) -> Components.Schemas.Donor {
+    static func donor(_ d: DonorRecord) throws -> Components.Schemas.Donor {
         .init(code: d.code, eligibility: contract(d.eligibility), eligibilityDecidedAt: d.eligibilityDecidedAt,
-              screeningTests: d.screeningTests.map { .init(test: $0.test, result: .init(rawValue: $0.result) ?? .pending, testedOn: $0.testedOn) },
+              screeningTests: try d.screeningTests.map { .init(test: $0.test, result: try contract(stored: $0.result), testedOn: $0.testedOn) },
               hla: d.hla, lots: d.lots, registeredAt: d.registeredAt)
     }
 

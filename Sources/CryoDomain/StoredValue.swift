@@ -3,6 +3,7 @@
 public struct UnknownStoredValue: Error, Sendable, CustomStringConvertible {
     public var type: String
     public var value: String
+    public init(type: String, value: String) { self.type = type; self.value = value }
     public var description: String { "the database holds \(type) '\(value)', which this version does not know" }
 }
 

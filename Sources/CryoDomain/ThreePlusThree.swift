@@ -18,6 +18,8 @@ public enum CohortDecision: String, Sendable, Codable, CaseIterable {
     public var isActionable: Bool { ![.enrol, .observe].contains(self) }
 }
 
+extension CohortDecision: CustomStringConvertible { public var description: String { rawValue } }
+
 /// A dosed patient of a cohort, as the 3+3 rules see them.
 public struct TreatedPatient: Sendable, Equatable {
     public var subjectId: String

@@ -9,7 +9,7 @@ public struct CohortDecisionRecord: Sendable, Codable, Equatable {
     public var evaluable: Int
     public var patientsWithDlt: Int
     /// What the 3+3 rules say now; actionable ones await a signed clinical decision.
-    public var decision: String
+    public var decision: CohortDecision
     public var actionable: Bool
     public var rationale: String
     public var lowerDoseIsMTD: Bool
@@ -60,7 +60,7 @@ extension Store {
             FROM cohort_decision d JOIN app_user u ON u.id = d.decided_by WHERE d.cohort_id = \(cohortId) ORDER BY d.id
             """, logger: logger).decode(String.self).all()
         return CohortDecisionRecord(cohort: cohort, treated: f.treated, evaluable: f.evaluable, patientsWithDlt: f.patientsWithDlt,
-                                    decision: rec.decision.rawValue, actionable: rec.decision.isActionable, rationale: rec.rationale,
+                                    decision: rec.decision, actionable: rec.decision.isActionable, rationale: rec.rationale,
                                     lowerDoseIsMTD: rec.lowerDoseIsMTD, history: history)
     }
 
@@ -69,14 +69,14 @@ extension Store {
                                       actor: Principal, logger: Logger) async throws -> CohortDecisionRecord {
         try actor.require(.decideCohort)
         let before = try await cohortDecision(cohortId: cohortId, actor: actor, logger: logger)
-        guard before.actionable, before.decision == decision.rawValue else {
+        guard before.actionable, before.decision == decision else {
             throw DomainError.conflict(field: "decision", rule: "the 3+3 rules say '\(before.decision)' for \(cohortId) (\(before.rationale)), not '\(decision.rawValue)'")
         }
         let signed = try await verifySignature(signature, actor: actor, logger: logger)
         try await transaction(logger) { conn in
             let now = try await Self.cohortDecision(cohortId, today: today(), on: conn, logger: logger)
             _ = try await conn.query("SELECT 1 FROM cohort WHERE id = \(cohortId) FOR UPDATE", logger: logger).decode(Int.self).all()
-            guard now.decision == decision.rawValue else {
+            guard now.decision == decision else {
                 throw DomainError.conflict(field: "decision", rule: "the cohort changed meanwhile; the rules now say '\(now.decision)'")
             }
             let siblings = """

@@ -45,12 +45,12 @@ struct ClinicalTests {
                 #expect(v.status == .administered)
             }
             var decision = try await f.store.cohortDecision(cohortId: Fixture.cohort, actor: f.user(.clinical), logger: Fixture.logger)
-            #expect(decision.decision == "observe" && decision.treated == 3)
+            #expect(decision.decision == .observe && decision.treated == 3)
             _ = try await f.store.recordDlt(subjectId: "RES-002", description: "grade 3 cytokine release syndrome", grade: 3,
                                             onsetOn: CalendarDay.today(offset: 0), actor: f.user(.clinical), logger: Fixture.logger)
             // The other two are still inside their 28-day DLT windows: a second DLT would stop, so no expansion yet.
             decision = try await f.store.cohortDecision(cohortId: Fixture.cohort, actor: f.user(.auditor), logger: Fixture.logger)
-            #expect(decision.decision == "observe" && !decision.actionable && decision.patientsWithDlt == 1 && decision.evaluable == 1)
+            #expect(decision.decision == .observe && !decision.actionable && decision.patientsWithDlt == 1 && decision.evaluable == 1)
             #expect(decision.rationale.contains("waiting for the DLT windows of RES-001") && decision.rationale.contains("RES-003"))
             await #expect { try await f.store.confirmCohortDecision(cohortId: Fixture.cohort, decision: .expand, signature: f.nurseSignature,
                                                                     actor: f.user(.clinical), logger: Fixture.logger) } throws: { error in
@@ -59,7 +59,7 @@ struct ClinicalTests {
             // 29 days later every window has closed: the store reads a later clock instead of the test waiting.
             let later = Store(client: f.client, clock: { Date().addingTimeInterval(29 * 86_400) })
             decision = try await later.cohortDecision(cohortId: Fixture.cohort, actor: f.user(.auditor), logger: Fixture.logger)
-            #expect(decision.decision == "expand" && decision.actionable && decision.evaluable == 3)
+            #expect(decision.decision == .expand && decision.actionable && decision.evaluable == 3)
             await #expect { try await later.confirmCohortDecision(cohortId: Fixture.cohort, decision: .escalate, signature: f.nurseSignature,
                                                                   actor: f.user(.clinical), logger: Fixture.logger) } throws: { error in
                 (error as? DomainError)?.description.contains("say 'expand'") == true
