@@ -9,7 +9,8 @@ extension Store {
     /// connection, and the refusal is thrown as the domain error it maps to.
     func transaction<R: Sendable>(_ logger: Logger, refusal: (PostgresConnection, DomainError) async throws -> Void,
                                   _ body: (PostgresConnection) async throws -> R) async throws -> R {
-        let tally = CustodyTally()
+        // Events are counted for the transaction that committed: the change's, or the refusal's.
+        let tally = CustodyTally(), refusalTally = CustodyTally()
         let outcome: Result<R, DomainError> = try await CustodyTally.$current.withValue(tally) {
             try await read(logger) { conn in
                 do {
@@ -17,12 +18,15 @@ extension Store {
                 } catch let error as PSQLError where DatabaseErrors.isRuleRefusal(error) {
                     // inTransaction rolled back; a failed COMMIT has ended the transaction by itself.
                     guard let refused = DatabaseErrors.map(error) as? DomainError else { throw error }
-                    try await Self.inTransaction(conn, logger: logger) { conn in try await refusal(conn, refused) }
+                    try await CustodyTally.$current.withValue(refusalTally) {
+                        try await Self.inTransaction(conn, logger: logger) { conn in try await refusal(conn, refused) }
+                    }
                     return .failure(refused)
                 }
             }
         }
-        if tally.value > 0 { StoreMetrics.custodyEvents.increment(by: tally.value) }
+        let committed = switch outcome { case .success: tally.value; case .failure: refusalTally.value }
+        if committed > 0 { StoreMetrics.custodyEvents.increment(by: committed) }
         return try outcome.get()
     }
 }
