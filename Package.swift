@@ -31,8 +31,11 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
+        // Calendar-day arithmetic shared by the domain, the optimizer and the store: no dependencies.
+        .target(name: "CivilCalendar", swiftSettings: swiftSettings),
+
         // Domain rules: plain Swift, no I/O.
-        .target(name: "CryoDomain", dependencies: [.product(name: "CSV", package: "CSV.swift")], swiftSettings: swiftSettings),
+        .target(name: "CryoDomain", dependencies: ["CivilCalendar", .product(name: "CSV", package: "CSV.swift")], swiftSettings: swiftSettings),
 
         // The allocation optimizer (FORMAT.md v1) on COIN-OR CBC; no database.
         .systemLibrary(
@@ -40,13 +43,13 @@ let package = Package(
             pkgConfig: "cbc",
             providers: [.apt(["coinor-libcbc-dev"])]
         ),
-        .target(name: "AllocationOptimizer", dependencies: ["CCbc"], swiftSettings: swiftSettings),
+        .target(name: "AllocationOptimizer", dependencies: ["CCbc", "CivilCalendar"], swiftSettings: swiftSettings),
 
         // Persistence: PostgresNIO with hand-written SQL, migrations, the embedded cluster.
         .target(
             name: "CryoStore",
             dependencies: [
-                "CryoDomain", "AllocationOptimizer",
+                "CryoDomain", "AllocationOptimizer", "CivilCalendar",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -10,7 +10,7 @@ extension APIService {
         var request = PlanRequest(patients: b.patients)
         request.doseTolerancePct = b.doseTolerancePct ?? 20
         request.expiryMarginDays = b.expiryMarginDays ?? 1
-        request.cohortLots = b.cohortLots?.rawValue ?? "soft"
+        request.cohortLots = b.cohortLots.map(Mapping.contract) ?? .soft
         request.timeLimitSeconds = b.timeLimitSeconds
         let plan = try await store.planAllocation(request, actor: caller(), logger: logger)
         return .created(.init(body: .json(.init(
@@ -77,7 +77,7 @@ extension Mapping {
     }
 
     static func pickLine(_ l: PickListLine) -> Components.Schemas.PickListLine {
-        .init(vialId: l.vialId, subjectId: l.subjectId, lotNumber: l.lotNumber, status: l.status, location: l.location)
+        .init(vialId: l.vialId, subjectId: l.subjectId, lotNumber: l.lotNumber, status: l.status.rawValue, location: l.location)
     }
 
     static func shipment(_ s: ShipmentRecord) -> Components.Schemas.Shipment {

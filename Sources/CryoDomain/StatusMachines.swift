@@ -72,3 +72,8 @@ extension DomainError {
         return .conflict(field: "status", rule: "a \(kind) cannot go from \(from) to \(to); allowed from \(from): \(next)")
     }
 }
+
+// Printed as stored and as the contract spells them ("in-process", not "inProcess").
+extension LotStatus: CustomStringConvertible { public var description: String { rawValue } }
+extension VialStatus: CustomStringConvertible { public var description: String { rawValue } }
+extension DonorEligibility: CustomStringConvertible { public var description: String { rawValue } }

@@ -1,3 +1,4 @@
+import CivilCalendar
 import Logging
 import NIOCore
 import PostgresNIO
@@ -119,16 +120,8 @@ public enum CustodyCSV {
         let perDay: Int64 = 86_400_000_000
         var days = us / perDay, rem = us % perDay
         if rem < 0 { rem += perDay; days -= 1 }
-        // Civil date from a day count (H. Hinnant's days_from_civil inverse), counted from 0000-03-01.
-        let z = days + 10_957 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let civil = CivilCalendar.civil(fromDays: Int(days) + 10_957)
+        let (year, month, day) = (Int64(civil.year), Int64(civil.month), Int64(civil.day))
         let seconds = rem / 1_000_000, micros = rem % 1_000_000
         appendPadded(year <= 0 ? 1 - year : year, width: 4, to: &out)
         out.append(UInt8(ascii: "-")); appendTwoDigits(month, to: &out)

@@ -1,4 +1,5 @@
 import CryoDomain
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -12,13 +13,20 @@ public struct Store: Sendable {
     /// When given (the server), calls fail fast with `DatabaseUnavailable` while PostgreSQL is down instead of
     /// waiting in the pool; the CLI and the tests go without.
     let availability: DatabaseAvailability?
+    /// The time the rules that depend on it (DLT windows) read; tests pass a later one instead of waiting.
+    let clock: @Sendable () -> Date
 
-    public init(client: PostgresClient, readClient: PostgresClient? = nil, availability: DatabaseAvailability? = nil) {
+    public init(client: PostgresClient, readClient: PostgresClient? = nil, availability: DatabaseAvailability? = nil,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
         self.client = client
         self.readClient = readClient
         self.tokens = TokenCache()
         self.availability = availability
+        self.clock = clock
     }
+
+    /// Today (UTC) by the store's clock.
+    func today() -> CalendarDay { CalendarDay.today(clock()) }
 
     /// Runs `body` in a transaction and turns database errors into domain errors.
     /// Custody events the body appends are counted once the transaction has committed.

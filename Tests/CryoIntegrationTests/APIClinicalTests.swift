@@ -7,7 +7,7 @@ import Testing
 /// The demo story through the API, and auditors' reads of patient-linked records being logged.
 @Suite("Trials and dispensing through the API")
 struct APIClinicalTests {
-    @Test("enrol 3 into SLE DL1 without lymphodepletion, plan, commit, pick, ship, receive, thaw, administer, one DLT: expand to six")
+    @Test("enrol 3 into SLE DL1 without lymphodepletion, plan, commit, pick, ship, receive, thaw, administer, one DLT: observe until the windows close, then expand to six")
     func storyThroughAPI() async throws {
         try await withApp { f, http in
             try await f.clinical()
@@ -65,6 +65,10 @@ struct APIClinicalTests {
                 {"description":"grade 3 cytokine release syndrome","grade":3,"onsetOn":"\(CalendarDay.today(offset: 0))"}
                 """)
             #expect(status == .created, "\(text)")
+            (status, body, text) = try await http.call(.get, "/cohort-decisions?cohortId=RES%2FSLE%2FDL1%2Fno-LD", token: clin)
+            #expect(status == .ok && body["decision"] as? String == "observe", "\(text)")
+            // The DLT windows of the other two close (their infusions moved 29 days back) and the rules say expand.
+            try await f.client.query("UPDATE patient SET dosed_at = dosed_at - interval '29 days' WHERE cohort_id = 'RES/SLE/DL1/no-LD'", logger: Fixture.logger)
             (status, body, text) = try await http.call(.get, "/cohort-decisions?cohortId=RES%2FSLE%2FDL1%2Fno-LD", token: clin)
             #expect(status == .ok && body["decision"] as? String == "expand", "\(text)")
             (status, body, text) = try await http.call(.post, "/cohort-decisions", token: clin, json: """

@@ -124,7 +124,7 @@ struct APIErrorTests {
             let right = #"{"status":"rejected","reason":"x","signature":{"password":"\#(Fixture.qaPassword)","meaning":"rejected"}}"#
             let (status, _, _) = try await http.call(.post, "/lots/LOT-S1/status", token: f.tokens[.qa], json: right)
             #expect(status == .forbidden)
-            #expect(try await f.store.lot(number: "LOT-S1", actor: f.user(.auditor), logger: Fixture.logger).status == "quarantine")
+            #expect(try await f.store.lot(number: "LOT-S1", actor: f.user(.auditor), logger: Fixture.logger).status == .quarantine)
         }
     }
 
