@@ -30,7 +30,7 @@ struct SignatureTests {
                 #expect(try await f.count("SELECT failed_signatures FROM app_user WHERE id = \(user.id)") == 1)
                 #expect(try await f.count("SELECT count(*)::int FROM custody_event WHERE action = 'signature.failed' AND subject_id = '\(user.id)'") == 1)
             }
-            #expect(try await f.store.lot(number: "LOT-P1", actor: f.user(.auditor), logger: Fixture.logger).status == "quarantine")
+            #expect(try await f.store.lot(number: "LOT-P1", actor: f.user(.auditor), logger: Fixture.logger).status == .quarantine)
             // Such passwords cannot be set either.
             for bad in ["twelve-chars-and\u{0}more", String(repeating: "é", count: 37)] {
                 await #expect(throws: DomainError.invalid(field: "password", rule: SigningPassword.rule)) {
@@ -38,7 +38,7 @@ struct SignatureTests {
                 }
             }
             // The whole password, exactly, still signs.
-            #expect(try await Self.reject(f, "LOT-P1", password: long, as: longQA).status == "rejected")
+            #expect(try await Self.reject(f, "LOT-P1", password: long, as: longQA).status == .rejected)
             #expect(try await f.count("SELECT failed_signatures FROM app_user WHERE id = \(longQA.id)") == 0)
         }
     }
@@ -51,7 +51,7 @@ struct SignatureTests {
             let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 1...20 {
                     group.addTask {
-                        do { return try await Self.reject(f, "LOT-P2", password: "not-the-password", as: qa).status }
+                        do { return try await Self.reject(f, "LOT-P2", password: "not-the-password", as: qa).status.rawValue }
                         catch let error as DomainError { return error.description }
                     }
                 }
@@ -71,7 +71,7 @@ struct SignatureTests {
                 """) == 5)
             // Locked: the right password is refused too, and the lot is untouched.
             await #expect(throws: DomainError.self) { _ = try await Self.reject(f, "LOT-P2", password: Fixture.qaPassword, as: qa) }
-            #expect(try await f.store.lot(number: "LOT-P2", actor: f.user(.auditor), logger: Fixture.logger).status == "quarantine")
+            #expect(try await f.store.lot(number: "LOT-P2", actor: f.user(.auditor), logger: Fixture.logger).status == .quarantine)
         }
     }
 
@@ -94,7 +94,7 @@ struct SignatureTests {
             (status, _, text) = try await http.call(.post, "/users/999999/unlock", token: f.tokens[.admin])
             #expect(status == .notFound, "\(text)")
             #expect(try await f.count("SELECT count(*)::int FROM custody_event WHERE action = 'user.unlocked'") == 1)
-            #expect(try await Self.reject(f, "LOT-P3", password: Fixture.qaPassword, as: qa).status == "rejected")
+            #expect(try await Self.reject(f, "LOT-P3", password: Fixture.qaPassword, as: qa).status == .rejected)
         }
     }
 }
