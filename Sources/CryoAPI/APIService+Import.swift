@@ -23,13 +23,20 @@ extension APIService {
         case .multipartForm(let form):
             // The parts come in order and each must be read before the next: the file is collected as it passes.
             var file: Data?
-            for try await part in form {
-                switch part {
-                case .file(let wrapper):
-                    guard file == nil else { throw DomainError.invalid(field: "file", rule: "give one file part") }
-                    guard let bytes = try await Self.collect(wrapper.payload.body) else { return tooLarge }
-                    file = bytes
+            do {
+                for try await part in form {
+                    switch part {
+                    case .file(let wrapper):
+                        guard file == nil else { throw DomainError.invalid(field: "file", rule: "give one file part") }
+                        guard let bytes = try await Self.collect(wrapper.payload.body) else { return tooLarge }
+                        file = bytes
+                    }
                 }
+            } catch let error as DomainError {
+                throw error
+            } catch {
+                // The runtime refuses a part other than 'file' (the form is closed), a missing 'file' part, or a malformed body.
+                throw DomainError.invalid(field: "body", rule: "must be multipart/form-data with exactly one part, named 'file', holding the CSV file (\(error))")
             }
             guard let file else { throw DomainError.invalid(field: "file", rule: "is required: the CSV file as the form part named 'file'") }
             collected = file
