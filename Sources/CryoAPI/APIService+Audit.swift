@@ -23,7 +23,7 @@ extension APIService {
         let body = stream { send in
             _ = try await store.exportCustodyCSV(scope: scope, actor: actor, logger: logger, chunkSize: Self.exportChunk) { try await send($0) }
         }
-        return .ok(.init(body: .csv(body)))
+        return .ok(.init(body: .textCsvCharsetUtf8(body)))
     }
 
     func exportCustodyNDJSON(_ input: Operations.ExportCustodyNDJSON.Input) async throws -> Operations.ExportCustodyNDJSON.Output {

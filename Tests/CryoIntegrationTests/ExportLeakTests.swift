@@ -43,7 +43,7 @@ struct ExportLeakTests {
                 let body = try await RequestScope.$principal.withValue(f.user(.auditor)) { () async throws -> HTTPBody in
                     if i % 2 == 0 {
                         guard case .ok(let ok) = try await service.exportCustodyCSV(.init(query: .init(lot: "LOT-S1"))),
-                              case .csv(let body) = ok.body else { throw CancellationError() }
+                              case .textCsvCharsetUtf8(let body) = ok.body else { throw CancellationError() }
                         return body
                     }
                     guard case .ok(let ok) = try await service.exportCustodyNDJSON(.init(query: .init(lot: "LOT-S1"))),
@@ -71,7 +71,7 @@ struct ExportLeakTests {
             // And an export read to the end still works, with every event.
             let body = try await RequestScope.$principal.withValue(f.user(.auditor)) { () async throws -> HTTPBody in
                 guard case .ok(let ok) = try await service.exportCustodyCSV(.init(query: .init(lot: "LOT-S1"))),
-                      case .csv(let body) = ok.body else { throw CancellationError() }
+                      case .textCsvCharsetUtf8(let body) = ok.body else { throw CancellationError() }
                 return body
             }
             let csv = try await String(collecting: body, upTo: 10 << 20)
