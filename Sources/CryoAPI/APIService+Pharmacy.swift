@@ -22,7 +22,8 @@ extension APIService {
 
     func getPlanInstance(_ input: Operations.GetPlanInstance.Input) async throws -> Operations.GetPlanInstance.Output {
         let data = try await store.allocationPlanInstance(id: try Mapping.uuid(input.path.planId, field: "planId"), actor: caller(), logger: logger)
-        return .ok(.init(body: .json(.init(additionalProperties: try JSONDecoder().decode(OpenAPIObjectContainer.self, from: data)))))
+        // Stored as the optimizer read it (FORMAT.md v1); decoding it into the contract's type checks that it still is.
+        return .ok(.init(body: .json(try JSONDecoder().decode(Components.Schemas.AllocationInstance.self, from: data))))
     }
 
     func commitAllocation(_ input: Operations.CommitAllocation.Input) async throws -> Operations.CommitAllocation.Output {

@@ -45,6 +45,31 @@ enum Mapping {
         let details = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(e.details.utf8))
         return .init(id: e.id, subjectType: e.subjectType, subjectId: e.subjectId, seq: e.seq, action: e.action, actorName: e.actorName,
                      actorRole: e.actorRole, occurredAt: e.occurredAt, fromState: e.fromState, toState: e.toState, fromLocation: e.fromLocation,
-                     toLocation: e.toLocation, reason: e.reason, details: .init(additionalProperties: details), hash: e.hash)
+                     toLocation: e.toLocation, reason: e.reason, details: .init(additionalProperties: details),
+                     signature: e.signature.map(signature), hash: e.hash)
+    }
+
+    /// An exported event with nulls for absent values and `details` as an object.
+    static func exportedEvent(_ e: ExportedEvent) throws -> Components.Schemas.CustodyExportEvent {
+        func orNull(_ s: String) -> String? { s.isEmpty ? nil : s }
+        let details = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data((e.details.isEmpty ? "{}" : e.details).utf8))
+        return .init(id: e.id, subjectType: e.subjectType, subjectId: e.subjectId, seq: e.seq, action: e.action, actorName: e.actorName,
+                     actorRole: e.actorRole, occurredAt: e.occurredAt, fromState: orNull(e.fromState), toState: orNull(e.toState),
+                     fromLocation: orNull(e.fromLocation), toLocation: orNull(e.toLocation), reason: orNull(e.reason),
+                     details: .init(additionalProperties: details), signature: e.signatureManifestation.map(signature),
+                     hashedFields: e.hashedFields, prevHash: e.prevHash, hash: e.hash)
+    }
+
+    static func signature(_ s: SignatureManifestation) -> Components.Schemas.SignatureManifestation {
+        .init(printedName: s.printedName, meaning: s.meaning, signedAt: iso8601(s.signedAt) ?? Date(timeIntervalSince1970: 0))
+    }
+
+    /// ISO 8601 with or without fractional seconds, as signatures record their time.
+    static func iso8601(_ text: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = f.date(from: text) { return d }
+        f.formatOptions = [.withInternetDateTime]
+        return f.date(from: text)
     }
 }

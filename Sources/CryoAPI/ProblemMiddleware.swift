@@ -170,6 +170,10 @@ struct Problem: Encodable {
         case .keyNotFound(let key, let ctx):
             return (path(ctx.codingPath + [key]), "is required")
         case .dataCorrupted(let ctx):
+            // Request schemas are closed (additionalProperties: false): the generated decoder names the first unknown key.
+            if ctx.debugDescription.hasPrefix("Additional properties are disabled") {
+                return (path(ctx.codingPath) ?? "body", "is not a field of this request; unknown fields are refused (check the spelling)")
+            }
             if ctx.underlyingError != nil || ctx.debugDescription.contains("not valid JSON") {
                 return (path(ctx.codingPath) ?? "body", "must be valid JSON")
             }

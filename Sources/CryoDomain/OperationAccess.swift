@@ -44,7 +44,7 @@ public enum OperationAccess {
         // custody and audit
         "listCustodyEvents": [.readCustody],
         "verifyAuditTrail": [.readCustody],
-        "exportCustodyReport": [.readCustody],
+        "exportCustodyCSV": [.readCustody], "exportCustodyNDJSON": [.readCustody], "exportCustodyJSON": [.readCustody], "exportCustodyPDF": [.readCustody],
         // holds
         "listHolds": [.readInventory],
         "placeHold": [.manageHolds],

@@ -1,4 +1,5 @@
 import CivilCalendar
+import CryoDomain
 import Logging
 import NIOCore
 import PostgresNIO
@@ -6,7 +7,8 @@ import PostgresNIO
 /// The CSV custody report, written straight from the rows PostgreSQL sends: each cell's bytes go into one
 /// reusable output buffer (text copied, integers and the timestamp formatted by hand, hashes hex-encoded),
 /// with no String, Date or Data per field. The output is byte for byte what `ReportWriter.appendCSV` makes of
-/// an `ExportedEvent` (RFC 4180 quoting; NULL and '' both print as an empty field).
+/// an `ExportedEvent` (RFC 4180 quoting and formula neutralisation by `CSVCell`; NULL and '' both print as an
+/// empty field; `id` and `seq` are integers, written as digits).
 public enum CustodyCSV {
     public static let header = "id,subject_type,subject_id,seq,occurred_at_utc,action,actor_name,actor_role,from_state,to_state,from_location,to_location,reason,signature,details,prev_hash,hash\n"
 
@@ -50,21 +52,9 @@ public enum CustodyCSV {
         out.append(UInt8(ascii: "\n"))
     }
 
-    /// UTF-8 text as one CSV field, quoted (with inner quotes doubled) when it holds a comma, quote, CR or LF.
+    /// UTF-8 text as one CSV field, through `CSVCell` (quoting, and neutralisation of cells that start like a formula).
     static func appendField(_ bytes: ByteBuffer, to out: inout [UInt8]) {
-        bytes.withUnsafeReadableBytes { raw in
-            let text = raw.assumingMemoryBound(to: UInt8.self)
-            if text.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-                out.append(0x22)
-                for b in text {
-                    if b == 0x22 { out.append(0x22) }
-                    out.append(b)
-                }
-                out.append(0x22)
-            } else {
-                out.append(contentsOf: text)
-            }
-        }
+        bytes.withUnsafeReadableBytes { raw in CSVCell.append(raw, to: &out) }
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)

@@ -15,6 +15,12 @@ public struct Store: Sendable {
     let availability: DatabaseAvailability?
     /// The time the rules that depend on it (DLT windows) read; tests pass a later one instead of waiting.
     let clock: @Sendable () -> Date
+    /// Connections this store holds at this moment (both pools), as `cryoledger_db_connections_in_use` counts them.
+    let leases = LeaseCount()
+
+    /// How many connections this store's operations hold right now: 0 when nothing runs (a stream that was abandoned
+    /// must not keep one).
+    public var connectionsInUse: Int { leases.value }
 
     public init(client: PostgresClient, readClient: PostgresClient? = nil, availability: DatabaseAvailability? = nil,
                 clock: @escaping @Sendable () -> Date = { Date() }) {
@@ -45,20 +51,20 @@ public struct Store: Sendable {
             guard let availability else {
                 return try await client.withConnection { conn in
                     try Self.requireOpen(conn)
-                    StoreMetrics.leaseStarted(.primary, askedAt: asked)
-                    defer { StoreMetrics.leaseEnded(.primary) }
+                    StoreMetrics.leaseStarted(.primary, askedAt: asked, leases)
+                    defer { StoreMetrics.leaseEnded(.primary, leases) }
                     return try await body(conn)
                 }
             }
             return try await withoutActuallyEscaping(body) { body in
                 // Runs in a child task of `availability.run`, which awaits it before returning: it does not escape.
                 nonisolated(unsafe) let body = body
-                return try await availability.run(logger) { [client] call in
+                return try await availability.run(logger) { [client, leases] call in
                     try await client.withConnection { conn in
                         try call.leased(conn)
                         try Self.requireOpen(conn)
-                        StoreMetrics.leaseStarted(.primary, askedAt: asked)
-                        defer { StoreMetrics.leaseEnded(.primary) }
+                        StoreMetrics.leaseStarted(.primary, askedAt: asked, leases)
+                        defer { StoreMetrics.leaseEnded(.primary, leases) }
                         return try await body(conn)
                     }
                 }
@@ -77,8 +83,8 @@ public struct Store: Sendable {
         do {
             return try await readClient.withConnection { conn in
                 try Self.requireOpen(conn)
-                StoreMetrics.leaseStarted(.replica, askedAt: asked)
-                defer { StoreMetrics.leaseEnded(.replica) }
+                StoreMetrics.leaseStarted(.replica, askedAt: asked, leases)
+                defer { StoreMetrics.leaseEnded(.replica, leases) }
                 return try await body(conn)
             }
         } catch {

@@ -91,7 +91,7 @@ struct APIClinicalTests {
             let (status, body, _) = try await http.call(.get, "/patients/RES-001", token: f.tokens[.auditor])
             #expect(status == .ok && body["subjectId"] as? String == "RES-001")
             #expect(try await reads() == 1)
-            let (exportStatus, _, ndjson) = try await http.call(.get, "/audit/export?patient=RES-001&format=ndjson", token: f.tokens[.auditor])
+            let (exportStatus, _, ndjson) = try await http.call(.get, "/audit/export/ndjson?patient=RES-001", token: f.tokens[.auditor])
             #expect(exportStatus == .ok)
             #expect(ndjson.contains("patient.enrolled") && ndjson.contains("vial.reserved") && ndjson.contains("allocation.committed"))
             #expect(try await reads() == 2)
