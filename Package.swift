@@ -107,7 +107,7 @@ let package = Package(
         .executableTarget(
             name: "cryoledger",
             dependencies: [
-                "CryoDomain", "CryoStore", "CryoReports", "CryoAPI", "AllocationOptimizer",
+                "CryoDomain", "CryoStore", "CryoReports", "CryoAPI", "CryoConsole", "AllocationOptimizer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

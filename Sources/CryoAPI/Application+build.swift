@@ -20,6 +20,8 @@ public struct APIConfiguration: Sendable {
     /// Served at `/metrics` on `metricsPort` (a listener of its own, never the API's) when both are set.
     public var metrics: PrometheusCollectorRegistry?
     public var metricsPort: Int?
+    /// The web console's settings (its idle time-out).
+    public var console = Console.Settings()
     /// The database the client connects to; given, requests fail fast with 503 while it is down (DatabaseAvailability).
     public var database: DatabaseURL?
     /// Failed authentications allowed per client address and per token id in a window, then 429.
@@ -40,7 +42,8 @@ public func buildApplication(client: PostgresClient, readClient: PostgresClient?
     logger.logLevel = configuration.logLevel
     let availability = try configuration.database.map { try DatabaseAvailability(url: $0, logger: logger) }
     let store = Store(client: client, readClient: readClient, availability: availability)
-    let router = try buildRouter(store: store, auditKey: configuration.auditKey, authFailureLimits: configuration.authFailureLimits)
+    let router = try buildRouter(store: store, auditKey: configuration.auditKey, authFailureLimits: configuration.authFailureLimits,
+                                 console: configuration.console)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cryoledger"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CryoAPI
+import CryoConsole
 import CryoStore
 import Foundation
 import Hummingbird
@@ -22,6 +23,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Largest pool to the read replica (DATABASE_READ_URL).") var maxReadConnections = 10
     @Option(help: "Serve Prometheus /metrics on this port (same address, a listener of its own, never the API port). Off unless given.")
     var metricsPort: Int?
+    @Option(help: "Minutes a web console session may stay idle before it ends (21 CFR 11.300).") var consoleIdleMinutes = 15
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -43,6 +45,8 @@ struct Serve: AsyncParsableCommand {
             var configuration = APIConfiguration(host: host, port: port, logLevel: level, auditKey: key)
             configuration.metrics = PrometheusMetrics.registry
             configuration.metricsPort = metricsPort
+            guard (1...480).contains(consoleIdleMinutes) else { throw ValidationError("--console-idle-minutes must be between 1 and 480") }
+            configuration.console = Console.Settings(idleTimeout: .seconds(consoleIdleMinutes * 60))
             configuration.database = url
             StoreMetrics.recordPoolSize(primary: maxConnections, replica: readClient == nil ? nil : maxReadConnections)
             let app = try buildApplication(client: client, readClient: readClient, configuration: configuration)

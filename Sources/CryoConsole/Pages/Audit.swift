@@ -18,7 +18,8 @@ extension Console {
                 events.append(["id": e.id, "subject": "\(e.subjectType) \(e.subjectId)", "seq": e.seq, "when": e.occurredAt,
                                "who": "\(e.actorName) (\(e.actorRole))", "action": e.action,
                                "fromTo": "\(e.fromState) \(e.fromLocation) → \(e.toState) \(e.toLocation)",
-                               "reason": e.reason, "signature": e.signature, "hash": String(e.hash.prefix(12))])
+                               "reason": e.reason, "signature": SignatureManifestation(json: e.signature).map { "signed by \($0.printedName) at \($0.signedAt), meaning: \($0.meaning)" } ?? "",
+                               "hash": String(e.hash.prefix(12))])
             }
             let query = q.filter { !$0.value.isEmpty }.map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")" }
                 .sorted().joined(separator: "&")

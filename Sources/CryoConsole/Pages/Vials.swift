@@ -58,14 +58,11 @@ extension Console {
     }
 
     static func eventRow(_ e: CustodyEventRecord) -> [String: Any] {
-        let signature = (try? JSONSerialization.jsonObject(with: Data(e.details.utf8)) as? [String: Any])?["signature"] as? [String: Any]
         return ["seq": e.seq, "when": timestamp(e.occurredAt), "who": e.actorName, "role": e.actorRole, "action": e.action,
                 "from": [e.fromState, e.fromLocation].compactMap { $0 }.joined(separator: " · "),
                 "to": [e.toState, e.toLocation].compactMap { $0 }.joined(separator: " · "),
                 "reason": e.reason ?? "", "hash": e.hash, "shortHash": String(e.hash.prefix(12)),
-                "signature": signature.map { s in
-                    "signed by \(s["printedName"] ?? "?") at \(s["signedAt"] ?? "?"), meaning: \(s["meaning"] ?? "?")"
-                } as Any]
+                "signature": e.signature.map { "signed by \($0.printedName) at \($0.signedAt), meaning: \($0.meaning)" } as Any]
     }
 
     /// UTC with its zone, to the second.
