@@ -21,6 +21,13 @@ public struct DatabaseUnavailable: Error, CustomStringConvertible {
 /// only busy (or still reconnecting) and the calls keep waiting as before. A query that fails because its
 /// connection was lost triggers a probe at once, so the calls behind it do not wait out the grace period.
 /// The fast path costs one child task and two short lock sections per call.
+///
+/// Across a failover the server behind `DATABASE_URL` may answer but refuse writes: the old primary demoted to a
+/// standby, or a node the load balancer has not yet taken out. A write meeting SQLSTATE 25006 (read-only
+/// transaction) is unavailability like a lost connection: the call fails with 503, its connection is closed so
+/// that the pool does not hand it out again, and the probe runs at once. The probe counts a server that says
+/// `transaction_read_only = on` as down (`Options.requireWritable`), so the gate closes until a probe reaches a
+/// writable primary, and reopens by itself then.
 public final class DatabaseAvailability: Sendable {
     public struct Options: Sendable {
         /// How long a call waits for a connection before the server is probed.
@@ -35,6 +42,9 @@ public final class DatabaseAvailability: Sendable {
         public var probeReuse: Duration = .seconds(1)
         /// A call still running this long after its connection closed is reported as stuck.
         public var stuckAfter: Duration = .seconds(5)
+        /// The probe also asks `SHOW transaction_read_only`: a server that cannot take writes counts as down.
+        /// On for the primary (`DATABASE_URL`); a read replica's gate would turn it off.
+        public var requireWritable = true
         public init() {}
     }
 
@@ -124,7 +134,7 @@ public final class DatabaseAvailability: Sendable {
     /// A failed query: if it lost its connection, find out at once whether the server is gone, so that the
     /// calls behind it fail fast rather than after their grace period.
     func noteFailure(_ error: any Error) {
-        guard Self.isConnectionLoss(error), !isDown else { return }
+        guard Self.isUnavailable(error), !isDown else { return }
         Task {
             if !(await self.probe(fresh: true)) {
                 for call in self.state.withLock({ Array($0.calls.values) }) { call.failIfWaiting() }
@@ -153,7 +163,7 @@ public final class DatabaseAvailability: Sendable {
             return true
         }
         if startRecovery {
-            logger.error("database unreachable: answering 503 until it is back")
+            logger.error("database unreachable or read-only: answering 503 until a writable primary answers")
             Task { await self.recover() }
         }
         return up
@@ -176,10 +186,20 @@ public final class DatabaseAvailability: Sendable {
     private func connectOnce() async -> Bool {
         await withTaskGroup(of: Bool?.self) { group in
             group.addTask {
+                let connection: PostgresConnection
                 do {
-                    let connection = try await PostgresConnection.connect(configuration: self.configuration, id: 0, logger: self.logger)
-                    try? await connection.close()
-                    return true
+                    connection = try await PostgresConnection.connect(configuration: self.configuration, id: 0, logger: self.logger)
+                } catch {
+                    return !Self.isConnectionLoss(error)
+                }
+                defer { Task { try? await connection.close() } }
+                guard self.options.requireWritable else { return true }
+                do {
+                    var readOnly = true
+                    for try await value in try await connection.query("SHOW transaction_read_only", logger: self.logger).decode(String.self) {
+                        readOnly = value != "off"
+                    }
+                    return !readOnly
                 } catch {
                     return !Self.isConnectionLoss(error)
                 }
@@ -192,6 +212,23 @@ public final class DatabaseAvailability: Sendable {
             group.cancelAll()
             return first ?? false
         }
+    }
+
+    /// Errors that make a request unavailability (503 with Retry-After) rather than a failure of its own:
+    /// the server is gone or going away (`isConnectionLoss`), or it cannot take writes (`isReadOnly`).
+    public static func isUnavailable(_ error: any Error) -> Bool {
+        isConnectionLoss(error) || isReadOnly(error)
+    }
+
+    /// SQLSTATE 25006, read_only_sql_transaction: a write reached a server in recovery (a standby, a demoted
+    /// primary) or one set read-only. The connection stays usable, but it leads to a server that will keep
+    /// refusing writes: close it.
+    public static func isReadOnly(_ error: any Error) -> Bool {
+        if let tx = error as? PostgresTransactionError {
+            return [tx.beginError, tx.closureError, tx.commitError, tx.rollbackError].contains { $0.map(isReadOnly) ?? false }
+        }
+        guard let psql = error as? PSQLError else { return false }
+        return psql.serverInfo?[.sqlState] == "25006"
     }
 
     /// Errors that mean the server is not there (or going away), as opposed to an error in a query.

@@ -174,7 +174,7 @@ extension Store {
             let events = try await write(rows)
             try await conn.query("RELEASE SAVEPOINT import_rows", logger: logger)
             return (rows.count, events, [])
-        } catch let error as PSQLError where error.serverInfo != nil && !DatabaseAvailability.isConnectionLoss(error) {
+        } catch let error as PSQLError where error.serverInfo != nil && !DatabaseAvailability.isUnavailable(error) {
             try await conn.query("ROLLBACK TO SAVEPOINT import_rows", logger: logger)
             try await conn.query("RELEASE SAVEPOINT import_rows", logger: logger)
             guard rows.count > 1 else {
