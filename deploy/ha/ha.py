@@ -6,6 +6,7 @@
   ha.py wait-healthy SECONDS [NODE]     until a leader, two streaming replicas (one synchronous), one timeline
                                         (and NODE, if given, back as a replica); prints the seconds it took
   ha.py leader                          the leader's name
+  ha.py wait-routing SECONDS            until HAProxy's primary port leads to the leader alone, the replica port to replicas
   ha.py scenario KIND OUTDIR            KIND crash | switchover | api-kill: set up a study through the API, run a
                                         mixed load through the HTTP front, inject the fault, keep the load until
                                         writes are back, then check every acknowledged write; figures to OUTDIR
@@ -88,6 +89,36 @@ def wait_healthy(limit, need=None):
 def describe(ms):
     return ", ".join(f"{m['name']} {m.get('role')} {m.get('state')} tl{m.get('timeline')}"
                      + (f" lag {m['lag']}" if m.get("lag") not in (None, 0, "") else "") for m in ms)
+
+
+def haproxy_servers():
+    """{(proxy, server): status} from HAProxy's statistics page (CSV)."""
+    port = int(os.environ.get("STATS_PORT", "15449"))
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/;csv", timeout=2) as r:
+        lines = r.read().decode().splitlines()
+    head = lines[0].lstrip("# ").split(",")
+    out = {}
+    for line in lines[1:]:
+        row = dict(zip(head, line.split(",")))
+        if row.get("svname") not in ("FRONTEND", "BACKEND", None):
+            out[(row["pxname"], row["svname"])] = row["status"]
+    return out
+
+
+def wait_routing(limit):
+    """Until HAProxy routes the primary port to exactly the leader and the replica port to the replicas."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        try:
+            servers, leader = haproxy_servers(), leader_name()
+            up_primary = [s for (p, s), st in servers.items() if p == "postgres_primary" and st.startswith("UP")]
+            up_replicas = [s for (p, s), st in servers.items() if p == "postgres_replicas" and st.startswith("UP")]
+            if leader and up_primary == [leader] and up_replicas and leader not in up_replicas:
+                return time.monotonic() - t0
+        except Exception:  # noqa: BLE001 - HAProxy still starting
+            pass
+        time.sleep(0.2)
+    return None
 
 
 def daemon_pid(name):
@@ -487,7 +518,7 @@ def summary(outdir, extra):
              f"{f['requests']} requests, {f['failed']} failed ({failed}), {f['e500']} x 500, {f['hung']} hung, slowest {f['slowest_s']} s",
              f"acknowledged {f['acked_lots']} lots / {f['acked_vials']} vials / {f['acked_allocations']} allocations, {f['missing']} missing",
              f"{f['unacked_committed']} unacknowledged lots committed anyway"]
-    print("; ".join(parts + [e for e in extra if e]))
+    print(parts[0] + " " + "; ".join(parts[1:] + [e for e in extra if e]))
 
 
 if __name__ == "__main__":
@@ -499,6 +530,12 @@ if __name__ == "__main__":
         took = wait_healthy(float(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else None)
         if took is None:
             print(f"not healthy after {sys.argv[2]} s: {describe(members())}", file=sys.stderr)
+            sys.exit(1)
+        print(f"{took:.2f}")
+    elif cmd == "wait-routing":
+        took = wait_routing(float(sys.argv[2]))
+        if took is None:
+            print(f"HAProxy does not route to the leader alone after {sys.argv[2]} s", file=sys.stderr)
             sys.exit(1)
         print(f"{took:.2f}")
     elif cmd == "leader":

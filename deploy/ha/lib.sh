@@ -135,8 +135,8 @@ wait_http() {
     return 1
 }
 
-ha_py() { "$PY" "$HA_REPO/deploy/ha/ha.py" "$@"; }
+ha_py() { HA_DIR="$HA_DIR" REST_PORT_1="$REST_PORT_1" STATS_PORT="$STATS_PORT" FRONT="$FRONT" "$PY" "$HA_REPO/deploy/ha/ha.py" "$@"; }
 
 ha_env() {
-    export HA_DIR HA_PORT_BASE FRONT ADMIN_URL REST_PORT_1 PRIMARY_PORT REPLICA_PORT SCOPE
+    export HA_DIR HA_PORT_BASE FRONT ADMIN_URL REST_PORT_1 PRIMARY_PORT REPLICA_PORT STATS_PORT SCOPE
 }
