@@ -39,7 +39,7 @@ public struct Store: Sendable {
                     try Self.requireOpen(conn)
                     StoreMetrics.leaseStarted(.primary, askedAt: asked)
                     defer { StoreMetrics.leaseEnded(.primary) }
-                    return try await Self.droppingReadOnly(conn) { try await body(conn) }
+                    do { return try await body(conn) } catch { await Self.dropIfReadOnly(conn, error); throw error }
                 }
             }
             return try await withoutActuallyEscaping(body) { body in
@@ -51,7 +51,7 @@ public struct Store: Sendable {
                         try Self.requireOpen(conn)
                         StoreMetrics.leaseStarted(.primary, askedAt: asked)
                         defer { StoreMetrics.leaseEnded(.primary) }
-                        return try await Self.droppingReadOnly(conn) { try await body(conn) }
+                        do { return try await body(conn) } catch { await Self.dropIfReadOnly(conn, error); throw error }
                     }
                 }
             }
@@ -100,14 +100,9 @@ public struct Store: Sendable {
     /// A connection whose server refused a write as read-only (SQLSTATE 25006: after a failover it leads to a
     /// standby) is closed before it goes back to the pool, so that the pool opens a new one, through the load
     /// balancer, to the new primary. (Closing a leased connection is safe: the pool drops closed connections.)
-    static func droppingReadOnly<R>(_ conn: PostgresConnection, _ body: () async throws -> R) async throws -> R {
-        do {
-            return try await body()
-        } catch {
-            if DatabaseAvailability.isReadOnly(error), !conn.isClosed {
-                try? await conn.close()
-            }
-            throw error
+    static func dropIfReadOnly(_ conn: PostgresConnection, _ error: any Error) async {
+        if DatabaseAvailability.isReadOnly(error), !conn.isClosed {
+            try? await conn.close()
         }
     }
 
