@@ -10,14 +10,14 @@ extension Store {
     @discardableResult
     public func expireDueLots(logger: Logger) async throws -> [String] {
         try await transaction(logger) { conn in
-            let due = try await conn.query("""
+            let due = try await conn.guardedQuery("""
                 SELECT lot_number, status FROM lot
                 WHERE expires_on < current_date AND status IN ('quarantine', 'released', 'on-hold')
                 ORDER BY lot_number FOR UPDATE SKIP LOCKED
                 """, logger: logger).decode((String, String).self).all()
             guard !due.isEmpty else { return [] }
             let lots = due.map(\.0)
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 UPDATE lot SET status = 'expired', held_from = NULL, status_changed_at = now() WHERE lot_number = ANY(\(lots))
                 """, logger: logger)
             try await Custody.append(due.map {

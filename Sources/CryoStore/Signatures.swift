@@ -37,7 +37,7 @@ extension Store {
         let meaning = input.meaning.trimmingCharacters(in: .whitespacesAndNewlines)
         try Validator().require(!meaning.isEmpty && meaning.count <= 200, "signature.meaning", "state what the signature means, e.g. \"approved for release\"")
         let row = try await read(logger) { conn in
-            try await conn.query("SELECT password_hash, locked_at IS NOT NULL FROM app_user WHERE id = \(actor.id)", logger: logger)
+            try await conn.guardedQuery("SELECT password_hash, locked_at IS NOT NULL FROM app_user WHERE id = \(actor.id)", logger: logger)
                 .decode((String?, Bool).self).all().first
         }
         guard let row else { throw DomainError.unauthenticated("unknown user") }
@@ -49,12 +49,12 @@ extension Store {
         }
         if Bcrypt.verify(input.password, hash: hash) {
             _ = try await transaction(logger) { conn in
-                try await conn.query("UPDATE app_user SET failed_signatures = 0 WHERE id = \(actor.id) AND failed_signatures > 0", logger: logger)
+                try await conn.guardedQuery("UPDATE app_user SET failed_signatures = 0 WHERE id = \(actor.id) AND failed_signatures > 0", logger: logger)
             }
             return SignatureRecord(printedName: actor.name, meaning: meaning, signedAt: Date())
         }
         let locked = try await transaction(logger) { conn in
-            let failures = try await conn.query("""
+            let failures = try await conn.guardedQuery("""
                 UPDATE app_user SET failed_signatures = failed_signatures + 1,
                        locked_at = CASE WHEN failed_signatures + 1 >= \(Self.maxFailedSignatures) THEN now() ELSE locked_at END
                 WHERE id = \(actor.id) RETURNING failed_signatures

@@ -82,18 +82,18 @@ public struct Store: Sendable {
     /// drops a query written to a closed channel without ever completing it, so the caller would wait for good
     /// (vapor/postgres-nio#487, reverted by #501); the server has rolled the transaction back anyway.
     static func inTransaction<R>(_ conn: PostgresConnection, logger: Logger, _ body: (PostgresConnection) async throws -> R) async throws -> R {
-        try await conn.query("BEGIN", logger: logger)
+        try await conn.guardedQuery("BEGIN", logger: logger)
         let value: R
         do {
             value = try await body(conn)
         } catch {
             if !conn.isClosed, !DatabaseAvailability.isConnectionLoss(error) {
-                _ = try? await conn.query("ROLLBACK", logger: logger)
+                _ = try? await conn.guardedQuery("ROLLBACK", logger: logger)
             }
             throw error
         }
         try requireOpen(conn)
-        try await conn.query("COMMIT", logger: logger)
+        try await conn.guardedQuery("COMMIT", logger: logger)
         return value
     }
 
@@ -114,7 +114,7 @@ public struct Store: Sendable {
     /// For /health/ready: false at once while the server is known to be down.
     public func isReachable(logger: Logger) async -> Bool {
         if availability?.isDown == true { return false }
-        return (try? await read(logger) { conn in try await conn.query("SELECT 1", logger: logger); return true }) ?? false
+        return (try? await read(logger) { conn in try await conn.guardedQuery("SELECT 1", logger: logger); return true }) ?? false
     }
 }
 

@@ -48,10 +48,10 @@ extension Store {
         let (tokenId, secret, token) = Self.newToken()
         let secretHash = Bcrypt.hash(secret, cost: Self.bcryptCost)
         let principal: Principal = try await transaction(logger) { conn in
-            let id = try await conn.query("""
+            let id = try await conn.guardedQuery("""
                 INSERT INTO app_user (name, role, password_hash) VALUES (\(name), \(role.rawValue), \(passwordHash)) RETURNING id
                 """, logger: logger).decode(Int64.self).all().first!
-            try await conn.query("INSERT INTO api_token (id, user_id, secret_hash) VALUES (\(tokenId), \(id), \(secretHash))", logger: logger)
+            try await conn.guardedQuery("INSERT INTO api_token (id, user_id, secret_hash) VALUES (\(tokenId), \(id), \(secretHash))", logger: logger)
             let p = Principal(id: id, name: name, role: role)
             try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(id), action: "user.created", toState: role.rawValue), by: p, on: conn, logger: logger)
             return p
@@ -68,7 +68,7 @@ extension Store {
             throw DomainError.unauthenticated("the bearer token is malformed")
         }
         let row = try await read(logger) { conn in
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 SELECT t.secret_hash, u.id, u.name, u.role FROM api_token t JOIN app_user u ON u.id = t.user_id
                 WHERE t.id = \(id) AND t.revoked_at IS NULL
                 """, logger: logger).decode((String, Int64, String, String).self).all().first
