@@ -175,6 +175,22 @@ struct FailoverTests {
         }
     }
 
+    @Test("every query of the store goes through guardedQuery (a plain conn.query can hang on a connection closed under it)")
+    func storeQueriesAreGuarded() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/CryoStore")
+        var plain: [String] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: sources.path) where name.hasSuffix(".swift") {
+            // The migrator runs outside server calls, on a transaction of its own.
+            guard name != "Migrator.swift" else { continue }
+            let text = try String(contentsOf: sources.appendingPathComponent(name), encoding: .utf8)
+            for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where line.contains("conn.query(") {
+                plain.append("\(name):\(n + 1)")
+            }
+        }
+        #expect(plain.isEmpty, "use conn.guardedQuery at \(plain)")
+    }
+
     @Test("libpq's multi-host DATABASE_URL is refused with a message naming the hosts and what to use instead, never the password")
     func multiHostURL() throws {
         #expect(throws: StoreError.self) {
