@@ -18,14 +18,15 @@ struct FailoverTests {
     static let key = AuditKey(Data("test-audit-key-0123456789abcdef0123".utf8))
     static let logger = TestDatabase.logger
     /// The suite runs beside the others, on a loaded machine: a probe gets more time than the server's default
-    /// 1 s, and the bounds below are generous. What they tell apart is an answer from a hang (which is for good).
+    /// 1 s, and the bounds below are generous (the full suite on a loaded machine: up to 17.5 s for the first 503).
+    /// What they tell apart is an answer from a hang, which is for good.
     static var gateOptions: DatabaseAvailability.Options {
         var o = DatabaseAvailability.Options()
         o.probeTimeout = .seconds(5)
         return o
     }
-    static let answerWithin: Duration = .seconds(15)
-    static let settleWithin: Duration = .seconds(30)
+    static let answerWithin: Duration = .seconds(60)
+    static let settleWithin: Duration = .seconds(60)
 
     /// A store with the availability gate on `url`, over a client of its own, and its router.
     static func withGatedApp(_ url: DatabaseURL, _ body: @Sendable @escaping (Store, DatabaseAvailability, any TestClientProtocol) async throws -> Void) async throws {
