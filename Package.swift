@@ -27,10 +27,15 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
+        // Calendar-day arithmetic shared by the domain, the optimizer and the store: no dependencies.
+        .target(name: "CivilCalendar", swiftSettings: swiftSettings),
+
         // Domain rules: plain Swift, no I/O.
-        .target(name: "CryoDomain", dependencies: [.product(name: "CSV", package: "CSV.swift")], swiftSettings: swiftSettings),
+        .target(name: "CryoDomain", dependencies: ["CivilCalendar", .product(name: "CSV", package: "CSV.swift")], swiftSettings: swiftSettings),
 
         // The allocation optimizer (FORMAT.md v1) on COIN-OR CBC; no database.
         .systemLibrary(
@@ -38,13 +43,13 @@ let package = Package(
             pkgConfig: "cbc",
             providers: [.apt(["coinor-libcbc-dev"])]
         ),
-        .target(name: "AllocationOptimizer", dependencies: ["CCbc"], swiftSettings: swiftSettings),
+        .target(name: "AllocationOptimizer", dependencies: ["CCbc", "CivilCalendar"], swiftSettings: swiftSettings),
 
         // Persistence: PostgresNIO with hand-written SQL, migrations, the embedded cluster.
         .target(
             name: "CryoStore",
             dependencies: [
-                "CryoDomain", "AllocationOptimizer",
+                "CryoDomain", "AllocationOptimizer", "CivilCalendar",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -73,7 +78,7 @@ let package = Package(
         .target(
             name: "CryoAPI",
             dependencies: [
-                "CryoDomain", "CryoStore", "CryoReports", "CryoAPIGenerated",
+                "CryoDomain", "CryoStore", "CryoReports", "CryoAPIGenerated", "CryoConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
@@ -81,8 +86,21 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("openapi.yaml")],
+            swiftSettings: swiftSettings
+        ),
+
+        // The web console: server-rendered pages (mustache templates) over the same Store operations as the API.
+        .target(
+            name: "CryoConsole",
+            dependencies: [
+                "CryoDomain", "CryoStore", "CryoReports",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Templates"), .copy("Assets")],
             swiftSettings: swiftSettings
         ),
 
@@ -103,6 +121,7 @@ let package = Package(
             dependencies: [
                 "CryoDomain", "CryoStore", "CryoReports", "CryoAPI", "CryoAPIGenerated",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

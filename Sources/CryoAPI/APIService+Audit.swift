@@ -1,4 +1,3 @@
-import AsyncAlgorithms
 import CryoAPIGenerated
 import CryoDomain
 import CryoReports
@@ -15,67 +14,78 @@ extension APIService {
             problems: r.problems.map { .init(kind: .init(rawValue: $0.kind) ?? .edited, eventId: $0.eventId, subject: $0.subject, detail: $0.detail) }))))
     }
 
-    func exportCustodyReport(_ input: Operations.ExportCustodyReport.Input) async throws -> Operations.ExportCustodyReport.Output {
+    // MARK: Custody exports, one operation per format
+
+    func exportCustodyCSV(_ input: Operations.ExportCustodyCSV.Input) async throws -> Operations.ExportCustodyCSV.Output {
         let q = input.query
-        let actor = try caller()
-        try actor.require(.readCustody)
-        let scope = try Self.scope(vial: q.vial, lot: q.lot, donor: q.donor, patient: q.patient, from: q.from, to: q.to)
-        switch q.format {
-        case .pdf:
-            // libharu assembles the document in memory; write it to a temporary file and stream that.
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("cryoledger-report-\(UUID().uuidString).pdf").path
-            defer { unlink(path) }
-            try await ReportWriter.write(store: store, scope: scope, format: .pdf, to: path, actor: actor, key: auditKey, logger: logger)
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            return .ok(.init(body: .pdf(HTTPBody(data))))
-        case .csv, .ndjson:
-            // Validate the scope (unknown ids → 404) before the 200 starts streaming.
-            _ = try await store.exportCustody(scope: scope, actor: actor, logger: logger, limit: 0) { _ in }
-            let channel = AsyncThrowingChannel<ArraySlice<UInt8>, any Error>()
-            let format = q.format
-            let store = self.store, logger = self.logger
-            Task {
-                do {
-                    if format == .csv {
-                        _ = try await store.exportCustodyCSV(scope: scope, actor: actor, logger: logger, chunkSize: 64 * 1024) { chunk in
-                            if !chunk.isEmpty { await channel.send(chunk[...]) }
-                        }
-                        channel.finish()
-                        return
-                    }
-                    var chunk: [UInt8] = []
-                    let encoder = JSONEncoder()
-                    encoder.outputFormatting = [.sortedKeys]
-                    let header = ["format": "cryoledger.custody-export/v1+ndjson", "scope": scope.description,
-                                  "generatedAt": ISO8601DateFormatter().string(from: Date()), "generatedBy": actor.name]
-                    chunk += try encoder.encode(header) + [UInt8(ascii: "\n")]
-                    _ = try await store.exportCustody(scope: scope, actor: actor, logger: logger) { event in
-                        chunk += try encoder.encode(event) + [UInt8(ascii: "\n")]
-                        if chunk.count >= 64 * 1024 {
-                            await channel.send(chunk[...])
-                            chunk.removeAll(keepingCapacity: true)
-                        }
-                    }
-                    if !chunk.isEmpty { await channel.send(chunk[...]) }
-                    channel.finish()
-                } catch {
-                    logger.error("custody export failed", metadata: ["error": "\(String(reflecting: error))"])
-                    channel.fail(error)
+        let (actor, scope) = try await checkedExport(vial: q.vial, lot: q.lot, donor: q.donor, patient: q.patient, from: q.from, to: q.to)
+        let store = self.store, logger = self.logger
+        let body = stream { send in
+            _ = try await store.exportCustodyCSV(scope: scope, actor: actor, logger: logger, chunkSize: Self.exportChunk) { try await send($0) }
+        }
+        return .ok(.init(body: .textCsvCharsetUtf8(body)))
+    }
+
+    func exportCustodyNDJSON(_ input: Operations.ExportCustodyNDJSON.Input) async throws -> Operations.ExportCustodyNDJSON.Output {
+        let q = input.query
+        let (actor, scope) = try await checkedExport(vial: q.vial, lot: q.lot, donor: q.donor, patient: q.patient, from: q.from, to: q.to)
+        let store = self.store, logger = self.logger
+        let body = stream { send in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            let header = ["format": "cryoledger.custody-export/v1+ndjson", "scope": scope.description,
+                          "generatedAt": ISO8601DateFormatter().string(from: Date()), "generatedBy": actor.name]
+            var chunk = Array(try encoder.encode(header)) + [UInt8(ascii: "\n")]
+            _ = try await store.exportCustody(scope: scope, actor: actor, logger: logger) { event in
+                chunk += try encoder.encode(event) + [UInt8(ascii: "\n")]
+                if chunk.count >= Self.exportChunk {
+                    try await send(chunk)
+                    chunk.removeAll(keepingCapacity: true)
                 }
             }
-            let body = HTTPBody(channel, length: .unknown, iterationBehavior: .single)
-            return .ok(.init(body: format == .csv ? .csv(body) : .applicationXNdjson(body)))
+            try await send(chunk)
         }
+        return .ok(.init(body: .applicationXNdjson(body)))
+    }
+
+    func exportCustodyJSON(_ input: Operations.ExportCustodyJSON.Input) async throws -> Operations.ExportCustodyJSON.Output {
+        let q = input.query
+        let (actor, scope) = try await checkedExport(vial: q.vial, lot: q.lot, donor: q.donor, patient: q.patient, from: q.from, to: q.to)
+        var events: [Components.Schemas.CustodyExportEvent] = []
+        _ = try await store.exportCustody(scope: scope, actor: actor, logger: logger) { events.append(try Mapping.exportedEvent($0)) }
+        return .ok(.init(body: .json(.init(format: .cryoledger_custodyExportV1, scope: scope.description, generatedAt: Date(),
+                                           generatedBy: actor.name, events: events))))
+    }
+
+    func exportCustodyPDF(_ input: Operations.ExportCustodyPDF.Input) async throws -> Operations.ExportCustodyPDF.Output {
+        let q = input.query
+        let (actor, scope) = try await checkedExport(vial: q.vial, lot: q.lot, donor: q.donor, patient: q.patient, from: q.from, to: q.to)
+        // libharu assembles the document in memory; write it to a temporary file and send that.
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cryoledger-report-\(UUID().uuidString).pdf").path
+        defer { unlink(path) }
+        try await ReportWriter.write(store: store, scope: scope, format: .pdf, to: path, actor: actor, key: auditKey, logger: logger)
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        return .ok(.init(body: .pdf(HTTPBody(data))))
+    }
+
+    static let exportChunk = 64 * 1024
+
+    /// The caller may read custody, and the scope is one of the five and names something that exists (unknown ids are
+    /// a 404 before a 200 starts streaming).
+    private func checkedExport(vial: String?, lot: String?, donor: String?, patient: String?, from: String?, to: String?) async throws -> (Principal, ExportScope) {
+        let actor = try caller()
+        try actor.require(.readCustody)
+        let scope = try Self.scope(vial: vial, lot: lot, donor: donor, patient: patient, from: from, to: to)
+        _ = try await store.exportCustody(scope: scope, actor: actor, logger: logger, limit: 0) { _ in }
+        return (actor, scope)
+    }
+
+    /// A streamed body whose producer holds a database connection only while the body is read (see `ExportStream`).
+    private func stream(_ produce: @escaping ExportStream.Producer) -> HTTPBody {
+        HTTPBody(ExportStream(logger: logger, produce: produce), length: .unknown, iterationBehavior: .single)
     }
 
     static func scope(vial: String?, lot: String?, donor: String?, patient: String?, from: String?, to: String?) throws -> ExportScope {
-        let given = [vial, lot, donor, patient].compactMap { $0 }.count + ((from != nil || to != nil) ? 1 : 0)
-        guard given == 1 else { throw DomainError.invalid(field: "scope", rule: "give exactly one of vial, lot, donor, patient, or from with to") }
-        if let patient { return .patient(patient) }
-        if let vial { return .vial(try VialID(parsing: vial, field: "vial").value) }
-        if let lot { return .lot(lot) }
-        if let donor { return .donor(donor) }
-        guard let from, let to else { throw DomainError.invalid(field: from == nil ? "from" : "to", rule: "from and to go together") }
-        return .period(from: try CalendarDay(parsing: from, field: "from"), to: try CalendarDay(parsing: to, field: "to"))
+        try ExportScope.parse(vial: vial, lot: lot, donor: donor, patient: patient, from: from, to: to)
     }
 }

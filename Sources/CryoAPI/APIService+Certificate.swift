@@ -37,28 +37,28 @@ extension APIService {
             let data = try CertificatePDF.render(coa)
             return .ok(.init(body: .pdf(HTTPBody(data))))
         }
-        return .ok(.init(body: .json(Mapping.certificate(coa))))
+        return .ok(.init(body: .json(try Mapping.certificate(coa))))
     }
 }
 
 extension Mapping {
-    static func certificate(_ c: CertificateOfAnalysis) -> Components.Schemas.CertificateOfAnalysis {
+    static func certificate(_ c: CertificateOfAnalysis) throws -> Components.Schemas.CertificateOfAnalysis {
         let d = c.disposition, s = d.signature
         return .init(
             format: c.format,
             product: .init(code: c.product.code, name: c.product.name, storageCondition: c.product.storageCondition,
                            storageMaxCelsius: c.product.storageMaxCelsius),
             lot: .init(lotNumber: c.lot.lotNumber, manufacturedOn: c.lot.manufacturedOn, expiresOn: c.lot.expiresOn, cellsPerVial: c.lot.cellsPerVial,
-                       vialCount: c.lot.vialCount, status: .init(rawValue: c.lot.status) ?? .released),
+                       vialCount: c.lot.vialCount, status: try contract(stored: c.lot.status)),
             donorCode: c.donorCode,
             specification: c.specification.map { .init(version: $0.version, effectiveFrom: $0.effectiveFrom) },
-            tests: c.tests.map { t in
-                .init(code: t.code, name: t.name, kind: .init(rawValue: t.kind) ?? .numeric, unit: t.unit, min: t.min, max: t.max, expected: t.expected,
-                      limit: t.limit, outcome: .init(rawValue: t.outcome) ?? .pending,
-                      result: t.result.map { r in
+            tests: try c.tests.map { t in
+                .init(code: t.code, name: t.name, kind: try contract(stored: t.kind), unit: t.unit, min: t.min, max: t.max, expected: t.expected,
+                      limit: t.limit, outcome: try contract(stored: t.outcome),
+                      result: try t.result.map { r in
                           .init(id: r.id, value: r.value, numericValue: r.numericValue, textValue: r.textValue, unit: r.unit, method: r.method,
                                 instrument: r.instrument, analyst: r.analyst, recordedBy: r.recordedBy, recordedAt: r.recordedAt,
-                                outcome: .init(rawValue: r.outcome) ?? .fail, recordedAfterDisposition: r.recordedAfterDisposition)
+                                outcome: try contract(stored: r.outcome), recordedAfterDisposition: r.recordedAfterDisposition)
                       })
             },
             corrections: c.corrections.map {
@@ -66,7 +66,7 @@ extension Mapping {
                       correctedValue: $0.correctedValue, reason: $0.reason, recordedBy: $0.recordedBy, recordedAt: $0.recordedAt)
             },
             disposition: .init(
-                decision: .init(rawValue: d.decision) ?? .rejected, kind: .init(rawValue: d.kind) ?? .standard, decidedBy: d.decidedBy,
+                decision: try contract(stored: d.decision), kind: try contract(stored: d.kind), decidedBy: d.decidedBy,
                 decidedByRole: d.decidedByRole, decidedAt: d.decidedAt, reason: d.reason, justification: d.justification,
                 pendingTests: d.pendingTests, restrictedTo: d.restrictedTo,
                 signature: .init(printedName: s.printedName, meaning: s.meaning, signedAt: s.signedAt, custodyEventId: s.custodyEventId,

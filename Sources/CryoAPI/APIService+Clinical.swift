@@ -82,6 +82,6 @@ extension Mapping {
 
     static func cohortDecision(_ d: CohortDecisionRecord) -> Components.Schemas.CohortDecision {
         .init(cohort: cohort(d.cohort), treated: d.treated, evaluable: d.evaluable, patientsWithDlt: d.patientsWithDlt,
-              decision: .init(rawValue: d.decision)!, actionable: d.actionable, rationale: d.rationale, lowerDoseIsMTD: d.lowerDoseIsMTD, history: d.history)
+              decision: contract(d.decision), actionable: d.actionable, rationale: d.rationale, lowerDoseIsMTD: d.lowerDoseIsMTD, history: d.history)
     }
 }

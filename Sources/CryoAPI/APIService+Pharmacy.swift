@@ -10,7 +10,7 @@ extension APIService {
         var request = PlanRequest(patients: b.patients)
         request.doseTolerancePct = b.doseTolerancePct ?? 20
         request.expiryMarginDays = b.expiryMarginDays ?? 1
-        request.cohortLots = b.cohortLots?.rawValue ?? "soft"
+        request.cohortLots = b.cohortLots.map(Mapping.contract) ?? .soft
         request.timeLimitSeconds = b.timeLimitSeconds
         let plan = try await store.planAllocation(request, actor: caller(), logger: logger)
         return .created(.init(body: .json(.init(
@@ -22,7 +22,8 @@ extension APIService {
 
     func getPlanInstance(_ input: Operations.GetPlanInstance.Input) async throws -> Operations.GetPlanInstance.Output {
         let data = try await store.allocationPlanInstance(id: try Mapping.uuid(input.path.planId, field: "planId"), actor: caller(), logger: logger)
-        return .ok(.init(body: .json(.init(additionalProperties: try JSONDecoder().decode(OpenAPIObjectContainer.self, from: data)))))
+        // Stored as the optimizer read it (FORMAT.md v1); decoding it into the contract's type checks that it still is.
+        return .ok(.init(body: .json(try JSONDecoder().decode(Components.Schemas.AllocationInstance.self, from: data))))
     }
 
     func commitAllocation(_ input: Operations.CommitAllocation.Input) async throws -> Operations.CommitAllocation.Output {
@@ -77,7 +78,7 @@ extension Mapping {
     }
 
     static func pickLine(_ l: PickListLine) -> Components.Schemas.PickListLine {
-        .init(vialId: l.vialId, subjectId: l.subjectId, lotNumber: l.lotNumber, status: l.status, location: l.location)
+        .init(vialId: l.vialId, subjectId: l.subjectId, lotNumber: l.lotNumber, status: l.status.rawValue, location: l.location)
     }
 
     static func shipment(_ s: ShipmentRecord) -> Components.Schemas.Shipment {

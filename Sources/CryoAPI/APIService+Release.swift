@@ -5,7 +5,7 @@ import Foundation
 
 extension APIService {
     func listQcResults(_ input: Operations.ListQcResults.Input) async throws -> Operations.ListQcResults.Output {
-        .ok(.init(body: .json(try await store.qcResults(lotNumber: input.path.lotNumber, actor: caller(), logger: logger).map(Mapping.qcResult))))
+        .ok(.init(body: .json(try await store.qcResults(lotNumber: input.path.lotNumber, actor: caller(), logger: logger).map { try Mapping.qcResult($0) })))
     }
 
     func recordQcResult(_ input: Operations.RecordQcResult.Input) async throws -> Operations.RecordQcResult.Output {
@@ -15,7 +15,7 @@ extension APIService {
             QcResultInput(testCode: b.testCode, numericValue: b.numericValue, textValue: b.textValue, unit: b.unit, method: b.method,
                           instrument: b.instrument, analyst: b.analyst, supersedes: b.supersedes, correctionReason: b.correctionReason),
             actor: caller(), logger: logger)
-        return .created(.init(body: .json(Mapping.qcResult(result))))
+        return .created(.init(body: .json(try Mapping.qcResult(result))))
     }
 
     func releaseLot(_ input: Operations.ReleaseLot.Input) async throws -> Operations.ReleaseLot.Output {
@@ -29,9 +29,9 @@ extension APIService {
 }
 
 extension Mapping {
-    static func qcResult(_ r: QcResultRecord) -> Components.Schemas.QcResult {
+    static func qcResult(_ r: QcResultRecord) throws -> Components.Schemas.QcResult {
         .init(id: r.id, lotNumber: r.lotNumber, testCode: r.testCode, numericValue: r.numericValue, textValue: r.textValue, unit: r.unit,
               method: r.method, instrument: r.instrument, analyst: r.analyst, recordedBy: r.recordedBy, recordedAt: r.recordedAt,
-              outcome: .init(rawValue: r.outcome) ?? .fail, supersedes: r.supersedes, correctionReason: r.correctionReason, current: r.current)
+              outcome: try contract(stored: r.outcome), supersedes: r.supersedes, correctionReason: r.correctionReason, current: r.current)
     }
 }

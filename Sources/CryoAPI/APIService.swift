@@ -36,7 +36,7 @@ struct APIService: APIProtocol {
     // MARK: Products
 
     func listProducts(_ input: Operations.ListProducts.Input) async throws -> Operations.ListProducts.Output {
-        .ok(.init(body: .json(try await store.products(actor: caller(), logger: logger).map(Mapping.product))))
+        .ok(.init(body: .json(try await store.products(actor: caller(), logger: logger).map { try Mapping.product($0) })))
     }
 
     func createProduct(_ input: Operations.CreateProduct.Input) async throws -> Operations.CreateProduct.Output {
@@ -47,11 +47,11 @@ struct APIService: APIProtocol {
             specification: body.specification.map { SpecTest(code: $0.code, name: $0.name, kind: $0.kind.rawValue, unit: $0.unit, min: $0.min, max: $0.max, expected: $0.expected) })
         let effective = try CalendarDay(parsing: body.specEffectiveFrom, field: "specEffectiveFrom")
         let product = try await store.createProduct(record, effectiveFrom: effective, actor: caller(), logger: logger)
-        return .created(.init(body: .json(Mapping.product(product))))
+        return .created(.init(body: .json(try Mapping.product(product))))
     }
 
     func getProduct(_ input: Operations.GetProduct.Input) async throws -> Operations.GetProduct.Output {
-        .ok(.init(body: .json(Mapping.product(try await store.product(code: input.path.productCode, actor: caller(), logger: logger)))))
+        .ok(.init(body: .json(try Mapping.product(try await store.product(code: input.path.productCode, actor: caller(), logger: logger)))))
     }
 
     // MARK: Donors
@@ -63,11 +63,11 @@ struct APIService: APIProtocol {
         }
         let request = DonorRegistration(code: body.code, eligibility: DonorEligibility(rawValue: body.eligibility.rawValue)!,
                                         screeningTests: tests, hla: body.hla)
-        return .created(.init(body: .json(Mapping.donor(try await store.registerDonor(request, actor: caller(), logger: logger)))))
+        return .created(.init(body: .json(try Mapping.donor(try await store.registerDonor(request, actor: caller(), logger: logger)))))
     }
 
     func getDonor(_ input: Operations.GetDonor.Input) async throws -> Operations.GetDonor.Output {
-        .ok(.init(body: .json(Mapping.donor(try await store.donor(code: input.path.donorCode, actor: caller(), logger: logger)))))
+        .ok(.init(body: .json(try Mapping.donor(try await store.donor(code: input.path.donorCode, actor: caller(), logger: logger)))))
     }
 
     // MARK: Lots

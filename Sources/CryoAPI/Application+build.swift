@@ -1,4 +1,5 @@
 import CryoAPIGenerated
+import CryoConsole
 import CryoStore
 import Foundation
 import Hummingbird
@@ -16,10 +17,13 @@ public struct APIConfiguration: Sendable {
     public var checkpointInterval: Duration?
     /// How often lots past their expiry date are marked expired; nil: never (tests drive it directly).
     public var expiryInterval: Duration? = .seconds(300)
-    /// Served at `/metrics` when set.
+    /// Served at `/metrics` on `metricsPort` (a listener of its own, never the API's) when both are set.
     public var metrics: PrometheusCollectorRegistry?
+    public var metricsPort: Int?
     /// The database the client connects to; given, requests fail fast with 503 while it is down (DatabaseAvailability).
     public var database: DatabaseURL?
+    /// Failed authentications allowed per client address and per token id in a window, then 429.
+    public var authFailureLimits = AuthFailureLimiter.Limits()
 
     public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
                 auditKey: AuditKey? = nil, checkpointInterval: Duration? = .seconds(60)) {
@@ -36,12 +40,15 @@ public func buildApplication(client: PostgresClient, readClient: PostgresClient?
     logger.logLevel = configuration.logLevel
     let availability = try configuration.database.map { try DatabaseAvailability(url: $0, logger: logger) }
     let store = Store(client: client, readClient: readClient, availability: availability)
-    let router = try buildRouter(store: store, auditKey: configuration.auditKey, metrics: configuration.metrics)
+    let router = try buildRouter(store: store, auditKey: configuration.auditKey, authFailureLimits: configuration.authFailureLimits)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cryoledger"),
         logger: logger
     )
+    if let registry = configuration.metrics, let port = configuration.metricsPort {
+        app.addServices(buildMetricsApplication(registry: registry, host: configuration.host, port: port, logger: logger))
+    }
     app.addServices(client)
     if let readClient { app.addServices(readClient) }
     if let key = configuration.auditKey, let interval = configuration.checkpointInterval {
@@ -53,22 +60,44 @@ public func buildApplication(client: PostgresClient, readClient: PostgresClient?
     return app
 }
 
-public func buildRouter(store: Store, auditKey: AuditKey?, metrics: PrometheusCollectorRegistry? = nil) throws -> Router<BasicRequestContext> {
-    let router = Router()
+public func buildRouter(store: Store, auditKey: AuditKey?, authFailureLimits: AuthFailureLimiter.Limits = .init(),
+                        console: Console.Settings = .init()) throws -> Router<APIRequestContext> {
+    guard let yaml = OpenAPIDocument.yaml else { throw ContractIndex.LoadError.malformed("the OpenAPI document is not installed") }
+    let contract = try ContractIndex(yaml: yaml)
+    let router = Router(context: APIRequestContext.self)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: AccessLogMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware())
+    // The web console answers to its session cookie and renders its own error pages: registered before the
+    // API's problem+json, contract and bearer-token middleware, which apply only to routes added after them.
+    try Console(store: store, auditKey: auditKey, settings: console).register(on: router)
     router.add(middleware: ProblemMiddleware())
-    router.add(middleware: AuthMiddleware(store: store))
+    router.add(middleware: ContractMiddleware(contract: contract))
+    router.add(middleware: AuthMiddleware(store: store, limiter: AuthFailureLimiter(limits: authFailureLimits)))
     router.get("/openapi.yaml") { _, _ in
-        guard let yaml = OpenAPIDocument.yaml else { throw HTTPError(.notFound, message: "the OpenAPI document is not installed") }
         var headers = HTTPFields()
         headers[.contentType] = "application/yaml"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: yaml)))
     }
-    if let metrics {
-        router.get("/metrics") { _, _ in PrometheusMetrics.page(metrics) }
-    }
     // Compact JSON: the runtime's default pretty-printing costs time on every response.
-    try APIService(store: store, auditKey: auditKey).registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]))
+    // OperationAccessMiddleware: the role check of OperationAccess, before any body is decoded.
+    try APIService(store: store, auditKey: auditKey).registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]),
+                                                                    middlewares: [OperationAccessMiddleware()])
     return router
+}
+
+/// `/metrics` on a listener of its own (`--metrics-port`): pool use and failure counts are for the
+/// monitoring network, not for whoever can reach the API.
+public func buildMetricsRouter(registry: PrometheusCollectorRegistry) -> Router<BasicRequestContext> {
+    let router = Router()
+    router.add(middleware: SecurityHeadersMiddleware())
+    router.get("/metrics") { _, _ in PrometheusMetrics.page(registry) }
+    return router
+}
+
+func buildMetricsApplication(registry: PrometheusCollectorRegistry, host: String, port: Int, logger: Logger) -> some ApplicationProtocol {
+    var logger = logger
+    logger[metadataKey: "listener"] = "metrics"
+    return Application(router: buildMetricsRouter(registry: registry),
+                       configuration: .init(address: .hostname(host, port: port), serverName: "cryoledger-metrics"), logger: logger)
 }

@@ -2,12 +2,16 @@ import CryoDomain
 import CryoStore
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Resolves `Authorization: Bearer TOKEN` to a principal for every route but the public ones,
 /// and gives each request a logger carrying its request id.
+/// Failed authentications are limited per client address and per token id (AuthFailureLimiter): past the
+/// limit, a token that is not already verified gets 429 without being checked.
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let store: Store
-    static var publicPaths: Set<String> { ["/health", "/health/ready", "/openapi.yaml", "/metrics"] }
+    let limiter: AuthFailureLimiter
+    static var publicPaths: Set<String> { ["/health", "/health/ready", "/openapi.yaml"] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var logger = context.logger
@@ -16,17 +20,43 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
         if Self.publicPaths.contains(request.uri.path) {
             return try await RequestScope.$logger.withValue(logger) { try await next(request, context) }
         }
-        guard let header = request.headers[.authorization] else {
-            throw DomainError.unauthenticated("missing Authorization: Bearer TOKEN header")
-        }
-        let parts = header.split(separator: " ", maxSplits: 1)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-            throw DomainError.unauthenticated("the Authorization header must be 'Bearer TOKEN'")
-        }
-        let principal = try await store.authenticate(token: String(parts[1]), logger: logger)
+        let principal = try await authenticate(request, context: context, logger: logger)
         logger[metadataKey: "user"] = "\(principal.id)"
         return try await RequestScope.$principal.withValue(principal) {
             try await RequestScope.$logger.withValue(logger) { try await next(request, context) }
         }
+    }
+
+    /// A request without a usable Authorization header is refused at once and not counted: it guessed nothing.
+    private func authenticate(_ request: Request, context: Context, logger: Logger) async throws -> Principal {
+        let token = try Self.bearerToken(request).get()
+        if let principal = store.cachedPrincipal(token: token) { return principal }
+        var keys = ["address " + Self.clientAddress(context)]
+        if let id = Store.tokenId(of: token) { keys.append("token " + id) }
+        try limiter.check(keys)
+        do {
+            return try await store.authenticate(token: token, logger: logger)
+        } catch let error as DomainError {
+            if case .unauthenticated = error { limiter.recordFailure(keys) }
+            throw error
+        }
+    }
+
+    static func bearerToken(_ request: Request) -> Result<String, DomainError> {
+        guard let header = request.headers[.authorization] else {
+            return .failure(.unauthenticated("missing Authorization: Bearer TOKEN header"))
+        }
+        let parts = header.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+            return .failure(.unauthenticated("the Authorization header must be 'Bearer TOKEN'"))
+        }
+        return .success(String(parts[1]))
+    }
+
+    /// The peer's IP address (not its port); "local" for a Unix socket or none (router tests).
+    /// Behind a proxy every client has the proxy's address; `X-Forwarded-For` is not trusted.
+    static func clientAddress(_ context: Context) -> String {
+        guard let address = (context as? any RemoteAddressRequestContext)?.remoteAddress, let ip = address.ipAddress else { return "local" }
+        return ip
     }
 }

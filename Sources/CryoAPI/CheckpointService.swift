@@ -26,7 +26,7 @@ struct CheckpointService: Service {
                 logger.debug("custody checkpoint", metadata: ["lastEventId": "\(made.lastEventId)", "events": "\(made.eventCount)"])
             }
         } catch {
-            logger.warning("custody checkpoint failed; will retry", metadata: ["error": "\(String(reflecting: error))"])
+            logger.warning("custody checkpoint failed; will retry", metadata: ["error": "\(LogSafe.describe(error))"])
         }
     }
 }

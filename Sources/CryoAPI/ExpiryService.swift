@@ -16,7 +16,7 @@ struct ExpiryService: Service {
                 let lots = try await store.expireDueLots(logger: logger)
                 if !lots.isEmpty { logger.info("lots expired", metadata: ["count": "\(lots.count)"]) }
             } catch {
-                logger.warning("expiry sweep failed; will retry", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning("expiry sweep failed; will retry", metadata: ["error": "\(LogSafe.describe(error))"])
             }
             // Graceful shutdown ends the wait at once, or SIGTERM would wait out the interval.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }

@@ -4,16 +4,14 @@ import Hummingbird
 
 /// Rules every request obeys whatever the operation, checked before the operation runs.
 ///
-/// PostgreSQL `text` (and `jsonb`) cannot hold the NUL character U+0000: a value carrying one used to reach
-/// the database and come back as a 500 (SQLSTATE 22021). No identifier, name or reason in CryoLedger may
-/// contain it, so it is refused up front, naming the path or query parameter, or the JSON path of the body field.
+/// PostgreSQL `text` (and `jsonb`) cannot hold the NUL character U+0000, and a password compared by C code
+/// would stop at it. No identifier, name, reason or password in CryoLedger may contain it, so it is refused
+/// up front, naming the path or query parameter, or the JSON path of the body field. JSON bodies are screened
+/// whole, however they are framed (`ContractMiddleware` collects them first).
 enum InputScreening {
     static let nulRule = "must not contain the NUL character (U+0000)"
-    /// JSON bodies up to this size (by Content-Length) are screened; larger or chunked ones go through
-    /// untouched, and a NUL in them is still refused by the database and answered with a 400 (see `Problem`).
-    static let maxScreenedBody = 32 * 1024 * 1024
 
-    static func check<Context: RequestContext>(_ request: inout Request, context: Context) async throws {
+    static func checkParameters<Context: RequestContext>(_ request: Request, context: Context) throws {
         for (name, raw) in context.parameters {
             let value = String(raw).removingPercentEncoding ?? String(raw)
             if value.utf8.contains(0) { throw DomainError.invalid(field: String(name), rule: nulRule) }
@@ -23,11 +21,10 @@ enum InputScreening {
                 throw DomainError.invalid(field: String(name), rule: nulRule)
             }
         }
-        guard let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("application/json") || type.contains("+json"),
-              let length = request.headers[.contentLength].flatMap({ Int($0) }), length > 0, length <= maxScreenedBody
-        else { return }
-        let body = try await request.collectBody(upTo: maxScreenedBody)
-        // Cheap test first: a NUL can only be in valid JSON as the escape \u0000.
+    }
+
+    static func checkJSON(_ body: ByteBuffer) throws {
+        // Cheap test first: a NUL can only be in valid JSON as the escape \u0000 (a raw NUL byte is invalid JSON).
         guard body.readableBytesView.firstRange(of: Array(#"\u0000"#.utf8)) != nil,
               let json = try? JSONSerialization.jsonObject(with: Data(buffer: body), options: [.fragmentsAllowed]),
               let path = nulPath(in: json, at: "")

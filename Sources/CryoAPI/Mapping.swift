@@ -5,29 +5,29 @@ import OpenAPIRuntime
 
 /// Store records to the contract's schemas.
 enum Mapping {
-    static func product(_ p: ProductRecord) -> Components.Schemas.Product {
+    static func product(_ p: ProductRecord) throws -> Components.Schemas.Product {
         .init(code: p.code, name: p.name, shelfLifeDays: p.shelfLifeDays, storageCondition: p.storageCondition,
               storageMaxCelsius: p.storageMaxCelsius, thawToInfusionMinutes: p.thawToInfusionMinutes, specVersion: p.specVersion,
-              specification: p.specification.map {
-                  .init(code: $0.code, name: $0.name, kind: .init(rawValue: $0.kind) ?? .numeric, unit: $0.unit, min: $0.min, max: $0.max, expected: $0.expected)
+              specification: try p.specification.map {
+                  .init(code: $0.code, name: $0.name, kind: try contract(stored: $0.kind), unit: $0.unit, min: $0.min, max: $0.max, expected: $0.expected)
               })
     }
 
-    static func donor(_ d: DonorRecord) -> Components.Schemas.Donor {
-        .init(code: d.code, eligibility: .init(rawValue: d.eligibility) ?? .pending, eligibilityDecidedAt: d.eligibilityDecidedAt,
-              screeningTests: d.screeningTests.map { .init(test: $0.test, result: .init(rawValue: $0.result) ?? .pending, testedOn: $0.testedOn) },
+    static func donor(_ d: DonorRecord) throws -> Components.Schemas.Donor {
+        .init(code: d.code, eligibility: contract(d.eligibility), eligibilityDecidedAt: d.eligibilityDecidedAt,
+              screeningTests: try d.screeningTests.map { .init(test: $0.test, result: try contract(stored: $0.result), testedOn: $0.testedOn) },
               hla: d.hla, lots: d.lots, registeredAt: d.registeredAt)
     }
 
     static func lot(_ l: LotRecord) -> Components.Schemas.Lot {
         .init(lotNumber: l.lotNumber, productCode: l.productCode, donorCode: l.donorCode, manufacturedOn: l.manufacturedOn,
-              expiresOn: l.expiresOn, cellsPerVial: l.cellsPerVial, vialCount: l.plannedVials, status: .init(rawValue: l.status) ?? .inProcess,
-              heldFrom: l.heldFrom, statusChangedAt: l.statusChangedAt, vialsByStatus: .init(additionalProperties: l.vialsByStatus))
+              expiresOn: l.expiresOn, cellsPerVial: l.cellsPerVial, vialCount: l.plannedVials, status: contract(l.status),
+              heldFrom: l.heldFrom?.rawValue, statusChangedAt: l.statusChangedAt, vialsByStatus: .init(additionalProperties: l.vialsByStatus))
     }
 
     static func vial(_ v: VialRecord) -> Components.Schemas.Vial {
-        .init(id: v.id, lotNumber: v.lotNumber, productCode: v.productCode, ordinal: v.ordinal, status: .init(rawValue: v.status) ?? .stored,
-              lotStatus: .init(rawValue: v.lotStatus) ?? .inProcess, expiresOn: v.expiresOn,
+        .init(id: v.id, lotNumber: v.lotNumber, productCode: v.productCode, ordinal: v.ordinal, status: contract(v.status),
+              lotStatus: contract(v.lotStatus), expiresOn: v.expiresOn,
               location: v.location.map { .init(siteCode: $0.siteCode, freezerId: $0.freezerId, rackId: $0.rackId, boxId: $0.boxId, row: $0.row, column: $0.column, label: $0.label) })
     }
 
@@ -45,6 +45,31 @@ enum Mapping {
         let details = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data(e.details.utf8))
         return .init(id: e.id, subjectType: e.subjectType, subjectId: e.subjectId, seq: e.seq, action: e.action, actorName: e.actorName,
                      actorRole: e.actorRole, occurredAt: e.occurredAt, fromState: e.fromState, toState: e.toState, fromLocation: e.fromLocation,
-                     toLocation: e.toLocation, reason: e.reason, details: .init(additionalProperties: details), hash: e.hash)
+                     toLocation: e.toLocation, reason: e.reason, details: .init(additionalProperties: details),
+                     signature: e.signature.map(signature), hash: e.hash)
+    }
+
+    /// An exported event with nulls for absent values and `details` as an object.
+    static func exportedEvent(_ e: ExportedEvent) throws -> Components.Schemas.CustodyExportEvent {
+        func orNull(_ s: String) -> String? { s.isEmpty ? nil : s }
+        let details = try JSONDecoder().decode(OpenAPIObjectContainer.self, from: Data((e.details.isEmpty ? "{}" : e.details).utf8))
+        return .init(id: e.id, subjectType: e.subjectType, subjectId: e.subjectId, seq: e.seq, action: e.action, actorName: e.actorName,
+                     actorRole: e.actorRole, occurredAt: e.occurredAt, fromState: orNull(e.fromState), toState: orNull(e.toState),
+                     fromLocation: orNull(e.fromLocation), toLocation: orNull(e.toLocation), reason: orNull(e.reason),
+                     details: .init(additionalProperties: details), signature: e.signatureManifestation.map(signature),
+                     hashedFields: e.hashedFields, prevHash: e.prevHash, hash: e.hash)
+    }
+
+    static func signature(_ s: SignatureManifestation) -> Components.Schemas.SignatureManifestation {
+        .init(printedName: s.printedName, meaning: s.meaning, signedAt: iso8601(s.signedAt) ?? Date(timeIntervalSince1970: 0))
+    }
+
+    /// ISO 8601 with or without fractional seconds, as signatures record their time.
+    static func iso8601(_ text: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let d = f.date(from: text) { return d }
+        f.formatOptions = [.withInternetDateTime]
+        return f.date(from: text)
     }
 }

@@ -40,7 +40,6 @@ enum ParameterErrors {
     static let typed: [String: [(name: String, kind: Kind)]] = [
         "listLots": [("status", cases(Components.Schemas.LotStatus.self)), ("limit", .integer)],
         "listCustodyEvents": [("subjectType", cases(Operations.ListCustodyEvents.Input.Path.SubjectTypePayload.self))],
-        "exportCustodyReport": [("format", cases(Operations.ExportCustodyReport.Input.Query.FormatPayload.self))],
         "listHolds": [("subjectType", cases(Components.Schemas.HoldSubject.self)), ("active", .boolean)],
         "liftHold": [("holdId", .integer)],
         "getPickList": [("allocationId", .integer)],

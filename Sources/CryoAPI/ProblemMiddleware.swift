@@ -12,14 +12,13 @@ import PostgresNIO
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
-            var request = request
-            try await InputScreening.check(&request, context: context)
             return try await next(request, context)
         } catch {
             let problem = Problem(error)
             // 503: the database is down, logged once by DatabaseAvailability rather than once per request.
             if problem.status >= 500, problem.status != 503 {
-                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))", "route": "\(context.endpointPath ?? "unmatched")"])
+                // Never the error's own description: the runtime's includes the request, its body and the response.
+                context.logger.error("request failed", metadata: ["error": "\(LogSafe.describeRequestError(error))", "route": "\(context.endpointPath ?? "unmatched")"])
             }
             return problem.response
         }
@@ -33,6 +32,12 @@ struct Problem: Encodable {
     var detail: String
     var field: String?
     var rule: String?
+    /// Sent as headers, not in the body (`Allow` with a 405).
+    var headers: HTTPFields = [:]
+    /// Sent as the `Retry-After` header (seconds), not in the body.
+    var retryAfter: Int?
+
+    private enum CodingKeys: String, CodingKey { case type, title, status, detail, field, rule }
 
     init(status: Int, title: String, detail: String, field: String? = nil, rule: String? = nil) {
         self.type = "https://cryoledger.example/problems/" + title.lowercased().replacingOccurrences(of: " ", with: "-")
@@ -43,9 +48,18 @@ struct Problem: Encodable {
         switch error {
         case let error as DomainError:
             self.init(domain: error)
+        case let error as TransportRefusal:
+            self.init(status: Int(error.status.code), title: error.status.reasonPhrase, detail: "\(error.field): \(error.rule)",
+                      field: error.field, rule: error.rule)
+            self.headers = error.headers
         case let error as ServerError:
             if let domain = error.underlyingError as? DomainError {
-                self.init(domain: domain)
+                self.init(domain: domain, operation: error.operationID)
+            } else if let refusal = error.underlyingError as? TransportRefusal {
+                self.init(refusal)
+            } else if error.operationOutput != nil, error.httpStatus == .notAcceptable {
+                // The handler chose a media type the client does not accept (the format parameter and Accept disagree).
+                self.init(TransportRefusal(status: .notAcceptable, field: "Accept", rule: "does not accept the media type of the requested format"))
             } else if Problem.isDatabaseUnavailable(error.underlyingError) {
                 self.init(status: 503, title: "Service Unavailable", detail: "the database cannot be reached; retry shortly")
             } else if Problem.isNulInText(error.underlyingError) {
@@ -61,6 +75,8 @@ struct Problem: Encodable {
             } else {
                 self.init(status: 500, title: "Internal Server Error", detail: "an unexpected error occurred; it has been logged")
             }
+        case let error as AuthenticationThrottled:
+            self.init(throttled: error)
         case let error as any HTTPResponseError:
             let status = Int(error.status.code)
             self.init(status: status, title: error.status.reasonPhrase, detail: "\(error)")
@@ -75,7 +91,8 @@ struct Problem: Encodable {
         }
     }
 
-    init(domain error: DomainError) {
+    /// `operation`: the operationId a store's role check was reached from, named in the message.
+    init(domain error: DomainError, operation: String? = nil) {
         switch error {
         case .invalid(let field, let rule):
             self.init(status: 400, title: "Bad Request", detail: error.description, field: field, rule: rule)
@@ -86,10 +103,17 @@ struct Problem: Encodable {
         case .unauthenticated:
             self.init(status: 401, title: "Unauthorized", detail: error.description)
         case .forbidden:
+            self.init(status: 403, title: "Forbidden", detail: operation.map { "\($0): \(error.description)" } ?? error.description)
+        case .forbiddenOperation:
             self.init(status: 403, title: "Forbidden", detail: error.description)
         case .signatureRejected:
             self.init(status: 403, title: "Signature Rejected", detail: error.description, field: "signature")
         }
+    }
+
+    init(throttled: AuthenticationThrottled) {
+        self.init(status: 429, title: "Too Many Requests", detail: throttled.detail)
+        retryAfter = throttled.retryAfterSeconds
     }
 
     /// A NUL (U+0000) that got past `InputScreening` (a chunked JSON body) and that PostgreSQL refused:
@@ -147,6 +171,10 @@ struct Problem: Encodable {
         case .keyNotFound(let key, let ctx):
             return (path(ctx.codingPath + [key]), "is required")
         case .dataCorrupted(let ctx):
+            // Request schemas are closed (additionalProperties: false): the generated decoder names the first unknown key.
+            if ctx.debugDescription.hasPrefix("Additional properties are disabled") {
+                return (path(ctx.codingPath) ?? "body", "is not a field of this request; unknown fields are refused (check the spelling)")
+            }
             if ctx.underlyingError != nil || ctx.debugDescription.contains("not valid JSON") {
                 return (path(ctx.codingPath) ?? "body", "must be valid JSON")
             }
@@ -176,7 +204,9 @@ struct Problem: Encodable {
         let data = (try? encoder.encode(self)) ?? Data()
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
+        headers.append(contentsOf: self.headers)
         if status == 503 { headers[.retryAfter] = "1" }
+        if let retryAfter { headers[.retryAfter] = "\(retryAfter)" }
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

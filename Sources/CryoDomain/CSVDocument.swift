@@ -188,20 +188,20 @@ public struct CSVFormatError: Error, Equatable, Sendable, CustomStringConvertibl
 }
 
 /// The rejects file of an import: `row,line,field,rule,value`, then the rejected record's own columns,
-/// so the file can be read, fixed and imported again.
+/// so the file can be read, fixed and imported again. Cells are written by `CSVCell`: a cell that starts like a
+/// spreadsheet formula comes back with a leading `'` (a rejected value `=1+1` reads back as `'=1+1`); `row` and
+/// `line` are integers.
 public enum RejectsCSV {
     public static func encode(columns: [String], rejects: [RowReject]) throws -> Data {
-        let stream = OutputStream.toMemory()
-        stream.open()
-        let writer = try CSVWriter(stream: stream)
-        try writer.write(row: ["row", "line", "field", "rule", "value"] + columns)
+        var out: [UInt8] = []
+        CSVCell.appendRecord(["row", "line", "field", "rule", "value"] + columns, to: &out)
         for r in rejects {
-            try writer.write(row: [String(r.row), String(r.line), r.field, r.rule, r.value] + r.record)
+            out.append(contentsOf: String(r.row).utf8)
+            out.append(UInt8(ascii: ","))
+            out.append(contentsOf: String(r.line).utf8)
+            out.append(UInt8(ascii: ","))
+            CSVCell.appendRecord([r.field, r.rule, r.value] + r.record, to: &out)
         }
-        // The writer puts newlines between rows; an empty row after the last one ends the file with one.
-        writer.beginNewRow()
-        try writer.write(field: "")
-        stream.close()
-        return stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
+        return Data(out)
     }
 }

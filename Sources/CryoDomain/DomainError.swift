@@ -6,7 +6,10 @@ public enum DomainError: Error, Equatable, Sendable {
     /// The request is fine but the current state forbids it (occupied position, duplicate id, illegal transition).
     case conflict(field: String?, rule: String)
     case unauthenticated(String)
+    /// A store operation's role check (also reached from the CLI): names what is done and who does it.
     case forbidden(role: Role, action: Action)
+    /// The API's up-front check (`OperationAccess`): names the operation and the roles that may call it.
+    case forbiddenOperation(operation: String, role: Role, allowed: Set<Role>)
     /// An electronic signature was refused: wrong password, or a locked account.
     case signatureRejected(String)
 }
@@ -18,7 +21,8 @@ extension DomainError: CustomStringConvertible {
         case .notFound(let kind, let id): return "\(kind) '\(id)' does not exist"
         case .conflict(let field, let rule): return field.map { "\($0): \(rule)" } ?? rule
         case .unauthenticated(let why): return why
-        case .forbidden(let role, let action): return "role '\(role.rawValue)' may not \(action.rawValue)"
+        case .forbidden(let role, let action): return "\(action.summary) is done by \(action.allowedRoles.spoken); you are \(role.rawValue)"
+        case .forbiddenOperation(let operation, let role, let allowed): return "\(operation) is done by \(allowed.spoken); you are \(role.rawValue)"
         case .signatureRejected(let why): return why
         }
     }

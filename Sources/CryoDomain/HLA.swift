@@ -15,7 +15,7 @@ public enum HLA {
     /// An antibody specificity, antigen level (`A*02`) or allele level (`A*02:01`).
     public static func validateSpecificity(_ value: String, field: String) throws(DomainError) {
         guard value.wholeMatch(of: /(A|B|C|DRB1|DQB1|DPB1)\*[0-9]{2,3}(:[0-9]{2,3}){0,3}/) != nil else {
-            throw .invalid(field: field, rule: "must be an HLA specificity such as A*02 or A*02:01")
+            throw .invalid(field: field, rule: "an HLA antigen or allele such as A*02 or B*44:02")
         }
     }
 

@@ -131,12 +131,7 @@ public enum ImportRows {
     public static func vial(_ r: CSVRecord) throws(DomainError) -> VialRow {
         let id = try VialID(parsing: r["vialId"] ?? "")
         let lot = r["lotNumber"] ?? ""
-        // The rule of LotRegistration (/[A-Z0-9][A-Z0-9-]{2,31}/), byte by byte: it runs once per vial row.
-        let bytes = lot.utf8
-        let isLotNumber = (3...32).contains(bytes.count) && bytes.enumerated().allSatisfy { i, b in
-            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(b) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) || (i > 0 && b == UInt8(ascii: "-"))
-        }
-        try Validator().require(isLotNumber, "lotNumber", "must be 3 to 32 characters of A-Z, 0-9 and '-', starting with a letter or digit")
+        try LotNumber.validate(lot)
         return VialRow(vialId: id.value, lotNumber: lot)
     }
 

@@ -55,7 +55,7 @@ public struct LotRegistration: Sendable {
 
     public func validate() throws(DomainError) {
         let v = Validator()
-        try v.matches(lotNumber, /[A-Z0-9][A-Z0-9-]{2,31}/, "lotNumber", "must be 3 to 32 characters of A-Z, 0-9 and '-', starting with a letter or digit")
+        try LotNumber.validate(lotNumber)
         try v.matches(donorCode, /DN-[0-9]{6}/, "donorCode", "must be a coded donor id DN-NNNNNN")
         try v.require(cellsPerVial > 0, "cellsPerVial", "must be a positive number of viable CAR+ cells")
         try v.require((1...10_000).contains(plannedVials), "vialCount", "must be between 1 and 10000")

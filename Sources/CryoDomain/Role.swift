@@ -61,3 +61,47 @@ public enum Action: String, Sendable {
 extension Role {
     public func may(_ action: Action) -> Bool { action.allowedRoles.contains(self) }
 }
+
+extension Action {
+    /// What the action does, in the words of PRODUCT.md, for messages (never the internal name).
+    public var summary: String {
+        switch self {
+        case .readInventory: return "reading records"
+        case .manageProducts: return "defining products and their specifications"
+        case .registerDonor: return "registering donors"
+        case .registerLot: return "registering lots"
+        case .advanceLotManufacturing: return "completing a manufacturing run (in-process to quarantine)"
+        case .dispositionLot: return "releasing, rejecting or recalling a lot"
+        case .holdLot: return "placing or lifting a hold on a lot"
+        case .createVials: return "creating vials"
+        case .manageStorage: return "managing storage (sites, freezers, racks, boxes)"
+        case .placeVial: return "placing and moving vials"
+        case .readCustody: return "reading the chain of custody"
+        case .manageUsers: return "managing users"
+        case .correctRecords: return "correcting custody records"
+        case .recordQc: return "recording QC results"
+        case .manageHolds: return "placing and lifting holds"
+        case .recordTemperature: return "recording freezer temperatures"
+        case .lookBack: return "declaring a donor ineligible (look-back)"
+        case .manageStudies: return "managing studies and shipping routes"
+        case .enrollPatient: return "enrolling patients"
+        case .recordDlt: return "recording dose-limiting toxicities"
+        case .decideCohort: return "confirming cohort decisions"
+        case .allocate: return "planning and committing allocations"
+        case .dispense: return "picking, shipping, receiving, thawing, administering and destroying vials"
+        }
+    }
+}
+
+extension Set<Role> {
+    /// "qa", "manufacturing or qa": in the order of PRODUCT.md's table.
+    public var spoken: String {
+        let names = Role.allCases.filter(contains).map(\.rawValue)
+        switch names.count {
+        case 0: return "nobody"
+        case Role.allCases.count: return "every role"
+        case 1: return names[0]
+        default: return names.dropLast().joined(separator: ", ") + " or " + names.last!
+        }
+    }
+}

@@ -24,11 +24,12 @@ public enum LotStatus: String, CaseIterable, Sendable, Codable {
         }
     }
 
-    /// Who may make a change: manufacturing finishes a run, QA decides everything after it.
+    /// Who may make a change: manufacturing finishes a run (in-process → quarantine); QA decides everything
+    /// else, rejecting an in-process lot included (PRODUCT.md: QA releases or rejects lots).
     public static func action(from: LotStatus, to: LotStatus) -> Action {
         switch (from, to) {
         case (_, .onHold), (.onHold, _): return .holdLot
-        case (.inProcess, _): return .advanceLotManufacturing
+        case (.inProcess, .quarantine): return .advanceLotManufacturing
         default: return .dispositionLot
         }
     }
@@ -71,3 +72,8 @@ extension DomainError {
         return .conflict(field: "status", rule: "a \(kind) cannot go from \(from) to \(to); allowed from \(from): \(next)")
     }
 }
+
+// Printed as stored and as the contract spells them ("in-process", not "inProcess").
+extension LotStatus: CustomStringConvertible { public var description: String { rawValue } }
+extension VialStatus: CustomStringConvertible { public var description: String { rawValue } }
+extension DonorEligibility: CustomStringConvertible { public var description: String { rawValue } }

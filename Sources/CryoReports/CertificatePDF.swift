@@ -337,7 +337,7 @@ public final class CertificatePDF {
         signatureBlock()
     }
 
-    private func signatureBox() -> (height: Float, values: [(String, [String])], statement: [String], check: [String]) {
+    private func signatureBox() -> (height: Float, values: [(String, [String])], statement: [String], check: [String], event: [String]) {
         let s = coa.disposition.signature
         let statement = "Electronic signature executed by re-entry of the signer's password (21 CFR 11.200). The printed name, the date and time "
             + "and the meaning are part of the signed custody event, whose hash links this certificate to the audit trail (21 CFR 11.50, 11.70)."
@@ -348,9 +348,12 @@ public final class CertificatePDF {
                                    : "DOES NOT MATCH the stored event: run cryoledger audit verify before relying on this certificate"
         let statementLines = wrap(statement, .regular, 7.5, contentWidth - 20)
         let checkLines = wrap(check, .bold, 7.5, valueWidth)
+        let eventLines = wrap("lot \(coa.lot.lotNumber), seq \(s.custodyEventSeq) (event id \(s.custodyEventId)), recorded \(Self.second(s.custodyEventAt))",
+                              .regular, 8.5, valueWidth)
         let valueLines = values.reduce(0) { $0 + $1.1.count }
-        let height = 16 + Float(valueLines) * 13 + 6 + Float(statementLines.count) * 9.5 + 8 + 2 * 12 + Float(checkLines.count) * 9.5 + 4
-        return (height, values, statementLines, checkLines)
+        let height = 16 + Float(valueLines) * 13 + 6 + Float(statementLines.count) * 9.5 + 8 + Float(eventLines.count + 1) * 12
+            + Float(checkLines.count) * 9.5 + 4
+        return (height, values, statementLines, checkLines, eventLines)
     }
 
     private func signatureBlock() {
@@ -379,9 +382,10 @@ public final class CertificatePDF {
         }
         y -= 8
         text("Custody event", x: left + 10, y: y, style: .regular, size: 8, gray: 0.4)
-        text(fit("lot \(coa.lot.lotNumber), seq \(s.custodyEventSeq) (event id \(s.custodyEventId)), recorded \(Self.second(s.custodyEventAt))",
-                 .regular, 8.5, contentWidth - signatureLabelWidth - 10), x: valueX, y: y, style: .regular, size: 8.5)
-        y -= 12
+        for line in box.event {
+            text(line, x: valueX, y: y, style: .regular, size: 8.5)
+            y -= 12
+        }
         text("SHA-256", x: left + 10, y: y, style: .regular, size: 8, gray: 0.4)
         text(s.custodyEventHash, x: valueX, y: y, style: .mono, size: 7.8)
         y -= 12
@@ -393,12 +397,15 @@ public final class CertificatePDF {
     }
 
     private func footers() {
-        let label = fit("Certificate of Analysis · \(coa.product.code) · Lot \(coa.lot.lotNumber) · generated \(Self.second(coa.generatedAt)) by \(coa.generatedBy)",
-                        .regular, 7.5, contentWidth - 70)
+        // Wrapped, never cut: a long generator name takes a second footer line.
+        let label = wrap("Certificate of Analysis · \(coa.product.code) · Lot \(coa.lot.lotNumber) · generated \(Self.second(coa.generatedAt)) by \(coa.generatedBy)",
+                         .regular, 7.5, contentWidth - 70)
         for (i, p) in pages.enumerated() {
             page = p
             rule(bottom - 22, weight: 0.4, gray: 0.6)
-            text(label, x: left, y: bottom - 34, style: .regular, size: 7.5, gray: 0.35)
+            for (n, line) in label.enumerated() {
+                text(line, x: left, y: bottom - 34 - Float(n) * 9, style: .regular, size: 7.5, gray: 0.35)
+            }
             let n = "Page \(i + 1) of \(pages.count)"
             text(n, x: pageWidth - right - width(n, .regular, 8), y: bottom - 34, style: .regular, size: 8)
         }
@@ -484,15 +491,6 @@ public final class CertificatePDF {
         let bytes = encode(s, style)
         let w = bytes.withUnsafeBufferPointer { HPDF_Font_TextWidth(font(style), $0.baseAddress!, UInt32(bytes.count - 1)) }
         return Float(w.width) * size / 1000
-    }
-
-    /// `s` cut to `maxWidth` with "…" when it is longer.
-    private func fit(_ s: String, _ style: Style, _ size: Float, _ maxWidth: Float) -> String {
-        if width(s, style, size) <= maxWidth { return s }
-        var out = s
-        let ellipsis = unicode ? "…" : "..."
-        while !out.isEmpty && width(out + ellipsis, style, size) > maxWidth { out.removeLast() }
-        return out + ellipsis
     }
 
     /// Greedy word wrap to `maxWidth`; a word longer than a line is broken between characters. Never loses text.

@@ -17,9 +17,10 @@ public final class CustodyPDF {
     public private(set) var rows = 0
 
     private let columns: [(title: String, width: Float)] = [
-        ("#", 22), ("Time (UTC)", 96), ("Subject", 92), ("Action", 72), ("By", 112),
-        ("State", 88), ("Location", 106), ("Reason / signature", 0),
+        ("#", 22), ("Time (UTC)", 106), ("Subject", 92), ("Action", 80), ("By", 100),
+        ("State", 84), ("Location", 104), ("Reason / signature", 0),
     ]
+    private let fontSize: Float = 7, lineHeight: Float = 8.6, padding: Float = 4
 
     public init(title: String, scope: String, generatedBy: String, generatedAt: Date, verification: VerificationReport) throws {
         guard let doc = HPDF_New(nil, nil) else { throw ReportError.pdf("cannot create a PDF document") }
@@ -41,8 +42,10 @@ public final class CustodyPDF {
                 : "BROKEN - \(verification.problems.count) problems found in \(verification.eventsChecked) events (see audit verify)"),
             "Chain head (SHA-256 fold of all events): \(verification.chainHead)",
         ] {
-            text(line, x: margin, y: y, size: 9, font: font)
-            y -= 13
+            for part in wrap(line, width: width - 2 * margin, size: 9) {
+                text(part, x: margin, y: y, size: 9, font: font)
+                y -= 13
+            }
         }
         y -= 6
         header()
@@ -50,24 +53,53 @@ public final class CustodyPDF {
 
     deinit { HPDF_Free(doc) }
 
+    /// One event as a table row. Every cell is wrapped to its column and never cut: a row is as tall as its tallest
+    /// cell, and moves to the next page whole (a row taller than a page continues line by line). The last column holds
+    /// the reason and, for a signing step, the manifestation of the signature with its own time (21 CFR 11.50).
     public func add(_ e: ExportedEvent) {
-        if y < margin + 30 { newPage(); header() }
         let state = e.fromState.isEmpty && e.toState.isEmpty ? "" : "\(e.fromState.isEmpty ? "-" : e.fromState) -> \(e.toState.isEmpty ? "-" : e.toState)"
         let place = e.fromLocation.isEmpty && e.toLocation.isEmpty ? "" : "\(e.fromLocation.isEmpty ? "-" : e.fromLocation) -> \(e.toLocation.isEmpty ? "-" : e.toLocation)"
         var last = e.reason
-        if !e.signature.isEmpty, let data = e.signature.data(using: .utf8),
-           let sig = try? JSONSerialization.jsonObject(with: data) as? [String: String] {
-            last += (last.isEmpty ? "" : "; ") + "signed by \(sig["printedName"] ?? "?"): \(sig["meaning"] ?? "")"
+        if let sig = e.signatureManifestation {
+            last += (last.isEmpty ? "" : "; ") + "signed by \(sig.printedName) at \(sig.signedAt): \(sig.meaning)"
+        } else if !e.signature.isEmpty {
+            last += (last.isEmpty ? "" : "; ") + "signature: \(e.signature)"
         }
-        let cells = [String(e.seq), String(e.occurredAt.prefix(23)), "\(e.subjectType) \(e.subjectId)", e.action,
-                     "\(e.actorName) (\(e.actorRole))", state, place, last]
+        let cells = [String(e.seq), e.occurredAt, "\(e.subjectType) \(e.subjectId)", e.action, "\(e.actorName) (\(e.actorRole))", state, place, last]
+        var widths: [Float] = []
         var x = margin
-        for (i, cell) in cells.enumerated() {
-            let w = columns[i].width == 0 ? width - margin - x : columns[i].width
-            text(fit(cell, width: w - 4, size: 7), x: x, y: y, size: 7, font: font)
+        for c in columns {
+            let w = c.width == 0 ? width - margin - x : c.width
+            widths.append(w)
             x += w
         }
-        y -= 10
+        let wrapped = cells.enumerated().map { i, cell in wrap(cell, width: widths[i] - padding) }
+        let lines = wrapped.map(\.count).max() ?? 1
+        let rowHeight = Float(lines) * lineHeight + 1.4
+        if rowHeight <= height - 2 * margin - 40 {
+            if y - rowHeight < margin + 6 { newPage(); header() }
+            // Each cell is drawn whole before the next, so text extraction in content order reads it in one piece.
+            x = margin
+            for (i, cellLines) in wrapped.enumerated() {
+                for (n, line) in cellLines.enumerated() {
+                    text(line, x: x, y: y - Float(n) * lineHeight, size: fontSize, font: font)
+                }
+                x += widths[i]
+            }
+            y -= rowHeight
+        } else {
+            // Taller than a page: line by line across the cells, continuing on the next pages.
+            for n in 0..<lines {
+                if y < margin + 6 { newPage(); header() }
+                x = margin
+                for (i, cellLines) in wrapped.enumerated() {
+                    if n < cellLines.count { text(cellLines[n], x: x, y: y, size: fontSize, font: font) }
+                    x += widths[i]
+                }
+                y -= lineHeight
+            }
+            y -= 1.4
+        }
         rows += 1
     }
 
@@ -118,18 +150,42 @@ public final class CustodyPDF {
         HPDF_Page_EndText(p)
     }
 
-    private func fit(_ s: String, width: Float, size: Float) -> String {
-        var out = s
-        func w(_ t: String) -> Float {
-            HPDF_Page_SetFontAndSize(page, font, size)
-            let bytes = Self.winAnsi(t)
-            return bytes.withUnsafeBufferPointer { buf in
-                buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { HPDF_Page_TextWidth(page, $0) }
-            }
+    private func textWidth(_ t: String, size: Float) -> Float {
+        HPDF_Page_SetFontAndSize(page, font, size)
+        let bytes = Self.winAnsi(t)
+        return bytes.withUnsafeBufferPointer { buf in
+            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { HPDF_Page_TextWidth(page, $0) }
         }
-        if w(out) <= width { return out }
-        while !out.isEmpty && w(out + "...") > width { out.removeLast() }
-        return out + "..."
+    }
+
+    /// Greedy word wrap to `width`; a word longer than a line is broken between characters. Never loses text.
+    private func wrap(_ s: String, width: Float, size: Float? = nil) -> [String] {
+        let size = size ?? fontSize
+        func textWidth(_ t: String) -> Float { self.textWidth(t, size: size) }
+        var out: [String] = []
+        for paragraph in s.split(separator: "\n", omittingEmptySubsequences: false) {
+            var line = ""
+            for word in paragraph.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
+                let candidate = line.isEmpty ? word : line + " " + word
+                if textWidth(candidate) <= width { line = candidate; continue }
+                if !line.isEmpty { out.append(line); line = "" }
+                var rest = word
+                while textWidth(rest) > width {
+                    var piece = ""
+                    for ch in rest {
+                        if textWidth(piece + String(ch)) > width { break }
+                        piece.append(ch)
+                    }
+                    if piece.isEmpty { piece = String(rest.first!) }
+                    out.append(piece)
+                    rest.removeFirst(piece.count)
+                }
+                line = rest
+            }
+            out.append(line)
+        }
+        while out.count > 1 && out.last!.isEmpty { out.removeLast() }
+        return out
     }
 
     /// The standard fonts speak WinAnsi (CP1252); characters outside it become '?', arrows become '->'.

@@ -1,3 +1,4 @@
+import CryoDomain
 import CryoStore
 import Foundation
 import Logging
@@ -32,17 +33,8 @@ public enum ReportWriter {
                       e.toState, e.fromLocation, e.toLocation, e.reason, e.signature, e.details, e.prevHash, e.hash]
         for (i, field) in fields.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            let utf8 = field.utf8
-            if utf8.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-                out.append(0x22)
-                for b in utf8 {
-                    if b == 0x22 { out.append(0x22) }
-                    out.append(b)
-                }
-                out.append(0x22)
-            } else {
-                out.append(contentsOf: utf8)
-            }
+            // id and seq are integers; every other column is text and goes through CSVCell.
+            if i == 0 || i == 3 { out.append(contentsOf: field.utf8) } else { CSVCell.append(field.utf8, to: &out) }
         }
         out.append(0x0A)
     }

@@ -7,7 +7,7 @@ import PostgresNIO
 public struct PlanRequest: Sendable {
     public var doseTolerancePct: Int = 20
     public var expiryMarginDays: Int = 1
-    public var cohortLots: String = "soft"
+    public var cohortLots: CohortLotsPolicy = .soft
     /// Plan only for these patients (and no slots); nil: every patient awaiting a dose, and the open cohort places.
     public var patients: [String]?
     public var timeLimitSeconds: Double?
@@ -42,24 +42,25 @@ public struct CommittedAllocation: Sendable, Codable, Equatable {
 }
 
 extension Store {
-    /// Builds the FORMAT.md instance from the live state: released, unexpired, unheld, stored vials per lot
+    /// Builds the FORMAT.md instance from the live state: stored vials that rule 3 (`vial_blockers`) lets through, per lot
     /// and depot; patients awaiting a dose; open cohort places; routes.
-    public func allocationInstance(_ req: PlanRequest, logger: Logger) async throws -> (json: Data, vialsByLot: [String: [String]]) {
+    public func allocationInstance(_ req: PlanRequest, logger: Logger) async throws -> (instance: AllocationInstance, json: Data, vialsByLot: [String: [String]]) {
         let v = Validator()
         try v.require((0...50).contains(req.doseTolerancePct), "doseTolerancePct", "between 0 and 50")
         try v.require((0...365).contains(req.expiryMarginDays), "expiryMarginDays", "between 0 and 365")
-        try v.require(["soft", "hard", "off"].contains(req.cohortLots), "cohortLots", "soft, hard or off")
         return try await read(logger) { conn in
-            let asOf = try await conn.guardedQuery("SELECT to_char(current_date, 'YYYY-MM-DD')", logger: logger).decode(String.self).all()[0]
+            let asOfText = try await conn.guardedQuery("SELECT to_char(current_date, 'YYYY-MM-DD')", logger: logger).decode(String.self).all()[0]
+            guard let asOf = Day(iso: asOfText) else { throw StoreError.configuration("the database's current_date \(asOfText) is not a calendar day") }
+            func day(_ text: String) throws -> Day {
+                guard let d = Day(iso: text) else { throw StoreError.configuration("the database holds \(text), not a calendar day") }
+                return d
+            }
             // Available vials, in pick order, with their lot and depot.
             let vials = try await conn.guardedQuery("""
                 SELECT v.id, l.lot_number, f.site_code
                 FROM vial v JOIN lot l ON l.lot_number = v.lot_number
                 JOIN vial_position p ON p.vial_id = v.id JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id JOIN freezer f ON f.id = r.freezer_id
-                WHERE v.status = 'stored' AND l.status = 'released' AND l.expires_on >= current_date
-                  AND NOT EXISTS (SELECT 1 FROM hold h WHERE h.lifted_at IS NULL AND (
-                        (h.subject_type = 'vial' AND h.subject_id = v.id) OR (h.subject_type = 'lot' AND h.subject_id = l.lot_number)
-                     OR (h.subject_type = 'donor' AND h.subject_id = l.donor_code) OR (h.subject_type = 'freezer' AND h.subject_id = f.id)))
+                WHERE v.status = 'stored' AND vial_blockers(v.id) IS NULL
                 ORDER BY l.lot_number, f.site_code, b.id, p.row_no, p.column_no
                 """, logger: logger).decode((String, String, String).self).all()
             var vialsByKey: [String: [String]] = [:]
@@ -78,14 +79,14 @@ extension Store {
                 WHERE l.lot_number = ANY(\(Array(Set(keys.map(\.lot)))))
                 """, logger: logger).decode((String, String, String, Int64, [String], [String]).self).all()
             let lotInfo = Dictionary(uniqueKeysWithValues: lotRows.map { ($0.0, $0) })
-            var lots: [[String: Any]] = []
+            var lots: [AllocationOptimizer.Lot] = []
             var restricted: [String: Set<String>] = [:]
             for (lot, depot) in keys {
                 let key = multiDepot[lot]! ? "\(lot)@\(depot)" : lot
                 let info = lotInfo[lot]!
                 if !info.5.isEmpty { restricted[key] = Set(info.5) }
-                lots.append(["id": key, "product": info.1, "status": "released", "expiry": info.2, "cellsPerVial": info.3,
-                             "vialsAvailable": vialsByKey[key]!.count, "depot": depot, "donorHla": info.4])
+                lots.append(AllocationOptimizer.Lot(id: key, product: info.1, status: "released", expiry: try day(info.2), cellsPerVial: Int(info.3),
+                                                    vialsAvailable: vialsByKey[key]!.count, depot: depot, donorHla: info.4))
             }
             // Patients awaiting a dose: enrolled, no live allocation, infusion not past.
             let patients = try await conn.guardedQuery("""
@@ -99,11 +100,11 @@ extension Store {
             if let wanted = req.patients, let missing = wanted.first(where: { w in !patients.contains { $0.0 == w } }) {
                 throw DomainError.conflict(field: "patients", rule: "patient \(missing) is not awaiting a dose (unknown, already allocated, dosed, withdrawn or infusion date past)")
             }
-            var demands: [[String: Any]] = []
+            var demands: [Demand] = []
             func excluded(_ subject: String) -> [String] { restricted.filter { !$0.value.contains(subject) }.map(\.key).sorted() }
             for p in patients {
-                demands.append(["id": p.0, "kind": "patient", "product": p.1, "cohort": p.2, "targetCells": p.3, "site": p.4,
-                                "infusionDate": p.5, "antiHla": p.6, "excludedLots": excluded(p.0)])
+                demands.append(Demand(id: p.0, kind: .patient, product: p.1, cohort: p.2, targetCells: Int(p.3), site: p.4,
+                                      infusionDate: try day(p.5), antiHla: p.6, excludedLots: excluded(p.0)))
             }
             if req.patients == nil {
                 // Open cohort places not yet filled: planned at the cohort's latest enrolling site (else the study's first),
@@ -119,21 +120,18 @@ extension Store {
                     """, logger: logger).decode((String, String, Int64, String, String, Int).self).all()
                 for s in slots where s.5 > 0 {
                     for n in 1...s.5 {
-                        demands.append(["id": "\(s.0)#\(n)", "kind": "slot", "product": s.1, "cohort": s.0, "targetCells": s.2, "site": s.3,
-                                        "infusionDate": s.4, "antiHla": [String](), "excludedLots": restricted.keys.sorted()])
+                        demands.append(Demand(id: "\(s.0)#\(n)", kind: .slot, product: s.1, cohort: s.0, targetCells: Int(s.2), site: s.3,
+                                              infusionDate: try day(s.4), antiHla: [], excludedLots: restricted.keys.sorted()))
                     }
                 }
             }
             let routeRows = try await conn.guardedQuery("SELECT from_site, to_site, transit_days FROM route ORDER BY from_site, to_site", logger: logger)
                 .decode((String, String, Int).self).all()
-            let routes: [[String: Any]] = routeRows.map { ["from": $0.0, "to": $0.1, "days": $0.2] }
-            let instance: [String: Any] = [
-                "format": AllocationInstanceParser.format, "asOf": asOf,
-                "policy": ["doseTolerancePct": req.doseTolerancePct, "expiryMarginDays": req.expiryMarginDays, "cohortLots": req.cohortLots],
-                "lots": lots, "demands": demands, "routes": routes,
-            ]
-            let json = try JSONSerialization.data(withJSONObject: instance, options: [.sortedKeys])
-            return (json, vialsByKey)
+            let instance = AllocationInstance(
+                asOf: asOf, policy: AllocationPolicy(doseTolerancePct: req.doseTolerancePct, expiryMarginDays: req.expiryMarginDays, cohortLots: req.cohortLots),
+                lots: lots, demands: demands, routes: routeRows.map { Route(from: $0.0, to: $0.1, days: $0.2) })
+            let json = try AllocationInstanceWriter.json(instance)
+            return (instance, json, vialsByKey)
         }
     }
 
@@ -141,8 +139,7 @@ extension Store {
     /// instance, for export) so that commitAllocation can reserve exactly what was shown.
     public func planAllocation(_ req: PlanRequest, actor: Principal, logger: Logger) async throws -> PlanRecord {
         try actor.require(.allocate)
-        let (json, vialsByLot) = try await allocationInstance(req, logger: logger)
-        let instance = try AllocationInstanceParser.parse(json)
+        let (instance, json, vialsByLot) = try await allocationInstance(req, logger: logger)
         let result = AllocationSolver.solve(instance, options: SolveOptions(timeLimitSeconds: req.timeLimitSeconds ?? 20))
         StoreMetrics.solveTime.recordSeconds(result.solveSeconds)
         let kinds = Dictionary(uniqueKeysWithValues: instance.demands.map { ($0.id, $0.kind.rawValue) })
@@ -251,7 +248,7 @@ extension Store {
                 entries.append(CustodyEntry(subjectType: "allocation", subjectId: String(allocationId), action: "allocation.committed", toState: "reserved",
                                             details: ["plan": planId.uuidString.lowercased(), "patient": subject, "lot": lot, "vials": String(vials.count)]))
             }
-            try await conn.guardedQuery("UPDATE vial SET status = 'reserved', status_changed_at = now() WHERE id = ANY(\(allVials))", logger: logger)
+            try await Self.changeVialStatus(allVials, to: .reserved, on: conn, logger: logger)
             try await Custody.append(entries, by: actor, on: conn, logger: logger)
             return out
         }

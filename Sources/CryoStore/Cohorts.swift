@@ -9,7 +9,7 @@ public struct CohortDecisionRecord: Sendable, Codable, Equatable {
     public var evaluable: Int
     public var patientsWithDlt: Int
     /// What the 3+3 rules say now; actionable ones await a signed clinical decision.
-    public var decision: String
+    public var decision: CohortDecision
     public var actionable: Bool
     public var rationale: String
     public var lowerDoseIsMTD: Bool
@@ -19,36 +19,38 @@ public struct CohortDecisionRecord: Sendable, Codable, Equatable {
 extension Store {
     public func cohortDecision(cohortId: String, actor: Principal, logger: Logger) async throws -> CohortDecisionRecord {
         try actor.require(.readInventory)
-        return try await read(logger) { conn in try await Self.cohortDecision(cohortId, on: conn, logger: logger) }
+        return try await read(logger) { conn in try await Self.cohortDecision(cohortId, today: today(), on: conn, logger: logger) }
     }
 
-    static func cohortDecision(_ cohortId: String, on conn: PostgresConnection, logger: Logger) async throws -> CohortDecisionRecord {
+    static func cohortDecision(_ cohortId: String, today: CalendarDay, on conn: PostgresConnection, logger: Logger) async throws -> CohortDecisionRecord {
         guard let cohort = try await cohorts(where: "c.id = $1", bind: cohortId, on: conn, logger: logger).first else {
             throw DomainError.notFound(kind: "cohort", id: cohortId)
         }
-        let facts = try await conn.guardedQuery("""
+        // The dose below and above among the cohorts of the same study, indication and arm.
+        let neighbours = try await conn.guardedQuery("""
             WITH me AS (SELECT c.*, d.ordinal FROM cohort c JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code WHERE c.id = \(cohortId)),
             sibling AS (SELECT c.id, d.ordinal FROM cohort c JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code, me
                         WHERE c.study_code = me.study_code AND c.indication_code = me.indication_code AND c.arm_code = me.arm_code),
             lower AS (SELECT sibling.id FROM sibling, me WHERE sibling.ordinal < me.ordinal ORDER BY sibling.ordinal DESC LIMIT 1),
-            stats AS (
-                SELECT p.cohort_id,
-                       count(*) FILTER (WHERE p.dosed_at IS NOT NULL) AS treated,
-                       count(*) FILTER (WHERE p.dosed_at IS NOT NULL AND ((p.dosed_at AT TIME ZONE 'UTC')::date + s.dlt_window_days < current_date
-                                         OR EXISTS (SELECT 1 FROM dlt WHERE dlt.subject_id = p.subject_id))) AS evaluable,
-                       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM dlt WHERE dlt.subject_id = p.subject_id)) AS with_dlt
-                FROM patient p JOIN study s ON s.code = p.study_code WHERE p.status <> 'withdrawn' GROUP BY p.cohort_id)
-            SELECT coalesce((SELECT treated FROM stats WHERE cohort_id = me.id), 0)::int,
-                   coalesce((SELECT evaluable FROM stats WHERE cohort_id = me.id), 0)::int,
-                   coalesce((SELECT with_dlt FROM stats WHERE cohort_id = me.id), 0)::int,
+            lower_dosed AS (SELECT EXISTS (SELECT 1 FROM dlt WHERE dlt.subject_id = p.subject_id) AS had_dlt
+                            FROM patient p WHERE p.cohort_id = (SELECT id FROM lower) AND p.status <> 'withdrawn' AND p.dosed_at IS NOT NULL)
+            SELECT (SELECT dlt_window_days FROM study WHERE code = me.study_code),
                    EXISTS (SELECT 1 FROM lower),
-                   coalesce((SELECT treated FROM stats WHERE cohort_id = (SELECT id FROM lower)), 0)::int,
-                   coalesce((SELECT with_dlt FROM stats WHERE cohort_id = (SELECT id FROM lower)), 0)::int,
+                   (SELECT count(*) FROM lower_dosed)::int,
+                   (SELECT count(*) FILTER (WHERE had_dlt) FROM lower_dosed)::int,
                    EXISTS (SELECT 1 FROM sibling WHERE sibling.ordinal > me.ordinal)
             FROM me
-            """, logger: logger).decode((Int, Int, Int, Bool, Int, Int, Bool).self).all()[0]
-        let f = CohortFacts(capacity: cohort.capacity, enrolled: cohort.enrolled, treated: facts.0, evaluable: facts.1, patientsWithDlt: facts.2,
-                            hasLowerDose: facts.3, lowerDoseTreated: facts.4, lowerDoseWithDlt: facts.5, hasHigherDose: facts.6)
+            """, logger: logger).decode((Int, Bool, Int, Int, Bool).self).all()[0]
+        var dosed: [TreatedPatient] = []
+        for try await (subject, day, hadDlt) in try await conn.guardedQuery("""
+            SELECT p.subject_id, to_char((p.dosed_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD'),
+                   EXISTS (SELECT 1 FROM dlt WHERE dlt.subject_id = p.subject_id)
+            FROM patient p WHERE p.cohort_id = \(cohortId) AND p.status <> 'withdrawn' AND p.dosed_at IS NOT NULL ORDER BY p.subject_id
+            """, logger: logger).decode((String, String, Bool).self) {
+            dosed.append(TreatedPatient(subjectId: subject, dosedOn: try CalendarDay(parsing: day, field: "dosedAt"), hadDlt: hadDlt))
+        }
+        let f = CohortFacts(capacity: cohort.capacity, enrolled: cohort.enrolled, dosed: dosed, windowDays: neighbours.0, today: today,
+                            hasLowerDose: neighbours.1, lowerDoseTreated: neighbours.2, lowerDoseWithDlt: neighbours.3, hasHigherDose: neighbours.4)
         var rec = ThreePlusThree.recommend(f)
         if cohort.state == "closed" || cohort.state == "planned" {
             rec = CohortRecommendation(decision: .observe, rationale: "the cohort is \(cohort.state)\(cohort.outcome.map { " (\($0))" } ?? "")", lowerDoseIsMTD: false)
@@ -58,7 +60,7 @@ extension Store {
             FROM cohort_decision d JOIN app_user u ON u.id = d.decided_by WHERE d.cohort_id = \(cohortId) ORDER BY d.id
             """, logger: logger).decode(String.self).all()
         return CohortDecisionRecord(cohort: cohort, treated: f.treated, evaluable: f.evaluable, patientsWithDlt: f.patientsWithDlt,
-                                    decision: rec.decision.rawValue, actionable: rec.decision.isActionable, rationale: rec.rationale,
+                                    decision: rec.decision, actionable: rec.decision.isActionable, rationale: rec.rationale,
                                     lowerDoseIsMTD: rec.lowerDoseIsMTD, history: history)
     }
 
@@ -67,14 +69,14 @@ extension Store {
                                       actor: Principal, logger: Logger) async throws -> CohortDecisionRecord {
         try actor.require(.decideCohort)
         let before = try await cohortDecision(cohortId: cohortId, actor: actor, logger: logger)
-        guard before.actionable, before.decision == decision.rawValue else {
+        guard before.actionable, before.decision == decision else {
             throw DomainError.conflict(field: "decision", rule: "the 3+3 rules say '\(before.decision)' for \(cohortId) (\(before.rationale)), not '\(decision.rawValue)'")
         }
         let signed = try await verifySignature(signature, actor: actor, logger: logger)
         try await transaction(logger) { conn in
-            let now = try await Self.cohortDecision(cohortId, on: conn, logger: logger)
+            let now = try await Self.cohortDecision(cohortId, today: today(), on: conn, logger: logger)
             _ = try await conn.guardedQuery("SELECT 1 FROM cohort WHERE id = \(cohortId) FOR UPDATE", logger: logger).decode(Int.self).all()
-            guard now.decision == decision.rawValue else {
+            guard now.decision == decision else {
                 throw DomainError.conflict(field: "decision", rule: "the cohort changed meanwhile; the rules now say '\(now.decision)'")
             }
             let siblings = """

@@ -26,18 +26,4 @@ extension Store {
         }
         return try await custodyEvents(subjectType: type, subjectId: subject, actor: actor, logger: logger).last!
     }
-
-    /// Unlocks an account locked after failed signatures (admin only).
-    public func unlockUser(name: String, actor: Principal, logger: Logger) async throws {
-        try actor.require(.manageUsers)
-        try await transaction(logger) { conn in
-            guard let id = try await conn.guardedQuery("""
-                UPDATE app_user SET locked_at = NULL, failed_signatures = 0 WHERE name = \(name) RETURNING id
-                """, logger: logger).decode(Int64.self).all().first else {
-                throw DomainError.notFound(kind: "user", id: name)
-            }
-            try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(id), action: "user.unlocked", toState: "unlocked",
-                                                  reason: "unlocked by an administrator"), by: actor, on: conn, logger: logger)
-        }
-    }
 }

@@ -64,6 +64,8 @@ public struct CustodyEventRecord: Sendable, Codable, Equatable {
     public var toLocation: String?
     public var reason: String?
     public var details: String
+    /// The manifestation of the electronic signature of a signing step (printed name, meaning, time).
+    public var signature: SignatureManifestation?
     public var hash: String
 }
 
@@ -75,13 +77,13 @@ extension Store {
             var out: [CustodyEventRecord] = []
             let rows = try await conn.guardedQuery("""
                 SELECT id, subject_type, subject_id, seq, action, actor_name, actor_role, occurred_at,
-                       from_state, to_state, from_location, to_location, reason, details::text, encode(hash, 'hex')
+                       from_state, to_state, from_location, to_location, reason, details::text, encode(hash, 'hex'), signature::text
                 FROM custody_event WHERE subject_type = \(subjectType) AND subject_id = \(subjectId) ORDER BY seq
                 """, logger: logger)
-            for try await r in rows.decode((Int64, String, String, Int64, String, String, String, Date, String?, String?, String?, String?, String?, String, String).self) {
+            for try await r in rows.decode((Int64, String, String, Int64, String, String, String, Date, String?, String?, String?, String?, String?, String, String, String?).self) {
                 out.append(CustodyEventRecord(id: r.0, subjectType: r.1, subjectId: r.2, seq: r.3, action: r.4, actorName: r.5, actorRole: r.6,
                                               occurredAt: r.7, fromState: r.8, toState: r.9, fromLocation: r.10, toLocation: r.11,
-                                              reason: r.12, details: r.13, hash: r.14))
+                                              reason: r.12, details: r.13, signature: SignatureManifestation(json: r.15), hash: r.14))
             }
             return out
         }

@@ -1,3 +1,5 @@
+import CivilCalendar
+import CryoDomain
 import Logging
 import NIOCore
 import PostgresNIO
@@ -5,7 +7,8 @@ import PostgresNIO
 /// The CSV custody report, written straight from the rows PostgreSQL sends: each cell's bytes go into one
 /// reusable output buffer (text copied, integers and the timestamp formatted by hand, hashes hex-encoded),
 /// with no String, Date or Data per field. The output is byte for byte what `ReportWriter.appendCSV` makes of
-/// an `ExportedEvent` (RFC 4180 quoting; NULL and '' both print as an empty field).
+/// an `ExportedEvent` (RFC 4180 quoting and formula neutralisation by `CSVCell`; NULL and '' both print as an
+/// empty field; `id` and `seq` are integers, written as digits).
 public enum CustodyCSV {
     public static let header = "id,subject_type,subject_id,seq,occurred_at_utc,action,actor_name,actor_role,from_state,to_state,from_location,to_location,reason,signature,details,prev_hash,hash\n"
 
@@ -49,21 +52,9 @@ public enum CustodyCSV {
         out.append(UInt8(ascii: "\n"))
     }
 
-    /// UTF-8 text as one CSV field, quoted (with inner quotes doubled) when it holds a comma, quote, CR or LF.
+    /// UTF-8 text as one CSV field, through `CSVCell` (quoting, and neutralisation of cells that start like a formula).
     static func appendField(_ bytes: ByteBuffer, to out: inout [UInt8]) {
-        bytes.withUnsafeReadableBytes { raw in
-            let text = raw.assumingMemoryBound(to: UInt8.self)
-            if text.contains(where: { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }) {
-                out.append(0x22)
-                for b in text {
-                    if b == 0x22 { out.append(0x22) }
-                    out.append(b)
-                }
-                out.append(0x22)
-            } else {
-                out.append(contentsOf: text)
-            }
-        }
+        bytes.withUnsafeReadableBytes { raw in CSVCell.append(raw, to: &out) }
     }
 
     private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
@@ -119,16 +110,8 @@ public enum CustodyCSV {
         let perDay: Int64 = 86_400_000_000
         var days = us / perDay, rem = us % perDay
         if rem < 0 { rem += perDay; days -= 1 }
-        // Civil date from a day count (H. Hinnant's days_from_civil inverse), counted from 0000-03-01.
-        let z = days + 10_957 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let civil = CivilCalendar.civil(fromDays: Int(days) + 10_957)
+        let (year, month, day) = (Int64(civil.year), Int64(civil.month), Int64(civil.day))
         let seconds = rem / 1_000_000, micros = rem % 1_000_000
         appendPadded(year <= 0 ? 1 - year : year, width: 4, to: &out)
         out.append(UInt8(ascii: "-")); appendTwoDigits(month, to: &out)

@@ -114,6 +114,80 @@ public struct ExportedEvent: Sendable, Codable {
         fromLocation = f[10]; toLocation = f[11]; reason = f[12]; details = f[13]; signature = f[14]
         hashedFields = f; prevHash = e.prevHash.hex; hash = e.hash.hex
     }
+
+    /// The signature's manifestation (printed name, meaning, time), when the event is a signing step.
+    public var signatureManifestation: SignatureManifestation? { SignatureManifestation(json: signature) }
+}
+
+/// What a custody event records of an electronic signature (21 CFR 11.50).
+public struct SignatureManifestation: Sendable, Codable, Equatable {
+    public var printedName: String
+    public var meaning: String
+    /// ISO 8601, UTC, as recorded when the signature was executed.
+    public var signedAt: String
+
+    /// From the event's `signature` column (JSON text); nil when empty or not a signature.
+    public init?(json: String?) {
+        guard let json, !json.isEmpty, let value = try? JSONDecoder().decode(SignatureManifestation.self, from: Data(json.utf8)) else { return nil }
+        self = value
+    }
+}
+
+/// The JSON shape of an exported event (the NDJSON lines, the JSON export, `CustodyExportEvent` in the contract):
+/// absent values are null, `details` is a JSON object and `signature` the manifestation object (absent when the event
+/// is not a signing step). Files written before this shape (every field a string) are still read.
+extension ExportedEvent {
+    enum CodingKeys: String, CodingKey {
+        case id, subjectType, subjectId, seq, action, actorName, actorRole, occurredAt, fromState, toState, fromLocation, toLocation
+        case reason, details, signature, hashedFields, prevHash, hash
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(subjectType, forKey: .subjectType)
+        try c.encode(subjectId, forKey: .subjectId)
+        try c.encode(seq, forKey: .seq)
+        try c.encode(action, forKey: .action)
+        try c.encode(actorName, forKey: .actorName)
+        try c.encode(actorRole, forKey: .actorRole)
+        try c.encode(occurredAt, forKey: .occurredAt)
+        for (key, value) in [(CodingKeys.fromState, fromState), (.toState, toState), (.fromLocation, fromLocation), (.toLocation, toLocation), (.reason, reason)] {
+            if value.isEmpty { try c.encodeNil(forKey: key) } else { try c.encode(value, forKey: key) }
+        }
+        try c.encode((try? AnyJSON(text: details)) ?? .object([:]), forKey: .details)
+        if !signature.isEmpty { try c.encode((try? AnyJSON(text: signature)) ?? .string(signature), forKey: .signature) }
+        try c.encode(hashedFields, forKey: .hashedFields)
+        try c.encode(prevHash, forKey: .prevHash)
+        try c.encode(hash, forKey: .hash)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func text(_ key: CodingKeys) throws -> String { try c.decodeIfPresent(String.self, forKey: key) ?? "" }
+        /// A JSON object written as itself, or (older files) as a string holding its text.
+        func json(_ key: CodingKeys) throws -> String {
+            if let string = try? c.decodeIfPresent(String.self, forKey: key) { return string }
+            guard let value = try c.decodeIfPresent(AnyJSON.self, forKey: key), value != .null else { return "" }
+            return value.text
+        }
+        id = try c.decode(Int64.self, forKey: .id)
+        subjectType = try c.decode(String.self, forKey: .subjectType)
+        subjectId = try c.decode(String.self, forKey: .subjectId)
+        seq = try c.decode(Int64.self, forKey: .seq)
+        action = try c.decode(String.self, forKey: .action)
+        actorName = try c.decode(String.self, forKey: .actorName)
+        actorRole = try c.decode(String.self, forKey: .actorRole)
+        occurredAt = try c.decode(String.self, forKey: .occurredAt)
+        fromState = try text(.fromState); toState = try text(.toState)
+        fromLocation = try text(.fromLocation); toLocation = try text(.toLocation)
+        reason = try text(.reason)
+        details = try json(.details)
+        signature = try json(.signature)
+        hashedFields = try c.decode([String].self, forKey: .hashedFields)
+        prevHash = try c.decode(String.self, forKey: .prevHash)
+        hash = try c.decode(String.self, forKey: .hash)
+    }
 }
 
 extension Store {
@@ -167,6 +241,13 @@ extension Store {
 
 /// Verifies an exported JSON report offline: every event's hash, and every subject's chain within the export.
 public enum ExportVerifier {
+    /// The readable `details` or `signature` says what the hashed text says (as JSON, whatever the spacing).
+    static func sameJSON(_ hashed: String, _ readable: String) -> Bool {
+        if hashed.isEmpty || readable.isEmpty { return hashed.isEmpty && readable.isEmpty }
+        guard let a = try? AnyJSON(text: hashed), let b = try? AnyJSON(text: readable) else { return hashed == readable }
+        return a == b
+    }
+
     public static func verify(events: [ExportedEvent]) -> VerificationReport {
         var problems: [VerificationReport.Problem] = []
         var last: [String: (Int64, String)] = [:]
@@ -178,7 +259,8 @@ public enum ExportVerifier {
             }
             let readable = [e.subjectType, e.subjectId, String(e.seq), e.action]
             if Array(e.hashedFields.prefix(4)) != readable || e.hashedFields.count != 16 || e.hashedFields[5] != e.actorName
-                || e.hashedFields[7] != e.occurredAt || e.hashedFields[12] != e.reason {
+                || e.hashedFields[7] != e.occurredAt || e.hashedFields[12] != e.reason
+                || !sameJSON(e.hashedFields[13], e.details) || !sameJSON(e.hashedFields[14], e.signature) {
                 problems.append(.init(kind: "edited", eventId: e.id, subject: stored.subject, detail: "the readable columns differ from the hashed fields"))
             }
             if let (seq, hash) = last[stored.subject] {

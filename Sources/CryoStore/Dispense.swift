@@ -7,7 +7,7 @@ public struct PickListLine: Sendable, Codable, Equatable {
     public var vialId: String
     public var subjectId: String
     public var lotNumber: String
-    public var status: String
+    public var status: VialStatus
     /// Where to take it from; nil once picked.
     public var location: String?
 }
@@ -51,7 +51,7 @@ extension Store {
                 LEFT JOIN freezer f ON f.id = k.freezer_id
                 WHERE r.allocation_id = \(allocationId) AND r.cancelled_at IS NULL ORDER BY f.id, p.box_id, p.row_no, p.column_no, r.vial_id
                 """, logger: logger).decode((String, String, String, String, String?).self).all()
-                .map { PickListLine(vialId: $0.0, subjectId: $0.1, lotNumber: $0.2, status: $0.3, location: $0.4) }
+                .map { PickListLine(vialId: $0.0, subjectId: $0.1, lotNumber: $0.2, status: try VialStatus(stored: $0.3), location: $0.4) }
         }
         guard !lines.isEmpty else { throw DomainError.notFound(kind: "allocation", id: String(allocationId)) }
         return lines
@@ -131,7 +131,7 @@ extension Store {
                 """, logger: logger).decode(String.self).all()[0]
             try await conn.guardedQuery("INSERT INTO shipment_vial (shipment_id, vial_id) SELECT \(id), unnest(\(s.vialIds)::text[])", logger: logger)
             try await conn.guardedQuery("DELETE FROM vial_position WHERE vial_id = ANY(\(s.vialIds))", logger: logger)
-            try await conn.guardedQuery("UPDATE vial SET status = 'shipped', status_changed_at = now() WHERE id = ANY(\(s.vialIds))", logger: logger)
+            try await Self.changeVialStatus(s.vialIds, to: .shipped, on: conn, logger: logger)
             var entries = rows.map {
                 CustodyEntry(subjectType: "vial", subjectId: $0.0, action: "vial.shipped", fromState: "reserved", toState: "shipped",
                              fromLocation: $0.6 ?? "pharmacy dispatch", toLocation: "shipment \(id)",
@@ -182,7 +182,7 @@ extension Store {
                 UPDATE shipment SET received_at = now(), received_by = \(actor.id), logger_max_celsius = \(loggerMaxCelsius)::numeric(5,1), receipt_excursion = \(!warm.isEmpty)
                 WHERE id = \(id)
                 """, logger: logger)
-            try await conn.guardedQuery("UPDATE vial SET status = 'received', status_changed_at = now() WHERE id = ANY(\(vials.map(\.0)))", logger: logger)
+            try await Self.changeVialStatus(vials.map(\.0), to: .received, on: conn, logger: logger)
             let text = String(format: "%.1f", loggerMaxCelsius)
             var entries = vials.map {
                 CustodyEntry(subjectType: "vial", subjectId: $0.0, action: "vial.received", fromState: "shipped", toState: "received",
@@ -210,64 +210,9 @@ extension Store {
             if let why = try await conn.guardedQuery("SELECT vial_blockers(\(id.value))", logger: logger).decode(String?.self).all().first ?? nil {
                 throw DomainError.conflict(field: "vialId", rule: "vial \(id.value) may not be thawed: \(why)")
             }
-            try await conn.guardedQuery("UPDATE vial SET status = 'thawed', thawed_at = now(), status_changed_at = now() WHERE id = \(id.value)", logger: logger)
+            try await Self.changeVialStatus([id.value], to: .thawed, on: conn, logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "vial", subjectId: id.value, action: "vial.thawed", fromState: "received", toState: "thawed"),
                                      by: actor, on: conn, logger: logger)
-        }
-        return try await vial(id: id.value, actor: actor, logger: logger)
-    }
-
-    /// Bedside administration, an electronic signature: the patient id and the vial id scanned must match the
-    /// reservation (chain of identity), within the product's thaw-to-infusion limit. A refusal is logged.
-    public func administerVial(id text: String, scannedSubjectId: String, signature: SignatureInput?, actor: Principal, logger: Logger) async throws -> VialRecord {
-        try actor.require(.dispense)
-        let id = try VialID(parsing: text)
-        let check = try await read(logger) { conn in
-            try await conn.guardedQuery("""
-                SELECT v.status, r.subject_id, v.thawed_at + pr.thaw_to_infusion_minutes * interval '1 minute' < now(), pr.thaw_to_infusion_minutes,
-                       vial_blockers(v.id)
-                FROM vial v JOIN lot l ON l.lot_number = v.lot_number JOIN product pr ON pr.code = l.product_code
-                LEFT JOIN reservation r ON r.vial_id = v.id AND r.cancelled_at IS NULL WHERE v.id = \(id.value)
-                """, logger: logger).decode((String, String?, Bool?, Int, String?).self).all().first
-        }
-        guard let (status, reservedFor, pastLimit, limit, blockers) = check else { throw DomainError.notFound(kind: "vial", id: id.value) }
-        var refusal: (String, String)?
-        if reservedFor != scannedSubjectId {
-            refusal = ("subjectId", "chain of identity: vial \(id.value) is reserved for \(reservedFor ?? "nobody"), not for the patient scanned (\(scannedSubjectId))")
-        } else if status != VialStatus.thawed.rawValue {
-            refusal = ("vialId", "vial \(id.value) is \(status); only a thawed vial is administered")
-        } else if pastLimit == true {
-            refusal = ("vialId", "the \(limit) minute thaw-to-infusion limit of vial \(id.value) has passed; destroy it")
-        } else if let blockers {
-            refusal = ("vialId", "vial \(id.value) may not be administered: \(blockers)")
-        }
-        if let (field, rule) = refusal {
-            try await transaction(logger) { conn in
-                try await Custody.append(CustodyEntry(subjectType: "vial", subjectId: id.value, action: "vial.administration-refused", reason: rule,
-                                                      details: ["scannedPatient": scannedSubjectId]), by: actor, on: conn, logger: logger)
-            }
-            logger.warning("administration refused", metadata: ["vial": "\(id.value)", "field": "\(field)"])
-            throw DomainError.conflict(field: field, rule: rule)
-        }
-        let signed = try await verifySignature(signature, actor: actor, logger: logger)
-        try await transaction(logger) { conn in
-            _ = try await Self.lockVial(id.value, on: conn, logger: logger)
-            try await conn.guardedQuery("INSERT INTO administration (vial_id, subject_id, administered_by) VALUES (\(id.value), \(scannedSubjectId), \(actor.id))", logger: logger)
-            try await conn.guardedQuery("UPDATE vial SET status = 'administered', status_changed_at = now() WHERE id = \(id.value)", logger: logger)
-            try await conn.guardedQuery("""
-                UPDATE patient SET status = 'dosed', dosed_at = now() WHERE subject_id = \(scannedSubjectId) AND status = 'enrolled'
-                """, logger: logger)
-            try await conn.guardedQuery("""
-                UPDATE allocation a SET status = 'administered' FROM reservation r
-                WHERE r.vial_id = \(id.value) AND r.cancelled_at IS NULL AND a.id = r.allocation_id AND a.status = 'reserved'
-                  AND NOT EXISTS (SELECT 1 FROM reservation o JOIN vial ov ON ov.id = o.vial_id
-                                  WHERE o.allocation_id = a.id AND o.cancelled_at IS NULL AND ov.status <> 'administered')
-                """, logger: logger)
-            try await Custody.append([
-                CustodyEntry(subjectType: "vial", subjectId: id.value, action: "vial.administered", fromState: "thawed", toState: "administered",
-                             toLocation: "patient \(scannedSubjectId)", details: ["patient": scannedSubjectId, "scannedVial": id.value], signature: signed),
-                CustodyEntry(subjectType: "patient", subjectId: scannedSubjectId, action: "patient.dosed", toState: "dosed", details: ["vial": id.value]),
-            ], by: actor, on: conn, logger: logger)
         }
         return try await vial(id: id.value, actor: actor, logger: logger)
     }
@@ -280,7 +225,7 @@ extension Store {
         try Validator().require(!reason.isEmpty && reason.count <= 500, "reason", "destruction needs a reason (at most 500 characters)")
         try await transaction(logger) { conn in
             let (status, placed) = try await Self.lockVial(id.value, on: conn, logger: logger)
-            guard VialStatus(rawValue: status)!.canMove(to: .destroyed) else {
+            guard try VialStatus(stored: status).canMove(to: .destroyed) else {
                 throw DomainError.conflict(field: "vialId", rule: "vial \(id.value) is \(status) and cannot be destroyed")
             }
             let from = placed ? try await conn.guardedQuery("""
@@ -290,7 +235,7 @@ extension Store {
             try await conn.guardedQuery("""
                 UPDATE reservation SET cancelled_at = now(), cancel_reason = \("vial destroyed: " + reason) WHERE vial_id = \(id.value) AND cancelled_at IS NULL
                 """, logger: logger)
-            try await conn.guardedQuery("UPDATE vial SET status = 'destroyed', status_changed_at = now() WHERE id = \(id.value)", logger: logger)
+            try await Self.changeVialStatus([id.value], to: .destroyed, on: conn, logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "vial", subjectId: id.value, action: "vial.destroyed", fromState: status, toState: "destroyed",
                                                   fromLocation: from, toLocation: "destroyed", reason: reason), by: actor, on: conn, logger: logger)
         }

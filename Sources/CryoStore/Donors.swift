@@ -10,7 +10,7 @@ public struct DonorRecord: Sendable, Codable, Equatable {
         public var testedOn: String
     }
     public var code: String
-    public var eligibility: String
+    public var eligibility: DonorEligibility
     public var eligibilityDecidedAt: Date?
     public var screeningTests: [Test]
     public var hla: [String]
@@ -66,7 +66,7 @@ extension Store {
                 """, logger: logger).decode(String.self).all()
             let lots = try await conn.guardedQuery("SELECT lot_number FROM lot WHERE donor_code = \(code) ORDER BY lot_number", logger: logger)
                 .decode(String.self).all()
-            return DonorRecord(code: d.0, eligibility: d.1, eligibilityDecidedAt: d.2, screeningTests: tests, hla: hla, lots: lots, registeredAt: d.3)
+            return DonorRecord(code: d.0, eligibility: try DonorEligibility(stored: d.1), eligibilityDecidedAt: d.2, screeningTests: tests, hla: hla, lots: lots, registeredAt: d.3)
         }
     }
 }

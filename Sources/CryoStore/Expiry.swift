@@ -17,9 +17,7 @@ extension Store {
                 """, logger: logger).decode((String, String).self).all()
             guard !due.isEmpty else { return [] }
             let lots = due.map(\.0)
-            try await conn.guardedQuery("""
-                UPDATE lot SET status = 'expired', held_from = NULL, status_changed_at = now() WHERE lot_number = ANY(\(lots))
-                """, logger: logger)
+            try await Self.changeLotStatus(lots, to: .expired, on: conn, logger: logger)
             try await Custody.append(due.map {
                 CustodyEntry(subjectType: "lot", subjectId: $0.0, action: "lot.expired", fromState: $0.1, toState: "expired",
                              reason: "past its expiry date")

@@ -83,12 +83,12 @@ extension Store {
         let lots = holds.filter { $0.subject == .lot }.map(\.id)
         var lotChange: [String: (String, String)] = [:]
         if !lots.isEmpty {
-            let changed = try await conn.guardedQuery("""
-                UPDATE lot SET held_from = status, status = 'on-hold', status_changed_at = now()
-                WHERE lot_number = ANY(\(lots)) AND status IN ('in-process', 'quarantine', 'released')
-                RETURNING lot_number, held_from
-                """, logger: logger).decode((String, String).self).all()
-            for (lot, from) in changed { lotChange[lot] = (from, "on-hold") }
+            let movable = try await conn.guardedQuery("SELECT lot_number, status FROM lot WHERE lot_number = ANY(\(lots)) ORDER BY lot_number FOR UPDATE",
+                                               logger: logger).decode((String, String).self).all()
+                .filter { (try? LotStatus(stored: $0.1).canMove(to: .onHold)) == true }.map(\.0)
+            if !movable.isEmpty {
+                for (lot, from) in try await Self.changeLotStatus(movable, to: .onHold, on: conn, logger: logger) { lotChange[lot] = (from.rawValue, "on-hold") }
+            }
         }
         try await Custody.append(zip(holds, ids).map { hold, id in
             CustodyEntry(subjectType: hold.subject.custodyType, subjectId: hold.id, action: "hold.placed",
@@ -134,9 +134,7 @@ extension Store {
             from = status
             to = status
             if status == LotStatus.onHold.rawValue, remaining == 0, let heldFrom {
-                try await conn.guardedQuery("""
-                    UPDATE lot SET status = held_from, held_from = NULL, status_changed_at = now() WHERE lot_number = \(subjectId)
-                    """, logger: logger)
+                try await Self.changeLotStatus([subjectId], to: try LotStatus(stored: heldFrom), on: conn, logger: logger)
                 to = heldFrom
             }
         }

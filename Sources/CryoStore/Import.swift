@@ -183,7 +183,7 @@ extension Store {
                 }
                 return (0, 0, [RowReject(rows[0].0, field: "row", rule: "refused by the database: \(error.serverInfo?[.message] ?? "\(error)")")])
             }
-            logger.debug("import rows refused by the database; splitting", metadata: ["rows": "\(rows.count)", "error": "\(error.serverInfo?[.message] ?? "")"])
+            logger.debug("import rows refused by the database; splitting", metadata: ["rows": "\(rows.count)", "error": "\(LogSafe.describe(error))"])
         }
         let half = rows.count / 2
         let a = try await writeRows(Array(rows[..<half]), on: conn, logger: logger, write)
@@ -230,15 +230,12 @@ extension Store {
                 outcome.rejects.append(RowReject(record, field: "lotNumber", rule: "no lot '\(row.lotNumber)' is registered"))
                 continue
             }
-            guard lot.status == LotStatus.inProcess.rawValue || lot.status == LotStatus.quarantine.rawValue else {
-                outcome.rejects.append(RowReject(record, field: "lotNumber",
-                                                 rule: "vials are filled while a lot is in-process or in quarantine; lot \(row.lotNumber) is \(lot.status)"))
-                continue
-            }
-            guard lot.count < lot.planned else {
-                outcome.rejects.append(RowReject(record, field: "lotNumber",
-                                                 rule: "lot \(row.lotNumber) plans \(lot.planned) vials and already has \(lot.count); this vial would exceed it"))
-                continue
+            let status = try LotStatus(stored: lot.status)
+            do {
+                try LotRules.checkVialFilling(lotNumber: row.lotNumber, status: status, plannedVials: lot.planned,
+                                              existingVials: lot.count, adding: 1, field: "lotNumber")
+            } catch {
+                outcome.rejects.append(RowReject(record, error)); continue
             }
             lot.count += 1
             lot.maxOrdinal += 1
@@ -437,8 +434,7 @@ extension Store {
         for (record, lot) in rows {
             func reject(_ field: String, _ rule: String) { outcome.rejects.append(RowReject(record, field: field, rule: rule)) }
             guard let shelfLife = products[lot.productCode] else { reject("productCode", "no product '\(lot.productCode)' is defined"); continue }
-            let maxExpiry = lot.manufacturedOn.adding(days: shelfLife)
-            let expires = lot.expiresOn ?? maxExpiry
+            let expires = lot.expiresOn ?? lot.manufacturedOn.adding(days: shelfLife)
             if let on = existing[lot.lotNumber] {
                 let differing: [(String, String, String)] = [
                     ("productCode", on.product, lot.productCode), ("donorCode", on.donor, lot.donorCode),
@@ -453,11 +449,14 @@ extension Store {
                 continue
             }
             guard let eligibility = donors[lot.donorCode] else { reject("donorCode", "no donor '\(lot.donorCode)' is registered"); continue }
-            if eligibility == DonorEligibility.ineligible.rawValue {
-                reject("donorCode", "donor \(lot.donorCode) is ineligible; no lot may be made from it"); continue
+            let donorEligibility = try DonorEligibility(stored: eligibility)
+            do {
+                let checked = try LotRules.checkRegistration(donorCode: lot.donorCode, donorEligibility: donorEligibility, manufacturedOn: lot.manufacturedOn,
+                                                             expiresOn: lot.expiresOn, shelfLifeDays: shelfLife)
+                accepted.append((record, (lot, checked)))
+            } catch {
+                outcome.rejects.append(RowReject(record, error))
             }
-            if expires > maxExpiry { reject("expiresOn", "must not be later than manufacture + shelf life (\(maxExpiry))"); continue }
-            accepted.append((record, (lot, expires)))
         }
         let result = try await writeRows(accepted, on: conn, logger: logger) { rows in
             let lots = rows.map(\.1.0)

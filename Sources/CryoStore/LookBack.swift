@@ -94,7 +94,7 @@ extension Store {
             .decode((String, String, Int64).self).all()
         guard !rows.isEmpty else { return [] }
         let vials = rows.map(\.0)
-        try await conn.guardedQuery("UPDATE vial SET status = 'stored', status_changed_at = now() WHERE id = ANY(\(vials))", logger: logger)
+        try await Self.changeVialStatus(vials, to: .stored, on: conn, logger: logger)
         let allocations = Array(Set(rows.map(\.2))).sorted()
         try await conn.guardedQuery("""
             UPDATE allocation a SET status = 'cancelled', cancelled_at = now(), cancel_reason = \(reason)

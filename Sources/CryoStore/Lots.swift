@@ -11,8 +11,8 @@ public struct LotRecord: Sendable, Codable, Equatable {
     public var expiresOn: String
     public var cellsPerVial: Int64
     public var plannedVials: Int
-    public var status: String
-    public var heldFrom: String?
+    public var status: LotStatus
+    public var heldFrom: LotStatus?
     public var statusChangedAt: Date
     public var vialsByStatus: [String: Int]
 }
@@ -36,14 +36,8 @@ extension Store {
                 .decode(String.self).all().first else {
                 throw DomainError.invalid(field: "donorCode", rule: "no donor '\(request.donorCode)' is registered")
             }
-            if eligibility == DonorEligibility.ineligible.rawValue {
-                throw DomainError.conflict(field: "donorCode", rule: "donor \(request.donorCode) is ineligible; no lot may be made from it")
-            }
-            let expires = request.expiresOn ?? request.manufacturedOn.adding(days: shelfLife)
-            let maxExpiry = request.manufacturedOn.adding(days: shelfLife)
-            if expires > maxExpiry {
-                throw DomainError.invalid(field: "expiresOn", rule: "must not be later than manufacture + shelf life (\(maxExpiry))")
-            }
+            let expires = try LotRules.checkRegistration(donorCode: request.donorCode, donorEligibility: try DonorEligibility(stored: eligibility),
+                                                         manufacturedOn: request.manufacturedOn, expiresOn: request.expiresOn, shelfLifeDays: shelfLife)
             try await conn.guardedQuery("""
                 INSERT INTO lot (lot_number, product_code, donor_code, manufactured_on, expires_on, cells_per_vial, planned_vials, registered_by, spec_version)
                 VALUES (\(request.lotNumber), \(request.productCode), \(request.donorCode), \(request.manufacturedOn.description)::date,
@@ -96,7 +90,7 @@ extension Store {
             .decode((String, String, String, String, String, Int64, Int, String, String?, Date, String).self) {
             let counts = (try? JSONDecoder().decode([String: Int].self, from: Data(r.10.utf8))) ?? [:]
             out.append(LotRecord(lotNumber: r.0, productCode: r.1, donorCode: r.2, manufacturedOn: r.3, expiresOn: r.4, cellsPerVial: r.5,
-                                 plannedVials: r.6, status: r.7, heldFrom: r.8, statusChangedAt: r.9, vialsByStatus: counts))
+                                 plannedVials: r.6, status: try LotStatus(stored: r.7), heldFrom: try r.8.map { try LotStatus(stored: $0) }, statusChangedAt: r.9, vialsByStatus: counts))
         }
         return out
     }
@@ -126,13 +120,10 @@ extension Store {
                 .decode((String, String?).self).all().first else {
                 throw DomainError.notFound(kind: "lot", id: number)
             }
-            let current = LotStatus(rawValue: statusText)!
+            let current = try LotStatus(stored: statusText)
             try actor.require(LotStatus.action(from: current, to: next))
             guard current.canMove(to: next) else {
                 throw DomainError.illegalTransition("lot", from: current.rawValue, to: next.rawValue, allowed: current.successors.map(\.rawValue))
-            }
-            if current == .onHold, [.inProcess, .quarantine, .released].contains(next), heldFrom != next.rawValue {
-                throw DomainError.conflict(field: "status", rule: "lifting a hold returns the lot to \(heldFrom ?? "?"), the state it was held from")
             }
             if next == .released && current != .onHold {
                 throw DomainError.conflict(field: "status", rule: "release needs every specified QC test recorded and within limits and a signed QA disposition; use releaseLot (cryoledger lot release)")
@@ -148,9 +139,7 @@ extension Store {
                 try await Self.liftHolds(holds, subject: .lot, subjectId: number, reason: reason!, signed: signed, actor: actor, on: conn, logger: logger)
                 return
             }
-            try await conn.guardedQuery("""
-                UPDATE lot SET status = \(next.rawValue), held_from = NULL, status_changed_at = now() WHERE lot_number = \(number)
-                """, logger: logger)
+            try await Self.changeLotStatus([number], to: next, on: conn, logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "lot", subjectId: number, action: signed == nil ? "lot.status-changed" : "lot.status-signed",
                                                   fromState: current.rawValue, toState: next.rawValue, reason: reason, signature: signed),
                                      by: actor, on: conn, logger: logger)

@@ -26,7 +26,7 @@ public struct Enrolment: Sendable {
         try v.require((20...300).contains(weightKg), "weightKg", "between 20 and 300 kg")
         if let ld = ldStartOn { try v.require(ld < infusionOn, "ldStartOn", "lymphodepletion starts before the infusion") }
         for (i, a) in antiHla.enumerated() {
-            try v.matches(a, /(A|B|C|DRB1|DQB1|DPB1)\*[0-9]{2,3}(:[0-9]{2,3}){0,3}/, "antiHla[\(i)]", "an HLA antigen or allele such as A*02 or B*44:02")
+            try HLA.validateSpecificity(a, field: "antiHla[\(i)]")
         }
         try v.require(Set(eligibility.map(\.criterion)).count == eligibility.count, "eligibility", "each criterion answered once")
     }

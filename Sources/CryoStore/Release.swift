@@ -148,13 +148,13 @@ extension Store {
             guard let status = try await conn.guardedQuery("SELECT status FROM lot WHERE lot_number = \(number) FOR UPDATE", logger: logger)
                 .decode(String.self).all().first else { throw DomainError.notFound(kind: "lot", id: number) }
             guard status == LotStatus.quarantine.rawValue else {
-                throw DomainError.illegalTransition("lot", from: status, to: "released", allowed: LotStatus(rawValue: status)!.successors.map(\.rawValue))
+                throw DomainError.illegalTransition("lot", from: status, to: "released", allowed: try LotStatus(stored: status).successors.map(\.rawValue))
             }
             try await conn.guardedQuery("""
                 INSERT INTO lot_disposition (lot_number, decision, kind, decided_by, justification, pending_tests, restricted_to)
                 VALUES (\(number), 'released', \(kind.rawValue), \(actor.id), \(justification), \(pendingTests)::text[], \(restrictedTo)::text[])
                 """, logger: logger)
-            try await conn.guardedQuery("UPDATE lot SET status = 'released', status_changed_at = now() WHERE lot_number = \(number)", logger: logger)
+            try await Self.changeLotStatus([number], to: .released, on: conn, logger: logger)
             var details = ["kind": kind.rawValue]
             if !pendingTests.isEmpty { details["pendingTests"] = pendingTests.joined(separator: ",") }
             if !restrictedTo.isEmpty { details["restrictedTo"] = restrictedTo.joined(separator: ",") }

@@ -28,45 +28,63 @@ struct SignatureRecord: Sendable {
 extension Store {
     static let maxFailedSignatures = 5
 
-    /// Re-authenticates the signer (21 CFR 11.200). A wrong password is recorded in its own
-    /// transaction, so it stays recorded although the signed operation fails; the fifth in a row locks the account.
+    /// Re-authenticates the signer (21 CFR 11.200); the fifth failure in a row locks the account.
+    ///
+    /// Counting and locking are one atomic step: before the password is checked, a single UPDATE takes one of
+    /// the account's remaining tries (`failed_signatures` + 1, only while it is unlocked and below the limit).
+    /// However many attempts run at once, at most five get a try; the others are refused without a password
+    /// check. A right password gives the streak back (0); a wrong one keeps its try, is recorded as a custody
+    /// event in its own transaction (so it stays recorded although the signed operation fails), and the one
+    /// that took the fifth try locks the account. No connection is held while bcrypt runs.
     func verifySignature(_ input: SignatureInput?, actor: Principal, logger: Logger) async throws -> SignatureRecord {
         guard let input else {
             throw DomainError.invalid(field: "signature", rule: "this step is an electronic signature: give your password and the meaning of the signature")
         }
         let meaning = input.meaning.trimmingCharacters(in: .whitespacesAndNewlines)
         try Validator().require(!meaning.isEmpty && meaning.count <= 200, "signature.meaning", "state what the signature means, e.g. \"approved for release\"")
-        let row = try await read(logger) { conn in
-            try await conn.guardedQuery("SELECT password_hash, locked_at IS NOT NULL FROM app_user WHERE id = \(actor.id)", logger: logger)
-                .decode((String?, Bool).self).all().first
+        // One statement, so atomic on its own: no transaction around it.
+        let attempt = try await read(logger) { conn in
+            try await conn.guardedQuery("""
+                UPDATE app_user SET failed_signatures = failed_signatures + 1
+                WHERE id = \(actor.id) AND locked_at IS NULL AND password_hash IS NOT NULL AND failed_signatures < \(Self.maxFailedSignatures)
+                RETURNING failed_signatures, password_hash
+                """, logger: logger).decode((Int, String).self).all().first
         }
-        guard let row else { throw DomainError.unauthenticated("unknown user") }
-        if row.1 {
-            throw DomainError.signatureRejected("the account is locked after \(Self.maxFailedSignatures) failed signatures; an admin must unlock it")
-        }
-        guard let hash = row.0 else {
-            throw DomainError.conflict(field: "signature", rule: "the user has no signing password; an admin must set one")
-        }
-        if Bcrypt.verify(input.password, hash: hash) {
-            _ = try await transaction(logger) { conn in
+        guard let (tries, hash) = attempt else { throw try await signatureRefusal(actor: actor, logger: logger) }
+        // A NUL or more than 72 bytes: not anybody's password (SigningPassword), so a wrong one, without bcrypt.
+        let password = input.password
+        var right = false
+        if SigningPassword.isComparable(password) { right = await Self.offloaded { Bcrypt.verify(password, hash: hash) } }
+        if right {
+            _ = try await read(logger) { conn in
                 try await conn.guardedQuery("UPDATE app_user SET failed_signatures = 0 WHERE id = \(actor.id) AND failed_signatures > 0", logger: logger)
             }
             return SignatureRecord(printedName: actor.name, meaning: meaning, signedAt: Date())
         }
-        let locked = try await transaction(logger) { conn in
-            let failures = try await conn.guardedQuery("""
-                UPDATE app_user SET failed_signatures = failed_signatures + 1,
-                       locked_at = CASE WHEN failed_signatures + 1 >= \(Self.maxFailedSignatures) THEN now() ELSE locked_at END
-                WHERE id = \(actor.id) RETURNING failed_signatures
-                """, logger: logger).decode(Int.self).all().first ?? 0
-            let isLocked = failures >= Self.maxFailedSignatures
+        let locks = tries >= Self.maxFailedSignatures
+        try await transaction(logger) { conn in
+            if locks {
+                try await conn.guardedQuery("UPDATE app_user SET locked_at = now() WHERE id = \(actor.id) AND locked_at IS NULL", logger: logger)
+            }
             try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(actor.id), action: "signature.failed",
-                                                  toState: isLocked ? "locked" : nil, reason: "wrong password at signing",
-                                                  details: ["failuresInARow": String(failures), "meaning": meaning]),
+                                                  toState: locks ? "locked" : nil, reason: "wrong password at signing",
+                                                  details: ["failuresInARow": String(tries), "meaning": meaning]),
                                      by: actor, on: conn, logger: logger)
-            return isLocked
         }
-        logger.warning("failed electronic signature", metadata: ["user": "\(actor.id)", "locked": "\(locked)"])
-        throw DomainError.signatureRejected(locked ? "wrong password; the account is now locked" : "wrong password for the electronic signature")
+        logger.warning("failed electronic signature", metadata: ["user": "\(actor.id)", "locked": "\(locks)"])
+        throw DomainError.signatureRejected(locks ? "wrong password; the account is now locked" : "wrong password for the electronic signature")
+    }
+
+    /// Why no try was left: a locked account, no signing password, or five tries already taken by attempts still being checked.
+    private func signatureRefusal(actor: Principal, logger: Logger) async throws -> DomainError {
+        let row = try await read(logger) { conn in
+            try await conn.guardedQuery("SELECT password_hash IS NOT NULL, locked_at IS NOT NULL FROM app_user WHERE id = \(actor.id)", logger: logger)
+                .decode((Bool, Bool).self).all().first
+        }
+        guard let (hasPassword, locked) = row else { return .unauthenticated("unknown user") }
+        if locked || hasPassword {
+            return .signatureRejected("the account is locked after \(Self.maxFailedSignatures) failed signatures; an admin must unlock it")
+        }
+        return .conflict(field: "signature", rule: "the user has no signing password; an admin must set one")
     }
 }

@@ -1,4 +1,5 @@
 import CryoDomain
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -12,13 +13,26 @@ public struct Store: Sendable {
     /// When given (the server), calls fail fast with `DatabaseUnavailable` while PostgreSQL is down instead of
     /// waiting in the pool; the CLI and the tests go without.
     let availability: DatabaseAvailability?
+    /// The time the rules that depend on it (DLT windows) read; tests pass a later one instead of waiting.
+    let clock: @Sendable () -> Date
+    /// Connections this store holds at this moment (both pools), as `cryoledger_db_connections_in_use` counts them.
+    let leases = LeaseCount()
 
-    public init(client: PostgresClient, readClient: PostgresClient? = nil, availability: DatabaseAvailability? = nil) {
+    /// How many connections this store's operations hold right now: 0 when nothing runs (a stream that was abandoned
+    /// must not keep one).
+    public var connectionsInUse: Int { leases.value }
+
+    public init(client: PostgresClient, readClient: PostgresClient? = nil, availability: DatabaseAvailability? = nil,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
         self.client = client
         self.readClient = readClient
         self.tokens = TokenCache()
         self.availability = availability
+        self.clock = clock
     }
+
+    /// Today (UTC) by the store's clock.
+    func today() -> CalendarDay { CalendarDay.today(clock()) }
 
     /// Runs `body` in a transaction and turns database errors into domain errors.
     /// Custody events the body appends are counted once the transaction has committed.
@@ -37,20 +51,20 @@ public struct Store: Sendable {
             guard let availability else {
                 return try await client.withConnection { conn in
                     try Self.requireOpen(conn)
-                    StoreMetrics.leaseStarted(.primary, askedAt: asked)
-                    defer { StoreMetrics.leaseEnded(.primary) }
+                    StoreMetrics.leaseStarted(.primary, askedAt: asked, leases)
+                    defer { StoreMetrics.leaseEnded(.primary, leases) }
                     do { return try await body(conn) } catch { await Self.dropIfReadOnly(conn, error); throw error }
                 }
             }
             return try await withoutActuallyEscaping(body) { body in
                 // Runs in a child task of `availability.run`, which awaits it before returning: it does not escape.
                 nonisolated(unsafe) let body = body
-                return try await availability.run(logger) { [client] call in
+                return try await availability.run(logger) { [client, leases] call in
                     try await client.withConnection { conn in
                         try call.leased(conn)
                         try Self.requireOpen(conn)
-                        StoreMetrics.leaseStarted(.primary, askedAt: asked)
-                        defer { StoreMetrics.leaseEnded(.primary) }
+                        StoreMetrics.leaseStarted(.primary, askedAt: asked, leases)
+                        defer { StoreMetrics.leaseEnded(.primary, leases) }
                         do { return try await body(conn) } catch { await Self.dropIfReadOnly(conn, error); throw error }
                     }
                 }
@@ -69,8 +83,8 @@ public struct Store: Sendable {
         do {
             return try await readClient.withConnection { conn in
                 try Self.requireOpen(conn)
-                StoreMetrics.leaseStarted(.replica, askedAt: asked)
-                defer { StoreMetrics.leaseEnded(.replica) }
+                StoreMetrics.leaseStarted(.replica, askedAt: asked, leases)
+                defer { StoreMetrics.leaseEnded(.replica, leases) }
                 return try await body(conn)
             }
         } catch {
@@ -133,6 +147,7 @@ enum DatabaseErrors {
         "rack_freezer_id_label_key": ("label", "the freezer already has a rack with this label"),
         "box_rack_id_label_key": ("label", "the rack already has a box with this label"),
         "app_user_name_key": ("name", "a user with this name already exists"),
+        "app_user_login_unique": ("login", "this login name is taken (login names are compared without regard to case)"),
     ]
 
     static func map(_ error: any Error) -> any Error {

@@ -17,13 +17,15 @@ public enum StoreMetrics {
 
     enum Pool { case primary, replica }
 
-    static func leaseStarted(_ pool: Pool, askedAt: ContinuousClock.Instant) {
+    static func leaseStarted(_ pool: Pool, askedAt: ContinuousClock.Instant, _ count: LeaseCount) {
         leaseWait[pool]!.record(duration: ContinuousClock.now - askedAt)
         connectionsInUse[pool]!.increment()
+        count.add(1)
     }
 
-    static func leaseEnded(_ pool: Pool) {
+    static func leaseEnded(_ pool: Pool, _ count: LeaseCount) {
         connectionsInUse[pool]!.decrement()
+        count.add(-1)
     }
 
     /// The configured pool sizes, so dashboards can show use against capacity.
@@ -31,6 +33,13 @@ public enum StoreMetrics {
         Gauge(label: "cryoledger_db_pool_max_connections", dimensions: [("pool", "primary")]).record(primary)
         if let replica { Gauge(label: "cryoledger_db_pool_max_connections", dimensions: [("pool", "replica")]).record(replica) }
     }
+}
+
+/// Connections one Store holds at this moment.
+final class LeaseCount: Sendable {
+    private let count = Atomic<Int>(0)
+    func add(_ n: Int) { count.add(n, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
 }
 
 /// Counts the custody events a transaction appends, so they are reported only once it commits.

@@ -8,48 +8,27 @@ import Synchronization
 
 public struct IssuedToken: Sendable {
     public let user: Principal
-    /// Shown once; only its bcrypt hash is stored.
+    /// Shown once; only a hash of its secret is stored (TokenHash).
     public let token: String
 }
 
-/// Verified tokens, keyed by SHA-256 of the token, kept briefly so that each request
-/// does not pay for a bcrypt check. Revocation takes effect within `ttl`.
-final class TokenCache: Sendable {
-    private let entries = Mutex<[Data: (Principal, ContinuousClock.Instant)]>([:])
-    let ttl: Duration = .seconds(30)
-
-    func lookup(_ key: Data) -> Principal? {
-        entries.withLock { map in
-            guard let (p, until) = map[key] else { return nil }
-            if until < .now { map[key] = nil; return nil }
-            return p
-        }
-    }
-
-    func store(_ key: Data, _ p: Principal) {
-        entries.withLock { map in
-            if map.count > 10_000 { map.removeAll() }
-            map[key] = (p, .now + ttl)
-        }
-    }
-}
-
 extension Store {
-    static let bcryptCost: UInt8 = 10
-
     /// Creates a user and its first token. The bootstrap path: no caller is checked.
-    public func createUser(name: String, role: Role, password: String?, logger: Logger) async throws -> IssuedToken {
+    public func createUser(name: String, role: Role, password: String?, login: String? = nil, logger: Logger) async throws -> IssuedToken {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         try Validator().require(trimmed.count >= 2 && trimmed.count <= 100 && trimmed == name, "name", "must be 2 to 100 characters with no surrounding spaces (it is the printed name on signatures)")
+        if let login { try LoginName.validate(login) }
+        var passwordHash: String?
         if let password {
             try Validator().require(password.count >= 12, "password", "must be at least 12 characters")
+            try Validator().require(SigningPassword.isComparable(password), "password", SigningPassword.rule)
+            passwordHash = await Self.offloaded { Bcrypt.hash(password, cost: 12) }
         }
-        let passwordHash = password.map { Bcrypt.hash($0, cost: 12) }
         let (tokenId, secret, token) = Self.newToken()
-        let secretHash = Bcrypt.hash(secret, cost: Self.bcryptCost)
+        let secretHash = TokenHash.stored(id: tokenId, secret: Substring(secret))
         let principal: Principal = try await transaction(logger) { conn in
             let id = try await conn.guardedQuery("""
-                INSERT INTO app_user (name, role, password_hash) VALUES (\(name), \(role.rawValue), \(passwordHash)) RETURNING id
+                INSERT INTO app_user (name, role, password_hash, login) VALUES (\(name), \(role.rawValue), \(passwordHash), \(login)) RETURNING id
                 """, logger: logger).decode(Int64.self).all().first!
             try await conn.guardedQuery("INSERT INTO api_token (id, user_id, secret_hash) VALUES (\(tokenId), \(id), \(secretHash))", logger: logger)
             let p = Principal(id: id, name: name, role: role)
@@ -59,26 +38,76 @@ extension Store {
         return IssuedToken(user: principal, token: token)
     }
 
-    /// Resolves `Authorization: Bearer` tokens of the form `cl_<uuid hex>_<secret>`.
+    /// Resolves `Authorization: Bearer` tokens of the form `cl_<uuid hex>_<secret>`: from the cache of
+    /// verified tokens, else by one verification per token however many requests carry it at once.
     public func authenticate(token: String, logger: Logger) async throws -> Principal {
-        let key = Data(SHA256.hash(data: Data(token.utf8)))
+        let key = Self.cacheKey(token)
         if let cached = tokens.lookup(key) { return cached }
-        let parts = token.split(separator: "_", maxSplits: 2)
-        guard parts.count == 3, parts[0] == "cl", let id = UUID(hexString: String(parts[1])) else {
+        guard let (id, secret) = Self.parseToken(token) else {
             throw DomainError.unauthenticated("the bearer token is malformed")
         }
+        return try await tokens.verifyOnce(key) { [self] in try await verifyToken(id: id, secret: secret, logger: logger) }
+    }
+
+    /// The principal of a token verified within the cache's lifetime; nil when it would need verifying.
+    public func cachedPrincipal(token: String) -> Principal? { tokens.lookup(Self.cacheKey(token)) }
+
+    /// Token verifications run since this store was made (for tests: single flight, the cache).
+    public var tokenVerifications: Int { tokens.verificationCount }
+
+    /// The token id of a well-formed token (its `<uuid hex>` part), for limits per token.
+    public static func tokenId(of token: String) -> String? { parseToken(token).map { $0.0.uuidString.lowercased() } }
+
+    static func cacheKey(_ token: String) -> Data { Data(SHA256.hash(data: Data(token.utf8))) }
+
+    static func parseToken(_ token: String) -> (UUID, Substring)? {
+        let parts = token.split(separator: "_", maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0] == "cl", let id = UUID(hexString: String(parts[1])), !parts[2].isEmpty else { return nil }
+        return (id, parts[2])
+    }
+
+    /// One lookup and one SHA-256 comparison, the same for an unknown id, a revoked token and a wrong secret.
+    /// A token still stored as bcrypt is checked with bcrypt once and rewritten as SHA-256 (TokenHash).
+    func verifyToken(id: UUID, secret: Substring, logger: Logger) async throws -> Principal {
         let row = try await read(logger) { conn in
             try await conn.guardedQuery("""
                 SELECT t.secret_hash, u.id, u.name, u.role FROM api_token t JOIN app_user u ON u.id = t.user_id
                 WHERE t.id = \(id) AND t.revoked_at IS NULL
                 """, logger: logger).decode((String, Int64, String, String).self).all().first
         }
-        guard let row, Bcrypt.verify(String(parts[2]), hash: row.0), let role = Role(rawValue: row.3) else {
+        let presented = TokenHash.digest(id: id, secret: secret)
+        var valid: Bool
+        if let row, let expected = TokenHash.parse(row.0) {
+            valid = TokenHash.constantTimeEqual(presented, expected)
+        } else {
+            valid = TokenHash.constantTimeEqual(presented, TokenHash.decoy)
+            if let row, row.0.hasPrefix("$2") {
+                let legacy = row.0, text = String(secret)
+                valid = await Self.offloaded { Bcrypt.verify(text, hash: legacy) }
+                if valid { try await upgradeTokenHash(id: id, from: legacy, to: TokenHash.stored(id: id, secret: secret), logger: logger) }
+            }
+        }
+        guard valid, let row, let role = Role(rawValue: row.3) else {
             throw DomainError.unauthenticated("the bearer token is not valid")
         }
-        let principal = Principal(id: row.1, name: row.2, role: role)
-        tokens.store(key, principal)
-        return principal
+        return Principal(id: row.1, name: row.2, role: role)
+    }
+
+    /// Rewrites a bcrypt-hashed token as SHA-256 once its secret has been verified. Not a custody event:
+    /// the token, its user and its validity are unchanged, only the form its secret is checked in.
+    func upgradeTokenHash(id: UUID, from old: String, to new: String, logger: Logger) async throws {
+        _ = try await transaction(logger) { conn in
+            try await conn.guardedQuery("UPDATE api_token SET secret_hash = \(new) WHERE id = \(id) AND secret_hash = \(old)", logger: logger)
+        }
+        logger.info("api token hash upgraded from bcrypt to sha256")
+    }
+
+    /// Runs CPU-heavy work (bcrypt) on a thread of its own instead of one of the few threads of Swift's
+    /// cooperative pool, which every request shares (2 on this machine).
+    static func offloaded<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
+        }
     }
 
     static func newToken() -> (UUID, String, String) {

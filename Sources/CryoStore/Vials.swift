@@ -18,8 +18,8 @@ public struct VialRecord: Sendable, Codable, Equatable {
     public var lotNumber: String
     public var productCode: String
     public var ordinal: Int
-    public var status: String
-    public var lotStatus: String
+    public var status: VialStatus
+    public var lotStatus: LotStatus
     public var expiresOn: String
     public var location: VialLocation?
 }
@@ -38,12 +38,8 @@ extension Store {
                 """, logger: logger).decode((String, Int, Int).self).all().first else {
                 throw DomainError.notFound(kind: "lot", id: lotNumber)
             }
-            guard status == LotStatus.inProcess.rawValue || status == LotStatus.quarantine.rawValue else {
-                throw DomainError.conflict(field: "lotNumber", rule: "vials are filled while a lot is in-process or in quarantine; lot \(lotNumber) is \(status)")
-            }
-            guard existing + count <= planned else {
-                throw DomainError.conflict(field: "count", rule: "lot \(lotNumber) plans \(planned) vials and has \(existing); \(count) more would exceed it")
-            }
+            try LotRules.checkVialFilling(lotNumber: lotNumber, status: try LotStatus(stored: status), plannedVials: planned,
+                                          existingVials: existing, adding: count)
             let serials = try await conn.guardedQuery("SELECT nextval('vial_serial') FROM generate_series(1, \(count))", logger: logger)
                 .decode(Int.self).all()
             let ids = serials.map { VialID(serial: $0).value }
@@ -121,13 +117,14 @@ extension Store {
 
     typealias VialRow = (String, String, String, Int, String, String, String, String?, String?, String?, String?, Int?, Int?)
 
-    static func vialRecord(_ r: VialRow) -> VialRecord {
+    static func vialRecord(_ r: VialRow) throws -> VialRecord {
         var location: VialLocation?
         if let site = r.7, let freezer = r.8, let rack = r.9, let box = r.10, let row = r.11, let col = r.12 {
             location = VialLocation(siteCode: site, freezerId: freezer, rackId: rack, boxId: box, row: row, column: col,
                                     label: Position(boxId: box, row: row, column: col).label)
         }
-        return VialRecord(id: r.0, lotNumber: r.1, productCode: r.2, ordinal: r.3, status: r.4, lotStatus: r.5, expiresOn: r.6, location: location)
+        return VialRecord(id: r.0, lotNumber: r.1, productCode: r.2, ordinal: r.3, status: try VialStatus(stored: r.4), lotStatus: try LotStatus(stored: r.5),
+                          expiresOn: r.6, location: location)
     }
 
     func vials(ids: [String], logger: Logger) async throws -> [VialRecord] {
@@ -143,7 +140,7 @@ extension Store {
                 ORDER BY q.n
                 """, logger: logger)
             for try await r in rows.decode(VialRow.self) {
-                out.append(Self.vialRecord(r))
+                out.append(try Self.vialRecord(r))
             }
             return out
         }
@@ -199,18 +196,6 @@ extension Store {
                                      by: actor, on: conn, logger: logger)
         }
         return try await vial(id: id.value, actor: actor, logger: logger)
-    }
-
-    /// Moves a vial along its status machine (internal: pharmacy verbs build on it).
-    func transitionVial(_ id: String, to next: VialStatus, reason: String?, actor: Principal, on conn: PostgresConnection, logger: Logger) async throws {
-        let (statusText, _) = try await Self.lockVial(id, on: conn, logger: logger)
-        let current = VialStatus(rawValue: statusText)!
-        guard current.canMove(to: next) else {
-            throw DomainError.illegalTransition("vial", from: current.rawValue, to: next.rawValue, allowed: current.successors.map(\.rawValue))
-        }
-        try await conn.guardedQuery("UPDATE vial SET status = \(next.rawValue), status_changed_at = now() WHERE id = \(id)", logger: logger)
-        try await Custody.append(CustodyEntry(subjectType: "vial", subjectId: id, action: "vial.status-changed", fromState: current.rawValue,
-                                              toState: next.rawValue, reason: reason), by: actor, on: conn, logger: logger)
     }
 
     static func lockVial(_ id: String, on conn: PostgresConnection, logger: Logger) async throws -> (String, Bool) {

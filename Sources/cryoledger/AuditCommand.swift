@@ -80,20 +80,9 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "csv, json or pdf") var format: ReportFormat
         @Option(help: "File to write.") var output: String
 
-        func validate() throws {
-            let scopes = [vial, lot, donor, patient].compactMap { $0 }.count + ((from != nil || to != nil) ? 1 : 0)
-            guard scopes == 1 else { throw ValidationError("give exactly one scope: --vial, --lot, --donor, --patient, or --from and --to") }
-            if from != nil || to != nil, from == nil || to == nil { throw ValidationError("--from and --to go together") }
-        }
-
         func run() async throws {
             try await runReporting {
-                let scope: ExportScope
-                if let vial { scope = .vial(try VialID(parsing: vial).value) }
-                else if let lot { scope = .lot(lot) }
-                else if let donor { scope = .donor(donor) }
-                else if let patient { scope = .patient(patient) }
-                else { scope = .period(from: try day(from!, "from"), to: try day(to!, "to")) }
+                let scope = try ExportScope.parse(vial: vial, lot: lot, donor: donor, patient: patient, from: from, to: to)
                 let key = try AuditCommand.key()
                 let (count, path) = try await Database.withStore { store, logger in
                     let actor = try await auth.principal(store, logger)

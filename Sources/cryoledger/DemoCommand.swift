@@ -33,16 +33,19 @@ struct DemoData {
     static let clinicPassword = "demo-clinic-signing-pass"
 
     func load(tokensFile: String) async throws -> String {
-        let users: [(String, Role, String?)] = [
-            ("Alex Admin", .admin, nil), ("Morgan Maker", .manufacturing, nil), ("Quinn Tester", .qc, nil),
-            ("Avery Releaser", .qa, Self.qaPassword), ("Casey Clinician", .clinical, Self.clinicPassword),
-            ("Parker Pharmacist", .pharmacy, Self.clinicPassword), ("Aubrey Auditor", .auditor, nil),
+        // Every demo user signs in to the console with its login name and password; QA, clinical and pharmacy
+        // sign electronically with the same password (21 CFR 11.200: the signer re-enters it).
+        let users: [(String, Role, String, String)] = [
+            ("Alex Admin", .admin, "demo-admin-console-pass", "alex"), ("Morgan Maker", .manufacturing, "demo-maker-console-pass", "morgan"),
+            ("Quinn Tester", .qc, "demo-qc-console-pass", "quinn"), ("Avery Releaser", .qa, Self.qaPassword, "avery"),
+            ("Casey Clinician", .clinical, Self.clinicPassword, "casey"), ("Parker Pharmacist", .pharmacy, Self.clinicPassword, "parker"),
+            ("Aubrey Auditor", .auditor, "demo-auditor-console-pass", "aubrey"),
         ]
         var tokens: [Role: String] = [:]
         var principals: [Role: Principal] = [:]
-        for (name, role, password) in users {
+        for (name, role, password, login) in users {
             do {
-                let issued = try await store.createUser(name: name, role: role, password: password, logger: logger)
+                let issued = try await store.createUser(name: name, role: role, password: password, login: login, logger: logger)
                 tokens[role] = issued.token
                 principals[role] = issued.user
             } catch DomainError.conflict {
@@ -51,6 +54,11 @@ struct DemoData {
         }
         let env = Role.allCases.compactMap { role in tokens[role].map { "CRYOLEDGER_TOKEN_\(role.rawValue.uppercased())=\($0)" } }.joined(separator: "\n") + "\n"
         FileManager.default.createFile(atPath: tokensFile, contents: Data(env.utf8), attributes: [.posixPermissions: 0o600])
+        let logins = users.map { _, role, password, login in
+            "CRYOLEDGER_LOGIN_\(role.rawValue.uppercased())=\(login)\nCRYOLEDGER_PASSWORD_\(role.rawValue.uppercased())=\(password)"
+        }.joined(separator: "\n") + "\n"
+        let usersFile = URL(fileURLWithPath: tokensFile).deletingLastPathComponent().appendingPathComponent("demo-users.env").path
+        FileManager.default.createFile(atPath: usersFile, contents: Data(logins.utf8), attributes: [.posixPermissions: 0o600])
 
         let qa = principals[.qa]!, mfg = principals[.manufacturing]!
         let today = CalendarDay.today()

@@ -1,7 +1,16 @@
+import AllocationOptimizer
 import ArgumentParser
 import CryoDomain
 import CryoStore
 import Foundation
+
+extension CohortLotsPolicy {
+    /// The option's text, refused as the API refuses it.
+    init(parsing text: String) throws(DomainError) {
+        guard let policy = Self(rawValue: text) else { throw .invalid(field: "cohortLots", rule: "soft, hard or off") }
+        self = policy
+    }
+}
 
 extension AllocateCommand {
     struct Plan: AsyncParsableCommand {
@@ -18,7 +27,7 @@ extension AllocateCommand {
         func run() async throws {
             try await runReporting {
                 var request = PlanRequest(patients: patients.isEmpty ? nil : patients)
-                request.cohortLots = cohortLots; request.doseTolerancePct = doseTolerancePct; request.expiryMarginDays = expiryMarginDays
+                request.cohortLots = try CohortLotsPolicy(parsing: cohortLots); request.doseTolerancePct = doseTolerancePct; request.expiryMarginDays = expiryMarginDays
                 request.timeLimitSeconds = timeLimit
                 let (plan, instance) = try await Database.withStore { [request] store, logger in
                     let actor = try await user.principal(store, logger)

@@ -20,6 +20,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "Largest database pool.") var maxConnections = 40
     @Option(help: "Largest pool to the read replica (DATABASE_READ_URL).") var maxReadConnections = 10
+    @Option(help: "Serve Prometheus /metrics on this port (same address, a listener of its own, never the API port). Off unless given.")
+    var metricsPort: Int?
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -40,6 +42,7 @@ struct Serve: AsyncParsableCommand {
             }
             var configuration = APIConfiguration(host: host, port: port, logLevel: level, auditKey: key)
             configuration.metrics = PrometheusMetrics.registry
+            configuration.metricsPort = metricsPort
             configuration.database = url
             StoreMetrics.recordPoolSize(primary: maxConnections, replica: readClient == nil ? nil : maxReadConnections)
             let app = try buildApplication(client: client, readClient: readClient, configuration: configuration)

@@ -13,6 +13,7 @@ struct UserCommand: AsyncParsableCommand {
             abstract: "Create a user and print its API token once (bootstrap: straight to the database).")
         @Option(help: "The user's printed name, as it appears on signatures.") var name: String
         @Option(help: "One of: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).") var role: Role
+        @Option(help: "Login name for the web console (unique whatever its case); signing in needs a password too.") var login: String?
         @Flag(help: "Read a signing password from standard input (needed for electronic signatures).") var passwordStdin = false
         @Option(name: .customLong("output"), help: "text or json") var format: OutputFormat = .text
 
@@ -20,7 +21,7 @@ struct UserCommand: AsyncParsableCommand {
             try await runReporting {
                 let password = passwordStdin ? readLine(strippingNewline: true) : nil
                 let issued = try await Database.withStore { store, logger in
-                    try await store.createUser(name: name, role: role, password: password, logger: logger)
+                    try await store.createUser(name: name, role: role, password: password, login: login, logger: logger)
                 }
                 struct Out: Encodable { let id: Int64; let name: String; let role: String; let token: String }
                 Output.emit(Out(id: issued.user.id, name: issued.user.name, role: issued.user.role.rawValue, token: issued.token), format) {

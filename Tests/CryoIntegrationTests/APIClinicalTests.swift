@@ -7,7 +7,7 @@ import Testing
 /// The demo story through the API, and auditors' reads of patient-linked records being logged.
 @Suite("Trials and dispensing through the API")
 struct APIClinicalTests {
-    @Test("enrol 3 into SLE DL1 without lymphodepletion, plan, commit, pick, ship, receive, thaw, administer, one DLT: expand to six")
+    @Test("enrol 3 into SLE DL1 without lymphodepletion, plan, commit, pick, ship, receive, thaw, administer, one DLT: observe until the windows close, then expand to six")
     func storyThroughAPI() async throws {
         try await withApp { f, http in
             try await f.clinical()
@@ -66,6 +66,10 @@ struct APIClinicalTests {
                 """)
             #expect(status == .created, "\(text)")
             (status, body, text) = try await http.call(.get, "/cohort-decisions?cohortId=RES%2FSLE%2FDL1%2Fno-LD", token: clin)
+            #expect(status == .ok && body["decision"] as? String == "observe", "\(text)")
+            // The DLT windows of the other two close (their infusions moved 29 days back) and the rules say expand.
+            try await f.client.query("UPDATE patient SET dosed_at = dosed_at - interval '29 days' WHERE cohort_id = 'RES/SLE/DL1/no-LD'", logger: Fixture.logger)
+            (status, body, text) = try await http.call(.get, "/cohort-decisions?cohortId=RES%2FSLE%2FDL1%2Fno-LD", token: clin)
             #expect(status == .ok && body["decision"] as? String == "expand", "\(text)")
             (status, body, text) = try await http.call(.post, "/cohort-decisions", token: clin, json: """
                 {"cohortId":"RES/SLE/DL1/no-LD","decision":"expand","signature":{"password":"\(Fixture.pharmacyPassword)","meaning":"cohort expanded to 6 per protocol"}}
@@ -87,7 +91,7 @@ struct APIClinicalTests {
             let (status, body, _) = try await http.call(.get, "/patients/RES-001", token: f.tokens[.auditor])
             #expect(status == .ok && body["subjectId"] as? String == "RES-001")
             #expect(try await reads() == 1)
-            let (exportStatus, _, ndjson) = try await http.call(.get, "/audit/export?patient=RES-001&format=ndjson", token: f.tokens[.auditor])
+            let (exportStatus, _, ndjson) = try await http.call(.get, "/audit/export/ndjson?patient=RES-001", token: f.tokens[.auditor])
             #expect(exportStatus == .ok)
             #expect(ndjson.contains("patient.enrolled") && ndjson.contains("vial.reserved") && ndjson.contains("allocation.committed"))
             #expect(try await reads() == 2)

@@ -124,7 +124,7 @@ struct APIErrorTests {
             let right = #"{"status":"rejected","reason":"x","signature":{"password":"\#(Fixture.qaPassword)","meaning":"rejected"}}"#
             let (status, _, _) = try await http.call(.post, "/lots/LOT-S1/status", token: f.tokens[.qa], json: right)
             #expect(status == .forbidden)
-            #expect(try await f.store.lot(number: "LOT-S1", actor: f.user(.auditor), logger: Fixture.logger).status == "quarantine")
+            #expect(try await f.store.lot(number: "LOT-S1", actor: f.user(.auditor), logger: Fixture.logger).status == .quarantine)
         }
     }
 
@@ -176,7 +176,7 @@ struct APIErrorTests {
                 (.get, "/allocations/9223372036854775808/pick-list", "allocationId", auditor, "must be an integer (64-bit)"),
                 (.post, "/allocations/1.5/pick", "allocationId", f.tokens[.pharmacy], "must be an integer (64-bit)"),
                 (.get, "/lots/LOT-1/certificate?format=docx", "format", auditor, "must be one of json, pdf"),
-                (.get, "/audit/export?format=xml", "format", auditor, "must be one of csv, ndjson, pdf"),
+                (.get, "/audit/export/csv?from=2026-13-01&to=2026-01-02", "from", auditor, "must be a calendar date YYYY-MM-DD"),
                 (.get, "/cohort-decisions", "cohortId", auditor, "is required"),
                 (.post, "/imports?kind=cats", "kind", f.tokens[.manufacturing], "must be one of donors, lots, vials, placements"),
             ]

@@ -332,28 +332,31 @@ struct ReportTests {
 
 @Suite("Audit through the API")
 struct AuditAPITests {
-    @Test("verifyAuditTrail and exportCustodyReport: streamed CSV and NDJSON, PDF, clear errors")
+    @Test("verifyAuditTrail and the custody exports: streamed CSV and NDJSON, JSON, PDF, clear errors")
     func endpoints() async throws {
         try await withApp { f, http in
             let vials = try await f.lot("LOT-X1", vials: 5, box: "BOX-1")
             let auditor = f.tokens[.auditor]
             let (status, body, _) = try await http.call(.get, "/audit/verify", token: auditor)
             #expect(status == .ok && body["intact"] as? Bool == true)
-            var (s, _, text) = try await http.call(.get, "/audit/export?lot=LOT-X1&format=csv", token: auditor)
+            var (s, _, text) = try await http.call(.get, "/audit/export/csv?lot=LOT-X1", token: auditor)
             #expect(s == .ok)
             #expect(text.split(separator: "\n").count == 1 + 1 + vials.count)
-            (s, _, text) = try await http.call(.get, "/audit/export?vial=\(vials[0].id)&format=ndjson", token: auditor)
+            (s, _, text) = try await http.call(.get, "/audit/export/ndjson?vial=\(vials[0].id)", token: auditor)
             #expect(s == .ok)
             let events = text.split(separator: "\n").dropFirst().map { try! JSONDecoder().decode(ExportedEvent.self, from: Data($0.utf8)) }
             #expect(events.count == 1 && ExportVerifier.verify(events: events).intact)
-            (s, _, text) = try await http.call(.get, "/audit/export?lot=LOT-X1&format=pdf", token: auditor)
+            (s, _, text) = try await http.call(.get, "/audit/export/pdf?lot=LOT-X1", token: auditor)
             #expect(s == .ok && text.hasPrefix("%PDF"))
-            (s, _, _) = try await http.call(.get, "/audit/export?lot=NO-LOT&format=csv", token: auditor)
-            #expect(s == .notFound)
-            let (s2, problem, _) = try await http.call(.get, "/audit/export?format=csv", token: auditor)
-            #expect(s2 == .badRequest && problem["field"] as? String == "scope")
-            (s, _, _) = try await http.call(.get, "/audit/export?lot=LOT-X1", token: auditor)
-            #expect(s == .badRequest)
+            var json: [String: Any]
+            (s, json, _) = try await http.call(.get, "/audit/export/json?lot=LOT-X1", token: auditor)
+            #expect(s == .ok && (json["events"] as? [Any])?.count == 1 + vials.count)
+            for format in ["csv", "ndjson", "json", "pdf"] {
+                (s, _, _) = try await http.call(.get, "/audit/export/\(format)?lot=NO-LOT", token: auditor)
+                #expect(s == .notFound, "\(format)")
+                let (s2, problem, _) = try await http.call(.get, "/audit/export/\(format)", token: auditor)
+                #expect(s2 == .badRequest && problem["field"] as? String == "scope", "\(format)")
+            }
             (s, _, _) = try await http.call(.get, "/audit/verify", token: nil)
             #expect(s == .unauthorized)
         }

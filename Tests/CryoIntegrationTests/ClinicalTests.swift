@@ -32,7 +32,7 @@ struct ClinicalTests {
         }
     }
 
-    @Test("the demo story: enrol 3 into SLE DL1 without lymphodepletion, plan, commit, ship, receive, thaw, administer; one DLT: expand to six")
+    @Test("the demo story: enrol 3 into SLE DL1 without lymphodepletion, plan, commit, ship, receive, thaw, administer; one DLT: observe until the others' DLT windows close, then expand to six")
     func story() async throws {
         try await withFixture { f in
             try await f.clinical()
@@ -42,19 +42,29 @@ struct ClinicalTests {
             for a in done {
                 let v = try await f.store.administerVial(id: a.vialIds[0], scannedSubjectId: a.subjectId, signature: f.nurseSignature,
                                                          actor: f.user(.pharmacy), logger: Fixture.logger)
-                #expect(v.status == "administered")
+                #expect(v.status == .administered)
             }
             var decision = try await f.store.cohortDecision(cohortId: Fixture.cohort, actor: f.user(.clinical), logger: Fixture.logger)
-            #expect(decision.decision == "observe" && decision.treated == 3)
+            #expect(decision.decision == .observe && decision.treated == 3)
             _ = try await f.store.recordDlt(subjectId: "RES-002", description: "grade 3 cytokine release syndrome", grade: 3,
                                             onsetOn: CalendarDay.today(offset: 0), actor: f.user(.clinical), logger: Fixture.logger)
+            // The other two are still inside their 28-day DLT windows: a second DLT would stop, so no expansion yet.
             decision = try await f.store.cohortDecision(cohortId: Fixture.cohort, actor: f.user(.auditor), logger: Fixture.logger)
-            #expect(decision.decision == "expand" && decision.actionable && decision.patientsWithDlt == 1)
-            await #expect { try await f.store.confirmCohortDecision(cohortId: Fixture.cohort, decision: .escalate, signature: f.nurseSignature,
+            #expect(decision.decision == .observe && !decision.actionable && decision.patientsWithDlt == 1 && decision.evaluable == 1)
+            #expect(decision.rationale.contains("waiting for the DLT windows of RES-001") && decision.rationale.contains("RES-003"))
+            await #expect { try await f.store.confirmCohortDecision(cohortId: Fixture.cohort, decision: .expand, signature: f.nurseSignature,
                                                                     actor: f.user(.clinical), logger: Fixture.logger) } throws: { error in
+                (error as? DomainError)?.description.contains("say 'observe'") == true
+            }
+            // 29 days later every window has closed: the store reads a later clock instead of the test waiting.
+            let later = Store(client: f.client, clock: { Date().addingTimeInterval(29 * 86_400) })
+            decision = try await later.cohortDecision(cohortId: Fixture.cohort, actor: f.user(.auditor), logger: Fixture.logger)
+            #expect(decision.decision == .expand && decision.actionable && decision.evaluable == 3)
+            await #expect { try await later.confirmCohortDecision(cohortId: Fixture.cohort, decision: .escalate, signature: f.nurseSignature,
+                                                                  actor: f.user(.clinical), logger: Fixture.logger) } throws: { error in
                 (error as? DomainError)?.description.contains("say 'expand'") == true
             }
-            decision = try await f.store.confirmCohortDecision(cohortId: Fixture.cohort, decision: .expand, signature: f.nurseSignature,
+            decision = try await later.confirmCohortDecision(cohortId: Fixture.cohort, decision: .expand, signature: f.nurseSignature,
                                                                actor: f.user(.clinical), logger: Fixture.logger)
             #expect(decision.cohort.state == "expanded" && decision.cohort.capacity == 6)
             try await f.enrol("RES-004")
@@ -124,7 +134,7 @@ struct ClinicalTests {
             #expect(refusals.count == 2)
             #expect(try await f.count("SELECT count(*)::int FROM vial WHERE id = '\(one)' AND status = 'thawed'") == 1)
             let destroyed = try await f.store.destroyVial(id: one, reason: "thaw-to-infusion limit passed", actor: f.user(.pharmacy), logger: Fixture.logger)
-            #expect(destroyed.status == "destroyed")
+            #expect(destroyed.status == .destroyed)
             // A thawed vial never goes back to storage.
             let other = done.first { $0.subjectId == "RES-002" }!.vialIds[0]
             await #expect(throws: (any Error).self) {
@@ -169,7 +179,7 @@ struct ClinicalTests {
 
 @Suite("Conditional release at the bedside")
 struct ConditionalReleaseTests {
-    @Test("a conditionally released lot ships, but its vials are administered only after the pending test passes")
+    @Test("a conditionally released lot ships, but its vials are administered only after the pending test passes; the refusal is logged")
     func pendingTestBlocksAdministration() async throws {
         try await withFixture { f in
             try await f.clinical(lots: [])
@@ -184,10 +194,14 @@ struct ConditionalReleaseTests {
                                                              actor: f.user(.pharmacy), logger: Fixture.logger) } throws: { error in
                 (error as? DomainError)?.description.contains("administration waits for: viability") == true
             }
+            // The refusal is logged like every other bedside refusal (it was not when only the database checked it).
+            let refused = try await f.store.custodyEvents(subjectType: "vial", subjectId: vial, actor: f.user(.auditor), logger: Fixture.logger)
+                .filter { $0.action == "vial.administration-refused" }
+            #expect(refused.count == 1 && refused.first?.reason?.contains("administration waits for: viability") == true)
             _ = try await f.store.recordQcResult(lotNumber: "LOT-CR1", QcResultInput(testCode: "viability", numericValue: 88, unit: "%", method: "7-AAD", analyst: "A"),
                                                  actor: f.user(.qc), logger: Fixture.logger)
             let v = try await f.store.administerVial(id: vial, scannedSubjectId: "RES-001", signature: f.nurseSignature, actor: f.user(.pharmacy), logger: Fixture.logger)
-            #expect(v.status == "administered")
+            #expect(v.status == .administered)
         }
     }
 }

@@ -26,7 +26,7 @@ struct HoldTests {
             #expect(report.reservationsCancelled == reserved.vialIds)
             #expect(report.dosedPatients.map(\.subjectId) == ["RES-001"])
             for lot in ["LOT-LB1", "LOT-LB2"] {
-                #expect(try await f.store.lot(number: lot, actor: f.user(.auditor), logger: Fixture.logger).status == "on-hold")
+                #expect(try await f.store.lot(number: lot, actor: f.user(.auditor), logger: Fixture.logger).status == .onHold)
             }
             #expect(try await f.count("SELECT count(*)::int FROM vial WHERE id = '\(reserved.vialIds[0])' AND status = 'stored'") == 1)
             #expect(try await f.count("SELECT count(*)::int FROM allocation WHERE subject_id = 'RES-002' AND status = 'cancelled'") == 1)
@@ -92,10 +92,10 @@ struct HoldTests {
                                                     actor: f.user(.qa), logger: Fixture.logger)
             #expect(lifted.liftedBy == "Test qa")
             let lotHold = try await f.store.placeHold(on: .lot, id: "LOT-H1", reason: "deviation DEV-12", actor: f.user(.qa), logger: Fixture.logger)
-            #expect(try await f.store.lot(number: "LOT-H1", actor: f.user(.auditor), logger: Fixture.logger).status == "on-hold")
+            #expect(try await f.store.lot(number: "LOT-H1", actor: f.user(.auditor), logger: Fixture.logger).status == .onHold)
             _ = try await f.store.liftHold(id: lotHold.id, reason: "DEV-12 closed", signature: SignatureInput(password: Fixture.qaPassword, meaning: "hold lifted"),
                                            actor: f.user(.qa), logger: Fixture.logger)
-            #expect(try await f.store.lot(number: "LOT-H1", actor: f.user(.auditor), logger: Fixture.logger).status == "released")
+            #expect(try await f.store.lot(number: "LOT-H1", actor: f.user(.auditor), logger: Fixture.logger).status == .released)
             // A lifted hold cannot be edited or deleted.
             await #expect(throws: (any Error).self) {
                 try await f.client.query(PostgresQuery(unsafeSQL: "DELETE FROM hold WHERE id = \(hold.id)"), logger: Fixture.logger)
@@ -117,7 +117,7 @@ struct HoldTests {
             }
             let expired = try await f.store.expireDueLots(logger: Fixture.logger)
             #expect(expired == ["LOT-X1"])
-            #expect(try await f.store.lot(number: "LOT-X1", actor: f.user(.auditor), logger: Fixture.logger).status == "expired")
+            #expect(try await f.store.lot(number: "LOT-X1", actor: f.user(.auditor), logger: Fixture.logger).status == .expired)
             #expect(try await f.count("SELECT count(*)::int FROM custody_event WHERE action = 'lot.expired' AND actor_role = 'system' AND actor_id IS NULL") == 1)
             #expect(try await f.store.expireDueLots(logger: Fixture.logger).isEmpty)
         }

@@ -181,7 +181,7 @@ struct ImportTests {
             #expect(s.inserted == 3 && s.rejected == 3, "\(s.rejects)")
             #expect(s.rejects.map(\.field) == ["screeningTests", "hla[2]", "eligibility"])
             let d = try await f.store.donor(code: "DN-000200", actor: mfg, logger: Self.logger)
-            #expect(d.hla == ["A*02:01", "A*24:02", "B*07:02"] && d.screeningTests.count == 2 && d.eligibility == "eligible")
+            #expect(d.hla == ["A*02:01", "A*24:02", "B*07:02"] && d.screeningTests.count == 2 && d.eligibility == .eligible)
             s = try await f.store.importCSV(try document(donors, .donors), kind: .donors, actor: mfg, logger: Self.logger)
             #expect(s.inserted == 0 && s.unchanged == 3 && s.rejected == 3)
 
@@ -198,7 +198,7 @@ struct ImportTests {
             #expect(s.inserted == 2, "\(s.rejects)")
             #expect(s.rejects.map(\.field) == ["donorCode", "productCode", "expiresOn", "donorCode"])
             let lot = try await f.store.lot(number: "A501-30006", actor: mfg, logger: Self.logger)
-            #expect(lot.expiresOn == "2026-12-01" && lot.plannedVials == 24 && lot.status == "in-process")
+            #expect(lot.expiresOn == "2026-12-01" && lot.plannedVials == 24 && lot.status == .inProcess)
             #expect(try await f.count("SELECT count(*)::int FROM custody_event WHERE action = 'lot.registered' AND subject_id LIKE 'A501-3000%'") == 2)
             s = try await f.store.importCSV(try document(lots, .lots), kind: .lots, actor: mfg, logger: Self.logger)
             #expect(s.inserted == 0 && s.unchanged == 2 && s.rejected == 4)

@@ -28,14 +28,20 @@ struct ObservabilityTests {
         }
     }
 
-    @Test("/metrics, without a token: requests per route and status, latency histograms, pool use, committed custody events")
+    @Test("/metrics on its own listener, not the API's: requests per route and status, latency histograms, pool use, committed custody events")
     func metricsPage() async throws {
         try await TestDatabase.withDatabase { client, _ in
             let f = try await Fixture.make(client)
-            let router = try buildRouter(store: f.store, auditKey: nil, metrics: PrometheusMetrics.registry)
+            let router = try buildRouter(store: f.store, auditKey: nil)
             let app = Application(router: router, logger: TestDatabase.logger)
+            let metricsApp = Application(router: buildMetricsRouter(registry: PrometheusMetrics.registry), logger: TestDatabase.logger)
+            try await metricsApp.test(.router) { metrics in
             try await app.test(.router) { http in
-                let before = try await metricsPage(http)
+                let (onAPI, _, _) = try await http.call(.get, "/metrics", token: nil)
+                #expect(onAPI == .unauthorized, "the API port must not serve /metrics")
+                let (onAPIWithToken, _, _) = try await http.call(.get, "/metrics", token: f.tokens[.admin])
+                #expect(onAPIWithToken == .notFound)
+                let before = try await metricsPage(metrics)
                 let eventsBefore = try await f.count("SELECT count(*) FROM custody_event")
                 var (status, _, text) = try await http.call(.post, "/lots", token: f.tokens[.manufacturing], json: """
                     {"lotNumber":"A501-M1","productCode":"ALLO-501","donorCode":"DN-000001","manufacturedOn":"2026-03-01","cellsPerVial":40000000,"vialCount":20}
@@ -51,7 +57,7 @@ struct ObservabilityTests {
                 let committed = try await f.count("SELECT count(*) FROM custody_event") - eventsBefore
                 #expect(committed >= 6)
 
-                let after = try await metricsPage(http)
+                let after = try await metricsPage(metrics)
                 let created = Self.sample(after, "http_server_requests_total", [#"method="POST""#, #"status="201""#])
                     - Self.sample(before, "http_server_requests_total", [#"method="POST""#, #"status="201""#])
                 #expect(created >= 2)
@@ -65,6 +71,7 @@ struct ObservabilityTests {
                 #expect(Self.sample(after, "cryoledger_db_lease_wait_seconds_count", [#"pool="primary""#])
                         > Self.sample(before, "cryoledger_db_lease_wait_seconds_count", [#"pool="primary""#]))
                 #expect(after.contains("cryoledger_db_connections_in_use{pool=\"primary\"}"))
+            }
             }
         }
     }

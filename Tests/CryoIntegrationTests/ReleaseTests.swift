@@ -31,12 +31,12 @@ struct ReleaseTests {
             } throws: { error in
                 (error as? DomainError)?.description.contains("no result recorded for: viability") == true
             }
-            #expect(try await f.store.lot(number: "LOT-Q1", actor: f.user(.auditor), logger: Fixture.logger).status == "quarantine")
+            #expect(try await f.store.lot(number: "LOT-Q1", actor: f.user(.auditor), logger: Fixture.logger).status == .quarantine)
             let r = try await viability(f, "LOT-Q1", 91.5)
             #expect(r.outcome == "pass")
             let lot = try await f.store.releaseLot(number: "LOT-Q1", kind: .standard, justification: nil, pendingTests: [], restrictedTo: [],
                                                    reason: "all tests pass", signature: sign, actor: f.user(.qa), logger: Fixture.logger)
-            #expect(lot.status == "released")
+            #expect(lot.status == .released)
             let events = try await f.store.custodyEvents(subjectType: "lot", subjectId: "LOT-Q1", actor: f.user(.auditor), logger: Fixture.logger)
             #expect(events.map(\.action).suffix(2) == ["qc.recorded", "lot.released"])
         }
@@ -61,7 +61,7 @@ struct ReleaseTests {
                                                    pendingTests: [], restrictedTo: ["RES-SLE-004"], reason: nil,
                                                    signature: SignatureInput(password: Fixture.qaPassword, meaning: "approved for single-patient OOS use"),
                                                    actor: f.user(.qa), logger: Fixture.logger)
-            #expect(lot.status == "released")
+            #expect(lot.status == .released)
             #expect(try await f.count("SELECT cardinality(restricted_to)::int FROM lot_disposition WHERE lot_number = 'LOT-Q2'") == 1)
         }
     }
@@ -107,7 +107,7 @@ struct ReleaseTests {
             #expect(all.first { $0.id == first.id }?.current == false && all.first { $0.id == second.id }?.current == true)
             let lot = try await f.store.releaseLot(number: "LOT-Q4", kind: .standard, justification: nil, pendingTests: [], restrictedTo: [],
                                                    reason: nil, signature: sign, actor: f.user(.qa), logger: Fixture.logger)
-            #expect(lot.status == "released")
+            #expect(lot.status == .released)
         }
     }
 
@@ -125,7 +125,7 @@ struct ReleaseTests {
                 _ = try await f.store.releaseLot(number: "LOT-Q5", kind: .standard, justification: nil, pendingTests: [], restrictedTo: [],
                                                  reason: nil, signature: SignatureInput(password: "nope", meaning: "approved"), actor: f.user(.qa), logger: Fixture.logger)
             }
-            #expect(try await f.store.lot(number: "LOT-Q5", actor: f.user(.auditor), logger: Fixture.logger).status == "quarantine")
+            #expect(try await f.store.lot(number: "LOT-Q5", actor: f.user(.auditor), logger: Fixture.logger).status == .quarantine)
         }
     }
 }
@@ -151,12 +151,12 @@ struct SignedTransitionTests {
                         """, logger: Fixture.logger)
                 }
             }
-            #expect(try await f.store.lot(number: "LOT-Z1", actor: f.user(.auditor), logger: Fixture.logger).status == "quarantine")
+            #expect(try await f.store.lot(number: "LOT-Z1", actor: f.user(.auditor), logger: Fixture.logger).status == .quarantine)
             // The application's signed path passes.
             let lot = try await f.store.transitionLot(number: "LOT-Z1", to: .rejected, reason: "sterility failure",
                                                       signature: SignatureInput(password: Fixture.qaPassword, meaning: "rejected"),
                                                       actor: f.user(.qa), logger: Fixture.logger)
-            #expect(lot.status == "rejected")
+            #expect(lot.status == .rejected)
         }
     }
 
@@ -175,7 +175,7 @@ struct SignedTransitionTests {
                         """, logger: Fixture.logger)
                 }
             }
-            #expect(try await f.store.lot(number: "LOT-Z2", actor: f.user(.auditor), logger: Fixture.logger).status == "on-hold")
+            #expect(try await f.store.lot(number: "LOT-Z2", actor: f.user(.auditor), logger: Fixture.logger).status == .onHold)
         }
     }
 }

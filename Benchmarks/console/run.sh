@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Console page budgets (issue 15): the map page of a freezer with 10 full boxes of 81 positions, rendered
+# server-side (time to the last byte on loopback, which is the server's time plus a fraction of a millisecond),
+# p50/p95 over N requests, and its weight; sign-in time. Private embedded cluster, API on 127.0.0.1 only.
+#   Benchmarks/console/run.sh [N]        CONFIG=release (default) or debug; SCRATCH=.build-release keeps the
+#                                         release build apart from the debug one (default .build)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source deploy/local/lib.sh
+ensure_packages
+ensure_swift
+N="${1:-200}"
+CONFIG="${CONFIG:-release}"
+SCRATCH="${SCRATCH:-.build}"
+swift build -c "$CONFIG" --scratch-path "$SCRATCH" --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
+BIN="$(swift build -c "$CONFIG" --scratch-path "$SCRATCH" --show-bin-path)/cryoledger"
+export CRYOLEDGER_HOME
+CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-console-bench.XXXXXX)
+chmod 755 "$CRYOLEDGER_HOME"
+unset DATABASE_URL
+PORT=18291
+cleanup() {
+    [ -n "${API_PID:-}" ] && { kill "$API_PID" 2>/dev/null || true; wait "$API_PID" 2>/dev/null || true; }
+    "$BIN" db stop >/dev/null 2>&1 || true
+    rm -rf "$CRYOLEDGER_HOME"
+}
+trap cleanup EXIT
+"$BIN" db start >/dev/null
+"$BIN" db migrate >/dev/null
+"$BIN" demo load >/dev/null
+# shellcheck disable=SC1091
+source "$CRYOLEDGER_HOME/demo-tokens.env"
+export CRYOLEDGER_TOKEN="$CRYOLEDGER_TOKEN_MANUFACTURING"
+"$BIN" storage add-freezer --id BENCH-01 --site SSF --kind ln2-dewar --name "Benchmark dewar" --max-celsius=-150 >/dev/null
+"$BIN" storage add-rack --id BENCH-01-R1 --freezer BENCH-01 --label R1 >/dev/null
+"$BIN" lot register --lot-number BENCH-LOT-1 --product ALLO-501 --donor DN-000101 --manufactured-on "$(date -u +%F)" \
+    --cells-per-vial 40000000 --vials 810 >/dev/null
+for b in $(seq 1 10); do
+    "$BIN" storage add-box --id "BENCH-01-R1-B$b" --rack BENCH-01-R1 --label "B$b" --rows 9 --columns 9 >/dev/null
+    "$BIN" vial create --lot BENCH-LOT-1 --count 81 --box "BENCH-01-R1-B$b" >/dev/null
+done
+"$BIN" serve --host 127.0.0.1 --port "$PORT" </dev/null >"$CRYOLEDGER_HOME/api.log" 2>&1 &
+API_PID=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
+python3 - "http://127.0.0.1:$PORT" "$CRYOLEDGER_HOME/demo-users.env" "$N" "$CONFIG" <<'PY'
+import http.cookiejar, statistics, sys, time, urllib.parse, urllib.request
+base, users_file, n, config = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+env = dict(l.split("=", 1) for l in open(users_file).read().split())
+jar = http.cookiejar.CookieJar()
+opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+def timed(fn):
+    t = time.perf_counter(); body = fn(); return (time.perf_counter() - t) * 1000, body
+form = urllib.parse.urlencode({"login": env["CRYOLEDGER_LOGIN_MANUFACTURING"], "password": env["CRYOLEDGER_PASSWORD_MANUFACTURING"]}).encode()
+signins = []
+for _ in range(10):
+    jar.clear()
+    ms, _ = timed(lambda: opener.open(base + "/console/sign-in", data=form).read())
+    signins.append(ms)
+def pct(xs, p): xs = sorted(xs); return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+page = opener.open(base + "/console/freezers/BENCH-01").read()
+assert page.count(b'class="cell ') >= 810, "the map does not show 810 vials"
+times = [timed(lambda: opener.open(base + "/console/freezers/BENCH-01").read())[0] for _ in range(n)]
+print(f"config {config}: freezer map of 10 boxes x 81 vials: {len(page) / 1024:.0f} KiB, n={n}, "
+      f"p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms, max {max(times):.1f} ms")
+print(f"sign-in (includes bcrypt cost 12): p50 {pct(signins, 50):.0f} ms, max {max(signins):.0f} ms over {len(signins)}")
+PY

@@ -1,0 +1,77 @@
+import CryoDomain
+import CryoStore
+import Foundation
+import Hummingbird
+
+extension Console {
+    /// Status, location, lot, product, expiry, holds, and the custody timeline with each event's hash and
+    /// whether its chain verifies.
+    func vialCard(_ id: String, message: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let user = try signedIn()
+        let vialId = try VialID(parsing: id).value
+        let vial = try await store.vial(id: vialId, actor: user, logger: logger)
+        let events = try await store.custodyEvents(subjectType: "vial", subjectId: vialId, actor: user, logger: logger)
+        let holds = try await store.listHolds(subject: .vial, id: vialId, activeOnly: true, actor: user, logger: logger)
+        let chain = try await store.verifyChain(subjectType: "vial", subjectId: vialId, actor: user, logger: logger)
+        let location: [String: Any]? = vial.location.map { l in
+            ["site": l.siteCode, "freezer": l.freezerId, "rack": l.rackId, "box": l.boxId, "position": l.label]
+        }
+        return try page("vial", title: "Vial \(vialId)", [
+            "vial": ["id": vial.id, "lot": vial.lotNumber, "product": vial.productCode, "status": "\(vial.status)",
+                     "lotStatus": "\(vial.lotStatus)", "expiresOn": vial.expiresOn, "glyph": VialGlyph(status: "\(vial.status)").symbol],
+            "location": location as Any,
+            "holds": holds.map { ["reason": $0.reason, "placedBy": $0.placedBy, "placedAt": Self.timestamp($0.placedAt)] },
+            "events": events.map(Self.eventRow),
+            "chainIntact": chain.intact, "chainProblems": chain.problems,
+            "canMove": user.role.may(.placeVial) && location != nil,
+            "message": message as Any,
+        ], status: status)
+    }
+
+    func moveVial<Context: RequestContext>(_ id: String, _ request: Request, _ context: Context) async throws -> Response {
+        let user = try signedIn()
+        var request = request
+        let form = try await Form.read(&request, limit: 64 * 1024)
+        let row = Int(form["row"] ?? ""), column = Int(form["column"] ?? "")
+        do {
+            guard let row else { throw DomainError.invalid(field: "row", rule: "must be a number") }
+            guard let column else { throw DomainError.invalid(field: "column", rule: "must be a number") }
+            _ = try await store.moveVial(id: id, to: Position(boxId: form["box"] ?? "", row: row, column: column),
+                                         reason: form["reason"], actor: user, logger: logger)
+            return Response.redirect(to: "/console/vials/\(id)", type: .normal)
+        } catch let error as DomainError {
+            guard case .invalid = error else {
+                if case .conflict = error { return try await vialCard(id, message: Self.describe(error), status: .conflict) }
+                throw error
+            }
+            return try await vialCard(id, message: Self.describe(error), status: .badRequest)
+        }
+    }
+
+    /// "field: rule", as the API's problem+json says it.
+    static func describe(_ error: DomainError) -> String {
+        switch error {
+        case .invalid(let field, let rule): return "\(field): \(rule)"
+        case .conflict(let field, let rule): return field.map { "\($0): \(rule)" } ?? rule
+        default: return error.description
+        }
+    }
+
+    static func eventRow(_ e: CustodyEventRecord) -> [String: Any] {
+        let signature = (try? JSONSerialization.jsonObject(with: Data(e.details.utf8)) as? [String: Any])?["signature"] as? [String: Any]
+        return ["seq": e.seq, "when": timestamp(e.occurredAt), "who": e.actorName, "role": e.actorRole, "action": e.action,
+                "from": [e.fromState, e.fromLocation].compactMap { $0 }.joined(separator: " · "),
+                "to": [e.toState, e.toLocation].compactMap { $0 }.joined(separator: " · "),
+                "reason": e.reason ?? "", "hash": e.hash, "shortHash": String(e.hash.prefix(12)),
+                "signature": signature.map { s in
+                    "signed by \(s["printedName"] ?? "?") at \(s["signedAt"] ?? "?"), meaning: \(s["meaning"] ?? "?")"
+                } as Any]
+    }
+
+    /// UTC with its zone, to the second.
+    static func timestamp(_ date: Date) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime]
+        return f.string(from: date).replacingOccurrences(of: "T", with: " ").replacingOccurrences(of: "Z", with: " UTC")
+    }
+}

@@ -1,0 +1,70 @@
+import CryoDomain
+import Logging
+import PostgresNIO
+
+extension Store {
+    /// Bedside administration, an electronic signature: `Administration.check` decides (chain of identity, thawed,
+    /// thaw-to-infusion limit, rule 3, conditional release); the database's `check_administration()` decides again.
+    /// Every refusal is logged as `vial.administration-refused`, whichever of the two refuses.
+    public func administerVial(id text: String, scannedSubjectId: String, signature: SignatureInput?, actor: Principal, logger: Logger) async throws -> VialRecord {
+        try actor.require(.dispense)
+        let id = try VialID(parsing: text)
+        let facts = try await read(logger) { conn in try await Self.administrationFacts(id.value, scanned: scannedSubjectId, on: conn, logger: logger) }
+        do {
+            try Administration.check(facts)
+        } catch {
+            try await transaction(logger) { conn in
+                try await Self.logAdministrationRefusal(error, vialId: id.value, scanned: scannedSubjectId, actor: actor, on: conn, logger: logger)
+            }
+            throw error
+        }
+        let signed = try await verifySignature(signature, actor: actor, logger: logger)
+        try await transaction(logger, refusal: { conn, refusal in
+            try await Self.logAdministrationRefusal(refusal, vialId: id.value, scanned: scannedSubjectId, actor: actor, on: conn, logger: logger)
+        }) { conn in
+            _ = try await Self.lockVial(id.value, on: conn, logger: logger)
+            try await conn.guardedQuery("INSERT INTO administration (vial_id, subject_id, administered_by) VALUES (\(id.value), \(scannedSubjectId), \(actor.id))", logger: logger)
+            try await Self.changeVialStatus([id.value], to: .administered, on: conn, logger: logger)
+            try await conn.guardedQuery("""
+                UPDATE patient SET status = 'dosed', dosed_at = now() WHERE subject_id = \(scannedSubjectId) AND status = 'enrolled'
+                """, logger: logger)
+            try await conn.guardedQuery("""
+                UPDATE allocation a SET status = 'administered' FROM reservation r
+                WHERE r.vial_id = \(id.value) AND r.cancelled_at IS NULL AND a.id = r.allocation_id AND a.status = 'reserved'
+                  AND NOT EXISTS (SELECT 1 FROM reservation o JOIN vial ov ON ov.id = o.vial_id
+                                  WHERE o.allocation_id = a.id AND o.cancelled_at IS NULL AND ov.status <> 'administered')
+                """, logger: logger)
+            try await Custody.append([
+                CustodyEntry(subjectType: "vial", subjectId: id.value, action: "vial.administered", fromState: "thawed", toState: "administered",
+                             toLocation: "patient \(scannedSubjectId)", details: ["patient": scannedSubjectId, "scannedVial": id.value], signature: signed),
+                CustodyEntry(subjectType: "patient", subjectId: scannedSubjectId, action: "patient.dosed", toState: "dosed", details: ["vial": id.value]),
+            ], by: actor, on: conn, logger: logger)
+        }
+        return try await vial(id: id.value, actor: actor, logger: logger)
+    }
+
+    static func administrationFacts(_ vialId: String, scanned: String, on conn: PostgresConnection, logger: Logger) async throws -> AdministrationFacts {
+        guard let r = try await conn.guardedQuery("""
+            SELECT v.status, r.subject_id, coalesce(v.thawed_at + pr.thaw_to_infusion_minutes * interval '1 minute' < now(), false),
+                   pr.thaw_to_infusion_minutes, vial_blockers(v.id), v.lot_number, coalesce(conditional_release_pending(v.lot_number), '{}')
+            FROM vial v JOIN lot l ON l.lot_number = v.lot_number JOIN product pr ON pr.code = l.product_code
+            LEFT JOIN reservation r ON r.vial_id = v.id AND r.cancelled_at IS NULL WHERE v.id = \(vialId)
+            """, logger: logger).decode((String, String?, Bool, Int, String?, String, [String]).self).all().first else {
+            throw DomainError.notFound(kind: "vial", id: vialId)
+        }
+        return AdministrationFacts(vialId: vialId, status: try VialStatus(stored: r.0), reservedFor: r.1, scannedSubjectId: scanned,
+                                   thawLimitMinutes: r.3, thawLimitPassed: r.2, blockers: r.4, lotNumber: r.5, pendingTests: r.6)
+    }
+
+    static func logAdministrationRefusal(_ error: DomainError, vialId: String, scanned: String, actor: Principal,
+                                         on conn: PostgresConnection, logger: Logger) async throws {
+        let (field, rule): (String, String) = switch error {
+        case .conflict(let f, let r): (f ?? "vialId", r)
+        case .invalid(let f, let r): (f, r)
+        default: ("vialId", error.description)
+        }
+        try await Custody.append(CustodyEntry(subjectType: "vial", subjectId: vialId, action: "vial.administration-refused", reason: rule,
+                                              details: ["scannedPatient": scanned]), by: actor, on: conn, logger: logger)
+        logger.warning("administration refused", metadata: ["vial": "\(vialId)", "field": "\(field)"])
+    }
+}

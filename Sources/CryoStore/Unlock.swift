@@ -1,0 +1,52 @@
+import CryoDomain
+import Logging
+import PostgresNIO
+
+/// A user named by the API (its id) or by the CLI (its name).
+public enum UserReference: Sendable {
+    case id(Int64)
+    case name(String)
+
+    var text: String {
+        switch self {
+        case .id(let id): return String(id)
+        case .name(let name): return name
+        }
+    }
+}
+
+/// An account's signing state.
+public struct UserAccount: Sendable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let role: Role
+    public let locked: Bool
+    public let failedSignatures: Int
+}
+
+extension Store {
+    /// Unlocks an account locked after failed signatures (admin only), with its custody event.
+    /// The one operation behind `POST /users/{userId}/unlock` and `cryoledger user unlock`.
+    @discardableResult
+    public func unlockUser(_ user: UserReference, actor: Principal, logger: Logger) async throws -> UserAccount {
+        try actor.require(.manageUsers)
+        return try await transaction(logger) { conn in
+            let select: PostgresQuery = switch user {
+            case .id(let id): "SELECT id, name, role, locked_at IS NOT NULL FROM app_user WHERE id = \(id) FOR UPDATE"
+            case .name(let name): "SELECT id, name, role, locked_at IS NOT NULL FROM app_user WHERE name = \(name) FOR UPDATE"
+            }
+            guard let (id, name, role, locked) = try await conn.guardedQuery(select, logger: logger).decode((Int64, String, String, Bool).self).all().first else {
+                throw DomainError.notFound(kind: "user", id: user.text)
+            }
+            guard locked else { throw DomainError.conflict(field: nil, rule: "the account of '\(name)' is not locked") }
+            try await conn.guardedQuery("UPDATE app_user SET locked_at = NULL, failed_signatures = 0 WHERE id = \(id)", logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(id), action: "user.unlocked", fromState: "locked", toState: "unlocked",
+                                                  reason: "unlocked by an administrator"), by: actor, on: conn, logger: logger)
+            return UserAccount(id: id, name: name, role: Role(rawValue: role)!, locked: false, failedSignatures: 0)
+        }
+    }
+
+    public func unlockUser(name: String, actor: Principal, logger: Logger) async throws {
+        try await unlockUser(.name(name), actor: actor, logger: logger)
+    }
+}

@@ -1,0 +1,78 @@
+import CryoDomain
+import Foundation
+import HummingbirdBcrypt
+import Logging
+import PostgresNIO
+
+/// A user as the administrators' screen lists it.
+public struct UserSummary: Sendable, Equatable {
+    public let id: Int64
+    public let name: String
+    public let login: String?
+    public let role: Role
+    public let locked: Bool
+    public let deactivated: Bool
+    public let hasPassword: Bool
+}
+
+extension Store {
+    public func users(actor: Principal, logger: Logger) async throws -> [UserSummary] {
+        try actor.require(.manageUsers)
+        return try await read(logger) { conn in
+            try await conn.guardedQuery("""
+                SELECT id, name, login, role, locked_at IS NOT NULL, deactivated_at IS NOT NULL, password_hash IS NOT NULL
+                FROM app_user ORDER BY name
+                """, logger: logger).decode((Int64, String, String?, String, Bool, Bool, Bool).self).all().map { r in
+                guard let role = Role(rawValue: r.3) else { throw StoreError.unexpectedData("app_user \(r.0) has an unknown role '\(r.3)'") }
+                return UserSummary(id: r.0, name: r.1, login: r.2, role: role, locked: r.4, deactivated: r.5, hasPassword: r.6)
+            }
+        }
+    }
+
+    /// An administrator creates a user (the console's screen; `cryoledger user create` is the bootstrap path).
+    public func createUser(name: String, role: Role, password: String?, login: String?, actor: Principal, logger: Logger) async throws -> IssuedToken {
+        try actor.require(.manageUsers)
+        let issued = try await createUser(name: name, role: role, password: password, login: login, logger: logger)
+        try await transaction(logger) { conn in
+            try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(issued.user.id), action: "user.created-by-admin",
+                                                  toState: role.rawValue, details: ["login": login ?? ""]), by: actor, on: conn, logger: logger)
+        }
+        return issued
+    }
+
+    /// Sets a new password (admin): the user's sign-in and signing password; failures reset, the account unlocked.
+    public func resetPassword(userId: Int64, password: String, actor: Principal, logger: Logger) async throws {
+        try actor.require(.manageUsers)
+        try Validator().require(password.count >= 12, "password", "must be at least 12 characters")
+        try Validator().require(SigningPassword.isComparable(password), "password", SigningPassword.rule)
+        let hash = await Self.offloaded { Bcrypt.hash(password, cost: 12) }
+        try await transaction(logger) { conn in
+            guard try await conn.guardedQuery("""
+                UPDATE app_user SET password_hash = \(hash), failed_signatures = 0, locked_at = NULL WHERE id = \(userId) RETURNING id
+                """, logger: logger).decode(Int64.self).all().first != nil else {
+                throw DomainError.notFound(kind: "user", id: String(userId))
+            }
+            try await conn.guardedQuery("UPDATE console_session SET ended_at = now(), end_reason = 'replaced' WHERE user_id = \(userId) AND ended_at IS NULL", logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(userId), action: "user.password-reset",
+                                                  reason: "password set by an administrator"), by: actor, on: conn, logger: logger)
+        }
+    }
+
+    /// Deactivates a user (admin): never deleted, so signatures keep their name; tokens revoked, sessions ended.
+    public func deactivateUser(userId: Int64, reason: String, actor: Principal, logger: Logger) async throws {
+        try actor.require(.manageUsers)
+        try Validator().require(!reason.trimmingCharacters(in: .whitespaces).isEmpty, "reason", "say why the user is deactivated")
+        try Validator().require(userId != actor.id, "userId", "an administrator cannot deactivate their own account")
+        try await transaction(logger) { conn in
+            guard try await conn.guardedQuery("""
+                UPDATE app_user SET deactivated_at = now() WHERE id = \(userId) AND deactivated_at IS NULL RETURNING id
+                """, logger: logger).decode(Int64.self).all().first != nil else {
+                throw DomainError.conflict(field: "userId", rule: "no active user \(userId)")
+            }
+            try await conn.guardedQuery("UPDATE api_token SET revoked_at = now() WHERE user_id = \(userId) AND revoked_at IS NULL", logger: logger)
+            try await conn.guardedQuery("UPDATE console_session SET ended_at = now(), end_reason = 'deactivated' WHERE user_id = \(userId) AND ended_at IS NULL", logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(userId), action: "user.deactivated",
+                                                  toState: "deactivated", reason: reason), by: actor, on: conn, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The web console's tests in a real browser: headless Chromium from Debian driven by Selenium (PyPI), against
+# `cryoledger serve` on a private embedded cluster loaded with the demo. Each test checks the database too.
+#   Tests/Console/run.sh [pytest args]      SCREENSHOTS=DIR keeps the screenshots the tests take.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source deploy/local/lib.sh
+ensure_packages
+ensure_swift
+export DEBIAN_FRONTEND=noninteractive
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    log "installing chromium and chromium-driver (Debian)"
+    [ "$(id -u)" -eq 0 ] && sudo="" || sudo="sudo"
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
+fi
+VENV="${CONSOLE_VENV:-/tmp/cryoledger-console-venv}"
+if ! "$VENV/bin/python" -c 'import selenium, pytest, requests' 2>/dev/null; then
+    log "installing selenium, pytest and requests into $VENV"
+    python3 -m venv "$VENV" 2>/dev/null || { apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; rm -rf "$VENV"; python3 -m venv "$VENV"; }
+    "$VENV/bin/pip" install -q --disable-pip-version-check 'selenium>=4.20,<5' 'pytest>=8,<9' 'requests>=2.31,<3'
+fi
+swift build --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
+BIN="$(swift build --show-bin-path)/cryoledger"
+export CRYOLEDGER_HOME
+CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-console.XXXXXX)
+chmod 755 "$CRYOLEDGER_HOME"
+unset DATABASE_URL
+PORT="${CONSOLE_PORT:-18281}"
+cleanup() {
+    [ -n "${API_PID:-}" ] && { kill "$API_PID" 2>/dev/null || true; wait "$API_PID" 2>/dev/null || true; }
+    "$BIN" db stop >/dev/null 2>&1 || true
+    rm -rf "$CRYOLEDGER_HOME"
+}
+trap cleanup EXIT
+"$BIN" db start >/dev/null
+"$BIN" db migrate >/dev/null
+"$BIN" demo load >/dev/null
+# A user of its own for the lock-out test, so the demo users stay usable.
+echo "lockout-test-password" | "$BIN" user create --name "Lee Lockout" --role manufacturing --login lee --password-stdin >/dev/null
+(umask 077; : >"$CRYOLEDGER_HOME/api.log")
+"$BIN" serve --host 127.0.0.1 --port "$PORT" </dev/null >>"$CRYOLEDGER_HOME/api.log" 2>&1 &
+API_PID=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
+curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null || { tail -20 "$CRYOLEDGER_HOME/api.log" >&2; exit 1; }
+export CONSOLE_URL="http://127.0.0.1:$PORT"
+CONSOLE_DB_URL=$("$BIN" db url --admin)
+export CONSOLE_DB_URL
+export CONSOLE_USERS_FILE="$CRYOLEDGER_HOME/demo-users.env"
+set +e
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider Tests/Console "$@"
+status=$?
+set -e
+if [ "$status" -ne 0 ]; then log "console tests failed; the server's log tail:"; tail -n 30 "$CRYOLEDGER_HOME/api.log" >&2; fi
+# pytest exits 5 when it collected nothing: that is a failure here, not a pass.
+exit "$status"
