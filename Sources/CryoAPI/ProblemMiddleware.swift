@@ -143,9 +143,10 @@ struct Problem: Encodable {
     }
 
     /// The server is down or went away (DatabaseUnavailable from the availability gate, a lost connection,
-    /// an admin shutdown, the pool's circuit breaker): the client may retry, so 503 rather than 500.
+    /// an admin shutdown, the pool's circuit breaker) or refused a write as read-only (25006, a failover in
+    /// progress): the client may retry, so 503 rather than 500.
     static func isDatabaseUnavailable(_ error: any Error) -> Bool {
-        DatabaseAvailability.isConnectionLoss(error)
+        DatabaseAvailability.isUnavailable(error)
     }
 
     /// Names the JSON path of a decoding failure, e.g. `screeningTests[0].testedOn`.

@@ -23,12 +23,12 @@ extension Store {
             try await Self.logAdministrationRefusal(refusal, vialId: id.value, scanned: scannedSubjectId, actor: actor, on: conn, logger: logger)
         }) { conn in
             _ = try await Self.lockVial(id.value, on: conn, logger: logger)
-            try await conn.query("INSERT INTO administration (vial_id, subject_id, administered_by) VALUES (\(id.value), \(scannedSubjectId), \(actor.id))", logger: logger)
+            try await conn.guardedQuery("INSERT INTO administration (vial_id, subject_id, administered_by) VALUES (\(id.value), \(scannedSubjectId), \(actor.id))", logger: logger)
             try await Self.changeVialStatus([id.value], to: .administered, on: conn, logger: logger)
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 UPDATE patient SET status = 'dosed', dosed_at = now() WHERE subject_id = \(scannedSubjectId) AND status = 'enrolled'
                 """, logger: logger)
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 UPDATE allocation a SET status = 'administered' FROM reservation r
                 WHERE r.vial_id = \(id.value) AND r.cancelled_at IS NULL AND a.id = r.allocation_id AND a.status = 'reserved'
                   AND NOT EXISTS (SELECT 1 FROM reservation o JOIN vial ov ON ov.id = o.vial_id
@@ -44,7 +44,7 @@ extension Store {
     }
 
     static func administrationFacts(_ vialId: String, scanned: String, on conn: PostgresConnection, logger: Logger) async throws -> AdministrationFacts {
-        guard let r = try await conn.query("""
+        guard let r = try await conn.guardedQuery("""
             SELECT v.status, r.subject_id, coalesce(v.thawed_at + pr.thaw_to_infusion_minutes * interval '1 minute' < now(), false),
                    pr.thaw_to_infusion_minutes, vial_blockers(v.id), v.lot_number, coalesce(conditional_release_pending(v.lot_number), '{}')
             FROM vial v JOIN lot l ON l.lot_number = v.lot_number JOIN product pr ON pr.code = l.product_code

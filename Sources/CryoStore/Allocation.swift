@@ -49,14 +49,14 @@ extension Store {
         try v.require((0...50).contains(req.doseTolerancePct), "doseTolerancePct", "between 0 and 50")
         try v.require((0...365).contains(req.expiryMarginDays), "expiryMarginDays", "between 0 and 365")
         return try await read(logger) { conn in
-            let asOfText = try await conn.query("SELECT to_char(current_date, 'YYYY-MM-DD')", logger: logger).decode(String.self).all()[0]
+            let asOfText = try await conn.guardedQuery("SELECT to_char(current_date, 'YYYY-MM-DD')", logger: logger).decode(String.self).all()[0]
             guard let asOf = Day(iso: asOfText) else { throw StoreError.configuration("the database's current_date \(asOfText) is not a calendar day") }
             func day(_ text: String) throws -> Day {
                 guard let d = Day(iso: text) else { throw StoreError.configuration("the database holds \(text), not a calendar day") }
                 return d
             }
             // Available vials, in pick order, with their lot and depot.
-            let vials = try await conn.query("""
+            let vials = try await conn.guardedQuery("""
                 SELECT v.id, l.lot_number, f.site_code
                 FROM vial v JOIN lot l ON l.lot_number = v.lot_number
                 JOIN vial_position p ON p.vial_id = v.id JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id JOIN freezer f ON f.id = r.freezer_id
@@ -71,7 +71,7 @@ extension Store {
                 if vialsByKey[key] == nil { keys.append((lot, depot)) }
                 vialsByKey[key, default: []].append(id)
             }
-            let lotRows = try await conn.query("""
+            let lotRows = try await conn.guardedQuery("""
                 SELECT l.lot_number, l.product_code, to_char(l.expires_on, 'YYYY-MM-DD'), l.cells_per_vial,
                        coalesce((SELECT array_agg(h.allele ORDER BY h.locus, h.copy) FROM donor_hla h WHERE h.donor_code = l.donor_code), '{}'),
                        coalesce(d.restricted_to, '{}')
@@ -89,7 +89,7 @@ extension Store {
                                                     vialsAvailable: vialsByKey[key]!.count, depot: depot, donorHla: info.4))
             }
             // Patients awaiting a dose: enrolled, no live allocation, infusion not past.
-            let patients = try await conn.query("""
+            let patients = try await conn.guardedQuery("""
                 SELECT p.subject_id, s.product_code, p.cohort_id, p.target_cells, p.site_code, to_char(p.infusion_on, 'YYYY-MM-DD'), p.anti_hla
                 FROM patient p JOIN study s ON s.code = p.study_code
                 WHERE p.status = 'enrolled' AND p.infusion_on >= current_date
@@ -109,7 +109,7 @@ extension Store {
             if req.patients == nil {
                 // Open cohort places not yet filled: planned at the cohort's latest enrolling site (else the study's first),
                 // for infusion slot-lead days from now, at the dose level's flat dose or per-kg dose times the reference weight.
-                let slots = try await conn.query("""
+                let slots = try await conn.guardedQuery("""
                     SELECT c.id, s.product_code, CASE d.basis WHEN 'flat' THEN d.target_cells ELSE round(d.target_cells * s.reference_weight_kg)::bigint END,
                            coalesce((SELECT p.site_code FROM patient p WHERE p.cohort_id = c.id ORDER BY p.enrolled_at DESC LIMIT 1),
                                     (SELECT min(site_code) FROM study_site WHERE study_code = s.code)),
@@ -125,7 +125,7 @@ extension Store {
                     }
                 }
             }
-            let routeRows = try await conn.query("SELECT from_site, to_site, transit_days FROM route ORDER BY from_site, to_site", logger: logger)
+            let routeRows = try await conn.guardedQuery("SELECT from_site, to_site, transit_days FROM route ORDER BY from_site, to_site", logger: logger)
                 .decode((String, String, Int).self).all()
             let instance = AllocationInstance(
                 asOf: asOf, policy: AllocationPolicy(doseTolerancePct: req.doseTolerancePct, expiryMarginDays: req.expiryMarginDays, cohortLots: req.cohortLots),
@@ -164,7 +164,7 @@ extension Store {
         let planJSON = String(decoding: result.planJSON(), as: UTF8.self)
         let vialsJSON = String(decoding: try encoder.encode(Dictionary(uniqueKeysWithValues: assignments.filter { $0.kind == "patient" }.map { ($0.demand, $0.vialIds) })), as: UTF8.self)
         try await transaction(logger) { conn in
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO allocation_plan (id, as_of, instance, plan, vials, created_by)
                 VALUES (\(id), \(plan.asOf)::date, \(String(decoding: json, as: UTF8.self))::jsonb, \(planJSON)::jsonb, \(vialsJSON)::jsonb, \(actor.id))
                 """, logger: logger)
@@ -180,7 +180,7 @@ extension Store {
     public func allocationPlanInstance(id: UUID, actor: Principal, logger: Logger) async throws -> Data {
         try actor.require(.readInventory)
         guard let text = try await read(logger, { conn in
-            try await conn.query("SELECT instance::text FROM allocation_plan WHERE id = \(id)", logger: logger).decode(String.self).all().first
+            try await conn.guardedQuery("SELECT instance::text FROM allocation_plan WHERE id = \(id)", logger: logger).decode(String.self).all().first
         }) else { throw DomainError.notFound(kind: "allocation plan", id: id.uuidString.lowercased()) }
         return Data(text.utf8)
     }
@@ -190,7 +190,7 @@ extension Store {
     public func commitAllocation(planId: UUID, patients only: [String]?, actor: Principal, logger: Logger) async throws -> [CommittedAllocation] {
         try actor.require(.allocate)
         return try await transaction(logger) { conn in
-            guard let (vialsText, lotsText) = try await conn.query("""
+            guard let (vialsText, lotsText) = try await conn.guardedQuery("""
                 SELECT vials::text, (SELECT jsonb_object_agg(a->>'demand', a->>'lot')::text FROM jsonb_array_elements(plan->'assignments') a) FROM allocation_plan WHERE id = \(planId)
                 """, logger: logger).decode((String, String?).self).all().first else {
                 throw DomainError.notFound(kind: "allocation plan", id: planId.uuidString.lowercased())
@@ -207,11 +207,11 @@ extension Store {
             let subjects = vialsOf.keys.sorted()
             let allVials = vialsOf.values.flatMap { $0 }.sorted()
             // Lock in a fixed order (patients, then vials by id) so concurrent commits queue instead of deadlocking.
-            let patientRows = try await conn.query("""
+            let patientRows = try await conn.guardedQuery("""
                 SELECT p.subject_id, p.status, EXISTS (SELECT 1 FROM allocation a WHERE a.subject_id = p.subject_id AND a.status <> 'cancelled')
                 FROM patient p WHERE p.subject_id = ANY(\(subjects)) ORDER BY p.subject_id FOR UPDATE
                 """, logger: logger).decode((String, String, Bool).self).all()
-            let vialRows = try await conn.query("""
+            let vialRows = try await conn.guardedQuery("""
                 SELECT v.id, v.status, coalesce(vial_blockers(v.id), '') FROM vial v WHERE v.id = ANY(\(allVials)) ORDER BY v.id FOR UPDATE
                 """, logger: logger).decode((String, String, String).self).all()
             var changes: [String] = []
@@ -231,11 +231,11 @@ extension Store {
             for subject in subjects {
                 let vials = vialsOf[subject]!
                 let lot = String(lotOf[subject]!.split(separator: "@")[0])
-                let allocationId = try await conn.query("""
+                let allocationId = try await conn.guardedQuery("""
                     INSERT INTO allocation (plan_id, subject_id, lot_number, vial_count, created_by)
                     VALUES (\(planId), \(subject), \(lot), \(vials.count), \(actor.id)) RETURNING id
                     """, logger: logger).decode(Int64.self).all()[0]
-                try await conn.query("""
+                try await conn.guardedQuery("""
                     INSERT INTO reservation (allocation_id, vial_id, subject_id) SELECT \(allocationId), unnest(\(vials)::text[]), \(subject)
                     """, logger: logger)
                 out.append(CommittedAllocation(allocationId: allocationId, subjectId: subject, lotNumber: lot, vialIds: vials))

@@ -169,15 +169,15 @@ extension Store {
     @discardableResult
     public func checkpoint(key: AuditKey, logger: Logger) async throws -> (lastEventId: Int64, eventCount: Int64)? {
         try await transaction(logger) { conn in
-            try await conn.query("SELECT custody_lock_for_checkpoint()", logger: logger)
-            let previous = try await conn.query("""
+            try await conn.guardedQuery("SELECT custody_lock_for_checkpoint()", logger: logger)
+            let previous = try await conn.guardedQuery("""
                 SELECT last_event_id, event_count, chain_hash FROM custody_checkpoint ORDER BY last_event_id DESC LIMIT 1
                 """, logger: logger).decode((Int64, Int64, ByteBuffer).self).all().first
             var fold = previous.map { Data(buffer: $0.2) } ?? Data()
             var count = previous?.1 ?? 0
             var lastId = previous?.0 ?? 0
             let from = lastId
-            for try await (id, hash) in try await conn.query("SELECT id, hash FROM custody_event WHERE id > \(from) ORDER BY id", logger: logger)
+            for try await (id, hash) in try await conn.guardedQuery("SELECT id, hash FROM custody_event WHERE id > \(from) ORDER BY id", logger: logger)
                 .decode((Int64, ByteBuffer).self) {
                 var sha = SHA256()
                 sha.update(data: fold)
@@ -188,7 +188,7 @@ extension Store {
             }
             guard lastId > from else { return nil }
             let seal = key.seal(lastEventId: lastId, eventCount: count, chainHash: fold)
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO custody_checkpoint (last_event_id, event_count, chain_hash, seal, key_id)
                 VALUES (\(lastId), \(count), \(ByteBuffer(bytes: fold)), \(ByteBuffer(bytes: seal)), \(key.id))
                 """, logger: logger)
@@ -200,19 +200,19 @@ extension Store {
     public func verifyAuditTrail(key: AuditKey?, actor: Principal?, logger: Logger) async throws -> VerificationReport {
         if let actor { try actor.require(.readCustody) }
         return try await read(logger) { conn in
-            let checkpoints = try await conn.query("""
+            let checkpoints = try await conn.guardedQuery("""
                 SELECT last_event_id, event_count, chain_hash, seal, key_id FROM custody_checkpoint ORDER BY last_event_id
                 """, logger: logger).decode((Int64, Int64, ByteBuffer, ByteBuffer, String).self).all()
                 .map { ($0.0, $0.1, Data(buffer: $0.2), Data(buffer: $0.3), $0.4) }
             var verifier = AuditVerifier(key: key, checkpoints: checkpoints)
             var events = 0
-            let rows = try await conn.query(PostgresQuery(unsafeSQL: "SELECT \(StoredEvent.selectList) FROM custody_event ORDER BY id"), logger: logger)
+            let rows = try await conn.guardedQuery(PostgresQuery(unsafeSQL: "SELECT \(StoredEvent.selectList) FROM custody_event ORDER BY id"), logger: logger)
             for try await row in rows.decode(StoredEvent.Row.self) {
                 verifier.add(StoredEvent(row))
                 events += 1
             }
             var heads: [String: (Int64, Data)] = [:]
-            for try await (type, id, seq, hash) in try await conn.query("SELECT subject_type, subject_id, seq, hash FROM custody_head", logger: logger)
+            for try await (type, id, seq, hash) in try await conn.guardedQuery("SELECT subject_type, subject_id, seq, hash FROM custody_head", logger: logger)
                 .decode((String, String, Int64, ByteBuffer?).self) {
                 heads["\(type)/\(id)"] = (seq, hash.map { Data(buffer: $0) } ?? Data())
             }

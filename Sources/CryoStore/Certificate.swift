@@ -157,8 +157,8 @@ extension Store {
         try actor.require(.readInventory)
         let generatedAt = Date()
         return try await transaction(logger) { conn in
-            try await conn.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
-            guard let l = try await conn.query("""
+            try await conn.guardedQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            guard let l = try await conn.guardedQuery("""
                 SELECT l.lot_number, to_char(l.manufactured_on, 'YYYY-MM-DD'), to_char(l.expires_on, 'YYYY-MM-DD'), l.cells_per_vial, l.planned_vials,
                        l.status, l.donor_code, p.code, p.name, p.storage_condition, p.storage_max_celsius::float8,
                        l.spec_version, to_char(s.effective_from, 'YYYY-MM-DD')
@@ -179,11 +179,11 @@ extension Store {
                 """
             var binds = PostgresBindings()
             binds.append(lotNumber)
-            guard let row = try await conn.query(PostgresQuery(unsafeSQL: eventSQL, binds: binds), logger: logger).decode(StoredEvent.Row.self).all().first else {
+            guard let row = try await conn.guardedQuery(PostgresQuery(unsafeSQL: eventSQL, binds: binds), logger: logger).decode(StoredEvent.Row.self).all().first else {
                 throw DomainError.conflict(field: "lotNumber", rule: CertificateOfAnalysis.noDispositionRule)
             }
             let event = StoredEvent(row)
-            let eventAt = try await conn.query("SELECT occurred_at FROM custody_event WHERE id = \(event.id)", logger: logger).decode(Date.self).all().first!
+            let eventAt = try await conn.guardedQuery("SELECT occurred_at FROM custody_event WHERE id = \(event.id)", logger: logger).decode(Date.self).all().first!
             let (actorName, actorRole, toState, reason, signatureText) = (event.fields[5], event.fields[6], event.fields[9], event.fields[12], event.fields[14])
             guard let sig = try? JSONSerialization.jsonObject(with: Data(signatureText.utf8)) as? [String: Any],
                   let printedName = sig["printedName"] as? String, let meaning = sig["meaning"] as? String,
@@ -199,7 +199,7 @@ extension Store {
                 disposition = .init(decision: "rejected", kind: "standard", decidedBy: actorName, decidedByRole: actorRole, decidedAt: eventAt,
                                     reason: reason.isEmpty ? nil : reason, justification: nil, pendingTests: [], restrictedTo: [], signature: signature)
             } else {
-                guard let d = try await conn.query("""
+                guard let d = try await conn.guardedQuery("""
                     SELECT d.decision, d.kind, u.name, u.role, d.decided_at, d.justification, d.pending_tests, d.restricted_to
                     FROM lot_disposition d JOIN app_user u ON u.id = d.decided_by WHERE d.lot_number = \(lotNumber)
                     """, logger: logger).decode((String, String, String, String, Date, String?, [String], [String]).self).all().first else {
@@ -212,13 +212,13 @@ extension Store {
 
             var specTests: [(code: String, name: String, kind: String, unit: String?, min: Double?, max: Double?, expected: String?)] = []
             if let version = l.11 {
-                specTests = try await conn.query("""
+                specTests = try await conn.guardedQuery("""
                     SELECT code, name, kind, unit, min_value::float8, max_value::float8, expected FROM spec_test
                     WHERE product_code = \(l.7) AND version = \(version) ORDER BY code
                     """, logger: logger).decode((String, String, String, String?, Double?, Double?, String?).self).all()
                     .map { (code: $0.0, name: $0.1, kind: $0.2, unit: $0.3, min: $0.4, max: $0.5, expected: $0.6) }
             }
-            let results = try await conn.query("""
+            let results = try await conn.guardedQuery("""
                 SELECT r.id, r.test_code, r.numeric_value::float8, r.text_value, r.unit, r.method, r.instrument, r.analyst, u.name,
                        r.recorded_at, r.outcome, r.supersedes, r.correction_reason, NOT EXISTS (SELECT 1 FROM qc_result n WHERE n.supersedes = r.id)
                 FROM qc_result r JOIN app_user u ON u.id = r.recorded_by WHERE r.lot_number = \(lotNumber) ORDER BY r.test_code, r.id

@@ -27,7 +27,7 @@ extension Store {
             throw DomainError.notFound(kind: "cohort", id: cohortId)
         }
         // The dose below and above among the cohorts of the same study, indication and arm.
-        let neighbours = try await conn.query("""
+        let neighbours = try await conn.guardedQuery("""
             WITH me AS (SELECT c.*, d.ordinal FROM cohort c JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code WHERE c.id = \(cohortId)),
             sibling AS (SELECT c.id, d.ordinal FROM cohort c JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code, me
                         WHERE c.study_code = me.study_code AND c.indication_code = me.indication_code AND c.arm_code = me.arm_code),
@@ -42,7 +42,7 @@ extension Store {
             FROM me
             """, logger: logger).decode((Int, Bool, Int, Int, Bool).self).all()[0]
         var dosed: [TreatedPatient] = []
-        for try await (subject, day, hadDlt) in try await conn.query("""
+        for try await (subject, day, hadDlt) in try await conn.guardedQuery("""
             SELECT p.subject_id, to_char((p.dosed_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD'),
                    EXISTS (SELECT 1 FROM dlt WHERE dlt.subject_id = p.subject_id)
             FROM patient p WHERE p.cohort_id = \(cohortId) AND p.status <> 'withdrawn' AND p.dosed_at IS NOT NULL ORDER BY p.subject_id
@@ -55,7 +55,7 @@ extension Store {
         if cohort.state == "closed" || cohort.state == "planned" {
             rec = CohortRecommendation(decision: .observe, rationale: "the cohort is \(cohort.state)\(cohort.outcome.map { " (\($0))" } ?? "")", lowerDoseIsMTD: false)
         }
-        let history = try await conn.query("""
+        let history = try await conn.guardedQuery("""
             SELECT d.decision || ' by ' || u.name || ' at ' || to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ': ' || d.rationale
             FROM cohort_decision d JOIN app_user u ON u.id = d.decided_by WHERE d.cohort_id = \(cohortId) ORDER BY d.id
             """, logger: logger).decode(String.self).all()
@@ -75,7 +75,7 @@ extension Store {
         let signed = try await verifySignature(signature, actor: actor, logger: logger)
         try await transaction(logger) { conn in
             let now = try await Self.cohortDecision(cohortId, today: today(), on: conn, logger: logger)
-            _ = try await conn.query("SELECT 1 FROM cohort WHERE id = \(cohortId) FOR UPDATE", logger: logger).decode(Int.self).all()
+            _ = try await conn.guardedQuery("SELECT 1 FROM cohort WHERE id = \(cohortId) FOR UPDATE", logger: logger).decode(Int.self).all()
             guard now.decision == decision else {
                 throw DomainError.conflict(field: "decision", rule: "the cohort changed meanwhile; the rules now say '\(now.decision)'")
             }
@@ -87,36 +87,36 @@ extension Store {
             var entries: [CustodyEntry] = []
             func neighbour(_ cmp: String, _ order: String) async throws -> String? {
                 var b = PostgresBindings(); b.append(cohortId)
-                return try await conn.query(PostgresQuery(unsafeSQL: siblings + " WHERE d.ordinal \(cmp) md.ordinal ORDER BY d.ordinal \(order) LIMIT 1", binds: b),
+                return try await conn.guardedQuery(PostgresQuery(unsafeSQL: siblings + " WHERE d.ordinal \(cmp) md.ordinal ORDER BY d.ordinal \(order) LIMIT 1", binds: b),
                                             logger: logger).decode(String.self).all().first
             }
             switch decision {
             case .expand:
-                try await conn.query("UPDATE cohort SET state = 'expanded', capacity = 6 WHERE id = \(cohortId)", logger: logger)
+                try await conn.guardedQuery("UPDATE cohort SET state = 'expanded', capacity = 6 WHERE id = \(cohortId)", logger: logger)
                 entries.append(CustodyEntry(subjectType: "study", subjectId: cohortId, action: "cohort.expanded", fromState: "open", toState: "expanded"))
             case .escalate:
-                try await conn.query("UPDATE cohort SET state = 'closed', outcome = 'escalated' WHERE id = \(cohortId)", logger: logger)
+                try await conn.guardedQuery("UPDATE cohort SET state = 'closed', outcome = 'escalated' WHERE id = \(cohortId)", logger: logger)
                 if let next = try await neighbour(">", "ASC") {
-                    try await conn.query("UPDATE cohort SET state = 'open', capacity = 3 WHERE id = \(next) AND state = 'planned'", logger: logger)
+                    try await conn.guardedQuery("UPDATE cohort SET state = 'open', capacity = 3 WHERE id = \(next) AND state = 'planned'", logger: logger)
                     entries.append(CustodyEntry(subjectType: "study", subjectId: next, action: "cohort.opened", fromState: "planned", toState: "open"))
                 }
             case .stop:
-                try await conn.query("UPDATE cohort SET state = 'closed', outcome = 'stopped' WHERE id = \(cohortId)", logger: logger)
+                try await conn.guardedQuery("UPDATE cohort SET state = 'closed', outcome = 'stopped' WHERE id = \(cohortId)", logger: logger)
                 if now.lowerDoseIsMTD, let lower = try await neighbour("<", "DESC") {
-                    try await conn.query("UPDATE cohort SET state = 'closed', outcome = 'maximum-tolerated-dose' WHERE id = \(lower)", logger: logger)
+                    try await conn.guardedQuery("UPDATE cohort SET state = 'closed', outcome = 'maximum-tolerated-dose' WHERE id = \(lower)", logger: logger)
                     entries.append(CustodyEntry(subjectType: "study", subjectId: lower, action: "cohort.declared-mtd", toState: "maximum-tolerated-dose"))
                 }
             case .deEscalate:
-                try await conn.query("UPDATE cohort SET state = 'closed', outcome = 'de-escalated' WHERE id = \(cohortId)", logger: logger)
+                try await conn.guardedQuery("UPDATE cohort SET state = 'closed', outcome = 'de-escalated' WHERE id = \(cohortId)", logger: logger)
                 if let lower = try await neighbour("<", "DESC") {
-                    try await conn.query("UPDATE cohort SET state = 'expanded', capacity = 6, outcome = NULL WHERE id = \(lower)", logger: logger)
+                    try await conn.guardedQuery("UPDATE cohort SET state = 'expanded', capacity = 6, outcome = NULL WHERE id = \(lower)", logger: logger)
                     entries.append(CustodyEntry(subjectType: "study", subjectId: lower, action: "cohort.expanded", toState: "expanded",
                                                 reason: "de-escalation from \(cohortId)"))
                 }
             case .enrol, .observe:
                 throw DomainError.invalid(field: "decision", rule: "only escalate, expand, stop or de-escalate are decided")
             }
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO cohort_decision (cohort_id, decision, treated, dlts, rationale, decided_by)
                 VALUES (\(cohortId), \(decision.rawValue), \(now.treated), \(now.patientsWithDlt), \(now.rationale), \(actor.id))
                 """, logger: logger)

@@ -23,7 +23,7 @@ extension Store {
     public func signIn(login: String, password: String, replacing oldCookie: String?, logger: Logger) async throws -> (cookie: String, session: ConsoleSession) {
         enum Outcome: Sendable { case signedIn(String, ConsoleSession), refused(String) }
         let outcome: Outcome = try await transaction(logger) { conn in
-            let row = try await conn.query("""
+            let row = try await conn.guardedQuery("""
                 SELECT id, name, role, password_hash, locked_at IS NOT NULL, deactivated_at IS NOT NULL
                 FROM app_user WHERE lower(login) = lower(\(login)) FOR UPDATE
                 """, logger: logger).decode((Int64, String, String, String?, Bool, Bool).self).all().first
@@ -41,7 +41,7 @@ extension Store {
             // bcrypt stops at a NUL and at 72 bytes: such a password is never compared, and counts as wrong.
             let right = SigningPassword.isComparable(password) ? await Self.offloaded { Bcrypt.verify(password, hash: hash) } : false
             guard right else {
-                let failures = try await conn.query("""
+                let failures = try await conn.guardedQuery("""
                     UPDATE app_user SET failed_signatures = failed_signatures + 1,
                            locked_at = CASE WHEN failed_signatures + 1 >= \(Self.maxFailedSignatures) THEN now() ELSE locked_at END
                     WHERE id = \(user.id) RETURNING failed_signatures
@@ -51,20 +51,20 @@ extension Store {
                                                       toState: locked ? "locked" : nil, reason: "wrong password at sign-in",
                                                       details: ["failuresInARow": String(failures)]), by: user, on: conn, logger: logger)
                 if locked {
-                    try await conn.query("""
+                    try await conn.guardedQuery("""
                         UPDATE console_session SET ended_at = now(), end_reason = 'locked' WHERE user_id = \(user.id) AND ended_at IS NULL
                         """, logger: logger)
                 }
                 return .refused(locked ? "wrong password; the account is now locked" : Self.signInRefused)
             }
             if let oldCookie {
-                try await conn.query("""
+                try await conn.guardedQuery("""
                     UPDATE console_session SET ended_at = now(), end_reason = 'replaced' WHERE id_hash = \(Self.sessionKey(oldCookie)) AND ended_at IS NULL
                     """, logger: logger)
             }
-            try await conn.query("UPDATE app_user SET failed_signatures = 0 WHERE id = \(user.id) AND failed_signatures > 0", logger: logger)
+            try await conn.guardedQuery("UPDATE app_user SET failed_signatures = 0 WHERE id = \(user.id) AND failed_signatures > 0", logger: logger)
             let cookie = Self.randomToken(), csrf = Self.randomToken()
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO console_session (id_hash, user_id, csrf_token) VALUES (\(Self.sessionKey(cookie)), \(user.id), \(csrf))
                 """, logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(user.id), action: "user.signed-in"),
@@ -83,7 +83,7 @@ extension Store {
         let key = Self.sessionKey(cookie)
         let seconds = Double(idleTimeout.components.seconds)
         return try await transaction(logger) { conn in
-            let row = try await conn.query("""
+            let row = try await conn.guardedQuery("""
                 UPDATE console_session s SET last_seen_at = now() FROM app_user u
                 WHERE s.id_hash = \(key) AND s.ended_at IS NULL AND u.id = s.user_id
                   AND u.locked_at IS NULL AND u.deactivated_at IS NULL
@@ -91,7 +91,7 @@ extension Store {
                 RETURNING u.id, u.name, u.role, s.csrf_token
                 """, logger: logger).decode((Int64, String, String, String).self).all().first
             guard let row, let role = Role(rawValue: row.2) else {
-                try await conn.query("""
+                try await conn.guardedQuery("""
                     UPDATE console_session SET ended_at = now(), end_reason = 'idle' WHERE id_hash = \(key) AND ended_at IS NULL
                     """, logger: logger)
                 return nil
@@ -103,7 +103,7 @@ extension Store {
     /// Ends the session and records the sign-out in the user's custody log.
     public func signOut(cookie: String, logger: Logger) async throws {
         try await transaction(logger) { conn in
-            let ended = try await conn.query("""
+            let ended = try await conn.guardedQuery("""
                 UPDATE console_session s SET ended_at = now(), end_reason = 'signed-out' FROM app_user u
                 WHERE s.id_hash = \(Self.sessionKey(cookie)) AND s.ended_at IS NULL AND u.id = s.user_id
                 RETURNING u.id, u.name, u.role

@@ -19,7 +19,7 @@ extension Store {
         try actor.require(kind.action)
         let id = UUID()
         try await transaction(logger) { conn in
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO console_upload (id, user_id, kind, file_name, content)
                 VALUES (\(id), \(actor.id), \(kind.rawValue), \(String(fileName.prefix(200))), \(content))
                 """, logger: logger)
@@ -29,7 +29,7 @@ extension Store {
 
     public func upload(_ id: UUID, actor: Principal, logger: Logger) async throws -> ConsoleUpload {
         try await read(logger) { conn in
-            guard let r = try await conn.query("""
+            guard let r = try await conn.guardedQuery("""
                 SELECT kind, file_name, content, rejects_csv, imported_at IS NOT NULL FROM console_upload WHERE id = \(id) AND user_id = \(actor.id)
                 """, logger: logger).decode((String, String, Data, Data?, Bool).self).all().first, let kind = ImportKind(rawValue: r.0) else {
                 throw DomainError.notFound(kind: "upload", id: id.uuidString)
@@ -41,7 +41,7 @@ extension Store {
     /// Keeps the rejects of the upload's last run; `imported` marks it used, so it cannot be imported twice.
     public func recordUploadRun(_ id: UUID, rejectsCSV: Data?, imported: Bool, actor: Principal, logger: Logger) async throws {
         try await transaction(logger) { conn in
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 UPDATE console_upload SET rejects_csv = \(rejectsCSV),
                        imported_at = CASE WHEN \(imported) THEN now() ELSE imported_at END
                 WHERE id = \(id) AND user_id = \(actor.id)

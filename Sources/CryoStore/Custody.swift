@@ -30,7 +30,7 @@ enum Custody {
         }
         let signatures = entries.map { $0.signature?.json ?? "" }
         try Store.requireOpen(conn)  // every change ends here: do not write into a connection the server has closed
-        try await conn.query("""
+        try await conn.guardedQuery("""
             INSERT INTO custody_event (subject_type, subject_id, action, actor_id, actor_name, actor_role,
                                        from_state, to_state, from_location, to_location, reason, details, signature, prev_hash, hash)
             SELECT st, sid, act, NULLIF(\(actor.id), 0), \(actor.name), \(actor.custodyRole),
@@ -75,7 +75,7 @@ extension Store {
         if subjectType == "patient" { try await logAuditorRead(of: [subjectId], what: "custody history", actor: actor, logger: logger) }
         return try await read(logger) { conn in
             var out: [CustodyEventRecord] = []
-            let rows = try await conn.query("""
+            let rows = try await conn.guardedQuery("""
                 SELECT id, subject_type, subject_id, seq, action, actor_name, actor_role, occurred_at,
                        from_state, to_state, from_location, to_location, reason, details::text, encode(hash, 'hex'), signature::text
                 FROM custody_event WHERE subject_type = \(subjectType) AND subject_id = \(subjectId) ORDER BY seq

@@ -141,7 +141,7 @@ extension Store {
             buffer.reserveCapacity(chunkSize + 64 * 1024)
             buffer.append(contentsOf: CustodyCSV.header.utf8)
             var n = 0
-            for try await row in try await conn.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+            for try await row in try await conn.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
                 try CustodyCSV.appendRecord(row, to: &buffer)
                 n += 1
                 if buffer.count >= chunkSize {

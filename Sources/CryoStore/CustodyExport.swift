@@ -203,7 +203,7 @@ extension Store {
         let sql = "SELECT \(StoredEvent.selectList) FROM custody_event e WHERE \(condition) ORDER BY \(scope.order)"
         return try await replicaRead(logger) { conn in
             var n = 0
-            for try await row in try await conn.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(StoredEvent.Row.self) {
+            for try await row in try await conn.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(StoredEvent.Row.self) {
                 try await sink(ExportedEvent(StoredEvent(row)))
                 n += 1
             }
@@ -222,7 +222,7 @@ extension Store {
         case .donor(let c): _ = try await donor(code: c, actor: actor, logger: logger)
         case .patient(let p):
             guard try await read(logger, { conn in
-                try await conn.query("SELECT 1 FROM patient WHERE subject_id = \(p)", logger: logger).decode(Int.self).all().first
+                try await conn.guardedQuery("SELECT 1 FROM patient WHERE subject_id = \(p)", logger: logger).decode(Int.self).all().first
             }) != nil else { throw DomainError.notFound(kind: "patient", id: p) }
         case .period(let from, let to):
             try Validator().require(from <= to, "to", "must not be before from")
@@ -233,7 +233,7 @@ extension Store {
     func logAuditorExport(_ scope: ExportScope, actor: Principal, logger: Logger) async throws {
         guard actor.role == .auditor, let (sql, binds) = scope.patientsRead else { return }
         let patients = try await read(logger) { conn in
-            try await conn.query(PostgresQuery(unsafeSQL: "SELECT DISTINCT s FROM (\(sql)) q(s) ORDER BY 1", binds: binds), logger: logger).decode(String.self).all()
+            try await conn.guardedQuery(PostgresQuery(unsafeSQL: "SELECT DISTINCT s FROM (\(sql)) q(s) ORDER BY 1", binds: binds), logger: logger).decode(String.self).all()
         }
         try await logAuditorRead(of: patients, what: "custody report: \(scope.description)", actor: actor, logger: logger)
     }

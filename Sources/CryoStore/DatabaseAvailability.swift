@@ -21,6 +21,13 @@ public struct DatabaseUnavailable: Error, CustomStringConvertible {
 /// only busy (or still reconnecting) and the calls keep waiting as before. A query that fails because its
 /// connection was lost triggers a probe at once, so the calls behind it do not wait out the grace period.
 /// The fast path costs one child task and two short lock sections per call.
+///
+/// Across a failover the server behind `DATABASE_URL` may answer but refuse writes: the old primary demoted to a
+/// standby, or a node the load balancer has not yet taken out. A write meeting SQLSTATE 25006 (read-only
+/// transaction) is unavailability like a lost connection: the call fails with 503, its connection is closed so
+/// that the pool does not hand it out again, and the probe runs at once. The probe counts a server that says
+/// `transaction_read_only = on` as down (`Options.requireWritable`), so the gate closes until a probe reaches a
+/// writable primary, and reopens by itself then.
 public final class DatabaseAvailability: Sendable {
     public struct Options: Sendable {
         /// How long a call waits for a connection before the server is probed.
@@ -35,6 +42,12 @@ public final class DatabaseAvailability: Sendable {
         public var probeReuse: Duration = .seconds(1)
         /// A call still running this long after its connection closed is reported as stuck.
         public var stuckAfter: Duration = .seconds(5)
+        /// A query (through `guardedQuery`) still pending this long after its connection closed is failed with
+        /// `DatabaseUnavailable`: postgres-nio would never complete it.
+        public var failQueriesAfter: Duration = .seconds(1)
+        /// The probe also asks `SHOW transaction_read_only`: a server that cannot take writes counts as down.
+        /// On for the primary (`DATABASE_URL`); a read replica's gate would turn it off.
+        public var requireWritable = true
         public init() {}
     }
 
@@ -85,7 +98,7 @@ public final class DatabaseAvailability: Sendable {
         return try await withThrowingTaskGroup(of: R.self) { group in
             group.addTask {
                 defer { call.end(.finished) }
-                return try await operation(call)
+                return try await DatabaseCall.$current.withValue(call) { try await operation(call) }
             }
             switch await call.wait() {
             case .finished:
@@ -112,6 +125,9 @@ public final class DatabaseAvailability: Sendable {
                 case .stuck: call.logger.critical("a database call is stuck on a closed connection and will not return (postgres-nio drops queries written to a closed channel)")
                 case .fine: break
                 }
+                if call.failPendingQueries(closedFor: options.failQueriesAfter, now: now) > 0 {
+                    call.logger.warning("a query was pending on a connection that closed under it: failed as unavailable")
+                }
             }
             guard overdue else { continue }
             let up = down ? false : await probe()
@@ -124,7 +140,7 @@ public final class DatabaseAvailability: Sendable {
     /// A failed query: if it lost its connection, find out at once whether the server is gone, so that the
     /// calls behind it fail fast rather than after their grace period.
     func noteFailure(_ error: any Error) {
-        guard Self.isConnectionLoss(error), !isDown else { return }
+        guard Self.isUnavailable(error), !isDown else { return }
         Task {
             if !(await self.probe(fresh: true)) {
                 for call in self.state.withLock({ Array($0.calls.values) }) { call.failIfWaiting() }
@@ -153,7 +169,7 @@ public final class DatabaseAvailability: Sendable {
             return true
         }
         if startRecovery {
-            logger.error("database unreachable: answering 503 until it is back")
+            logger.error("database unreachable or read-only: answering 503 until a writable primary answers")
             Task { await self.recover() }
         }
         return up
@@ -176,10 +192,20 @@ public final class DatabaseAvailability: Sendable {
     private func connectOnce() async -> Bool {
         await withTaskGroup(of: Bool?.self) { group in
             group.addTask {
+                let connection: PostgresConnection
                 do {
-                    let connection = try await PostgresConnection.connect(configuration: self.configuration, id: 0, logger: self.logger)
-                    try? await connection.close()
-                    return true
+                    connection = try await PostgresConnection.connect(configuration: self.configuration, id: 0, logger: self.logger)
+                } catch {
+                    return !Self.isConnectionLoss(error)
+                }
+                defer { Task { try? await connection.close() } }
+                guard self.options.requireWritable else { return true }
+                do {
+                    var readOnly = true
+                    for try await value in try await connection.query("SHOW transaction_read_only", logger: self.logger).decode(String.self) {
+                        readOnly = value != "off"
+                    }
+                    return !readOnly
                 } catch {
                     return !Self.isConnectionLoss(error)
                 }
@@ -192,6 +218,23 @@ public final class DatabaseAvailability: Sendable {
             group.cancelAll()
             return first ?? false
         }
+    }
+
+    /// Errors that make a request unavailability (503 with Retry-After) rather than a failure of its own:
+    /// the server is gone or going away (`isConnectionLoss`), or it cannot take writes (`isReadOnly`).
+    public static func isUnavailable(_ error: any Error) -> Bool {
+        isConnectionLoss(error) || isReadOnly(error)
+    }
+
+    /// SQLSTATE 25006, read_only_sql_transaction: a write reached a server in recovery (a standby, a demoted
+    /// primary) or one set read-only. The connection stays usable, but it leads to a server that will keep
+    /// refusing writes: close it.
+    public static func isReadOnly(_ error: any Error) -> Bool {
+        if let tx = error as? PostgresTransactionError {
+            return [tx.beginError, tx.closureError, tx.commitError, tx.rollbackError].contains { $0.map(isReadOnly) ?? false }
+        }
+        guard let psql = error as? PSQLError else { return false }
+        return psql.serverInfo?[.sqlState] == "25006"
     }
 
     /// Errors that mean the server is not there (or going away), as opposed to an error in a query.
@@ -215,12 +258,33 @@ final class DatabaseCall: Sendable {
     enum Wake: Sendable { case finished, down }
     enum Status { case fine, overdue, stuck }
 
+    /// The call the current task runs in (set by `DatabaseAvailability.run`), for `guardedQuery`.
+    @TaskLocal static var current: DatabaseCall?
+
     private struct S {
         var connection: PostgresConnection?
         var outcome: Wake?
         var continuation: CheckedContinuation<Wake, Never>?
         var closedSince: ContinuousClock.Instant?
         var reportedStuck = false
+        var pending: [ObjectIdentifier: PendingQuery] = [:]
+    }
+
+    func track(_ query: PendingQuery) { s.withLock { $0.pending[ObjectIdentifier(query)] = query } }
+    func untrack(_ query: PendingQuery) { _ = s.withLock { $0.pending.removeValue(forKey: ObjectIdentifier(query)) } }
+
+    /// Fails the queries still pending on this call's connection once it has been closed for `limit`.
+    func failPendingQueries(closedFor limit: Duration, now: ContinuousClock.Instant) -> Int {
+        let queries: [PendingQuery] = s.withLock { s in
+            guard s.outcome == nil, let connection = s.connection, connection.isClosed, !s.pending.isEmpty else { return [] }
+            let since = s.closedSince ?? now
+            s.closedSince = since
+            guard since.duration(to: now) >= limit else { return [] }
+            defer { s.pending.removeAll() }
+            return Array(s.pending.values)
+        }
+        for query in queries { query.resume(.failure(DatabaseUnavailable(reason: "the connection closed while a query was pending"))) }
+        return queries.count
     }
 
     let logger: Logger
@@ -285,5 +349,62 @@ final class DatabaseCall: Sendable {
             }
             return .fine
         }
+    }
+}
+
+/// A query's outcome, delivered once: by the query itself, or by the sentinel when the connection closed under it.
+final class PendingQuery: Sendable {
+    private struct S {
+        var done = false
+        var result: Result<PostgresRowSequence, any Error>?
+        var continuation: CheckedContinuation<PostgresRowSequence, any Error>?
+    }
+    private let s = Mutex(S())
+
+    func resume(_ result: Result<PostgresRowSequence, any Error>) {
+        let continuation: CheckedContinuation<PostgresRowSequence, any Error>? = s.withLock { s in
+            guard !s.done else { return nil }
+            s.done = true
+            if let c = s.continuation { s.continuation = nil; return c }
+            s.result = result
+            return nil
+        }
+        continuation?.resume(with: result)
+    }
+
+    func wait() async throws -> PostgresRowSequence {
+        try await withCheckedThrowingContinuation { c in
+            let ready: Result<PostgresRowSequence, any Error>? = s.withLock { s in
+                if let result = s.result { s.result = nil; return result }
+                s.continuation = c
+                return nil
+            }
+            if let ready { c.resume(with: ready) }
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// `query`, but it cannot wait for good. postgres-nio 1.33 never completes a query written to a connection
+    /// the server (or a proxy) has just closed (vapor/postgres-nio#487, reverted by #501): across a switchover
+    /// that hung a request for good. In a server call (`DatabaseAvailability.run`) the query runs in a task of its
+    /// own and the caller waits for its outcome, which the sentinel delivers as `DatabaseUnavailable` (503) once
+    /// the connection has been closed for `failQueriesAfter`; the abandoned task stays parked (a few hundred bytes,
+    /// only after such a race). Outside a server call (CLI, tests, migrations) it is `query` itself.
+    @discardableResult
+    func guardedQuery(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
+        guard let call = DatabaseCall.current else { return try await self.query(query, logger: logger, file: file, line: line) }
+        if isClosed { throw DatabaseUnavailable(reason: "the connection was closed") }
+        let pending = PendingQuery()
+        call.track(pending)
+        defer { call.untrack(pending) }
+        Task { [self] in
+            do {
+                pending.resume(.success(try await self.query(query, logger: logger, file: file, line: line)))
+            } catch {
+                pending.resume(.failure(error))
+            }
+        }
+        return try await pending.wait()
     }
 }

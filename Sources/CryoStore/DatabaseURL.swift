@@ -27,9 +27,24 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         self.socketDirectory = socketDirectory; self.database = database
     }
 
+    /// libpq's `target_session_attrs` values; with one host the server checks writability itself (the
+    /// availability gate's probe asks `SHOW transaction_read_only` on `DATABASE_URL`).
+    public static let targetSessionAttrs: Set<String> = ["any", "read-write", "read-only", "primary", "standby", "prefer-standby"]
+
     public init(parsing text: String) throws {
+        // libpq's multi-host form (postgres://h1:p1,h2:p2/db?target_session_attrs=read-write) is refused rather than
+        // half supported: PostgresNIO's pool connects to one endpoint and cannot fail over between hosts itself.
+        if let hosts = Self.multipleHosts(text) {
+            throw StoreError.configuration("""
+                the database URL names several hosts (\(hosts.joined(separator: ", "))): libpq's multi-host form is not \
+                supported, because the connection pool reaches one endpoint. Give one endpoint that always leads to the \
+                primary: a load balancer that checks Patroni's /primary (HAProxy, see deploy/ha) or CloudNativePG's -rw \
+                service. During a failover the server then answers 503 with Retry-After and follows the new primary by itself.
+                """)
+        }
         guard let comps = URLComponents(string: text), ["postgres", "postgresql"].contains(comps.scheme ?? "") else {
-            throw StoreError.configuration("DATABASE_URL must be a postgres:// URL, got '\(text)'")
+            // The value itself is not repeated: it may carry a password.
+            throw StoreError.configuration("DATABASE_URL must be a postgres:// URL (postgres://user:password@host:port/database)")
         }
         user = comps.percentEncodedUser.flatMap { $0.removingPercentEncoding } ?? "postgres"
         password = comps.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
@@ -51,6 +66,20 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
             sslMode = parsed
         }
         sslRootCert = comps.queryItems?.first(where: { $0.name == "sslrootcert" })?.value
+        if let attrs = comps.queryItems?.first(where: { $0.name == "target_session_attrs" })?.value, !Self.targetSessionAttrs.contains(attrs) {
+            throw StoreError.configuration("target_session_attrs must be one of \(Self.targetSessionAttrs.sorted().joined(separator: ", ")), got '\(attrs)'")
+        }
+    }
+
+    /// The hosts of a URL whose authority lists more than one (`h1:p1,h2:p2`), nil otherwise. The user and
+    /// password are left out: they may contain anything and must not reach an error message.
+    static func multipleHosts(_ text: String) -> [String]? {
+        guard let scheme = text.range(of: "://") else { return nil }
+        let rest = text[scheme.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" }
+        let hostPart = authority.lastIndex(of: "@").map { authority[authority.index(after: $0)...] } ?? authority
+        let hosts = hostPart.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        return hosts.count > 1 ? hosts : nil
     }
 
     /// The same server, another database (used by tests to create one database per suite).

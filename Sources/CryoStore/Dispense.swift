@@ -43,7 +43,7 @@ extension Store {
     public func pickList(allocationId: Int64, actor: Principal, logger: Logger) async throws -> [PickListLine] {
         try actor.require(.readInventory)
         let lines = try await read(logger) { conn in
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 SELECT r.vial_id, r.subject_id, v.lot_number, v.status,
                        CASE WHEN p.vial_id IS NULL THEN NULL ELSE f.site_code || '/' || f.id || '/' || k.id || '/' || p.box_id || ':' || chr(64 + p.row_no) || p.column_no END
                 FROM reservation r JOIN vial v ON v.id = r.vial_id
@@ -61,7 +61,7 @@ extension Store {
     public func pickAllocation(allocationId: Int64, actor: Principal, logger: Logger) async throws -> [PickListLine] {
         try actor.require(.dispense)
         try await transaction(logger) { conn in
-            let rows = try await conn.query("""
+            let rows = try await conn.guardedQuery("""
                 SELECT r.vial_id, v.status, p.box_id, p.row_no::int, p.column_no::int
                 FROM reservation r JOIN vial v ON v.id = r.vial_id LEFT JOIN vial_position p ON p.vial_id = v.id
                 WHERE r.allocation_id = \(allocationId) AND r.cancelled_at IS NULL ORDER BY r.vial_id FOR UPDATE OF v
@@ -69,7 +69,7 @@ extension Store {
             guard !rows.isEmpty else { throw DomainError.notFound(kind: "allocation", id: String(allocationId)) }
             let toPick = rows.filter { $0.1 == "reserved" && $0.2 != nil }
             guard !toPick.isEmpty else { throw DomainError.conflict(field: "allocationId", rule: "no vial of allocation \(allocationId) is left in storage to pick") }
-            try await conn.query("DELETE FROM vial_position WHERE vial_id = ANY(\(toPick.map(\.0)))", logger: logger)
+            try await conn.guardedQuery("DELETE FROM vial_position WHERE vial_id = ANY(\(toPick.map(\.0)))", logger: logger)
             try await Custody.append(toPick.map {
                 CustodyEntry(subjectType: "vial", subjectId: $0.0, action: "vial.picked", fromState: "reserved", toState: "reserved",
                              fromLocation: Position(boxId: $0.2!, row: $0.3!, column: $0.4!).label, toLocation: "pharmacy dispatch",
@@ -91,7 +91,7 @@ extension Store {
         try v.require((1...720).contains(s.validatedHoldHours), "validatedHoldHours", "between 1 and 720 hours")
         for (i, id) in s.vialIds.enumerated() { _ = try VialID(parsing: id, field: "vialIds[\(i)]") }
         let id: String = try await transaction(logger) { conn in
-            let rows = try await conn.query("""
+            let rows = try await conn.guardedQuery("""
                 SELECT v.id, v.status, r.subject_id, pt.site_code, coalesce(vial_blockers(v.id), ''),
                        (SELECT f.site_code FROM vial_location_history h JOIN box b ON b.id = h.box_id JOIN rack k ON k.id = b.rack_id
                         JOIN freezer f ON f.id = k.freezer_id WHERE h.vial_id = v.id ORDER BY lower(h.during) DESC LIMIT 1),
@@ -115,7 +115,7 @@ extension Store {
             guard depots.count == 1, let depot = depots.first else {
                 throw DomainError.conflict(field: "vialIds", rule: "a shipment leaves one depot; these vials are at \(depots.sorted().joined(separator: ", "))")
             }
-            guard let days = try await conn.query("SELECT transit_days FROM route WHERE from_site = \(depot) AND to_site = \(s.toSite)", logger: logger)
+            guard let days = try await conn.guardedQuery("SELECT transit_days FROM route WHERE from_site = \(depot) AND to_site = \(s.toSite)", logger: logger)
                 .decode(Int.self).all().first else {
                 throw DomainError.conflict(field: "toSite", rule: "no route from depot \(depot) to \(s.toSite)")
             }
@@ -123,14 +123,14 @@ extension Store {
             guard s.validatedHoldHours >= transitHours else {
                 throw DomainError.conflict(field: "validatedHoldHours", rule: "the dry shipper's validated hold time (\(s.validatedHoldHours) h) runs out before arrival (\(transitHours) h from \(depot) to \(s.toSite))")
             }
-            let id = try await conn.query("""
+            let id = try await conn.guardedQuery("""
                 INSERT INTO shipment (id, from_site, to_site, dry_shipper_id, data_logger_id, validated_hold_hours, shipped_by, expected_arrival)
                 VALUES ('SH-' || lpad(nextval('shipment_serial')::text, 6, '0'), \(depot), \(s.toSite), \(s.dryShipperId), \(s.dataLoggerId),
                         \(s.validatedHoldHours), \(actor.id), now() + \(transitHours) * interval '1 hour')
                 RETURNING id
                 """, logger: logger).decode(String.self).all()[0]
-            try await conn.query("INSERT INTO shipment_vial (shipment_id, vial_id) SELECT \(id), unnest(\(s.vialIds)::text[])", logger: logger)
-            try await conn.query("DELETE FROM vial_position WHERE vial_id = ANY(\(s.vialIds))", logger: logger)
+            try await conn.guardedQuery("INSERT INTO shipment_vial (shipment_id, vial_id) SELECT \(id), unnest(\(s.vialIds)::text[])", logger: logger)
+            try await conn.guardedQuery("DELETE FROM vial_position WHERE vial_id = ANY(\(s.vialIds))", logger: logger)
             try await Self.changeVialStatus(s.vialIds, to: .shipped, on: conn, logger: logger)
             var entries = rows.map {
                 CustodyEntry(subjectType: "vial", subjectId: $0.0, action: "vial.shipped", fromState: "reserved", toState: "shipped",
@@ -150,7 +150,7 @@ extension Store {
     public func shipment(id: String, actor: Principal, logger: Logger) async throws -> ShipmentRecord {
         try actor.require(.readInventory)
         return try await read(logger) { conn in
-            guard let r = try await conn.query("""
+            guard let r = try await conn.guardedQuery("""
                 SELECT from_site, to_site, dry_shipper_id, data_logger_id, validated_hold_hours, shipped_at, expected_arrival, received_at,
                        logger_max_celsius::float8, receipt_excursion, (SELECT array_agg(vial_id ORDER BY vial_id) FROM shipment_vial WHERE shipment_id = s.id)
                 FROM shipment s WHERE id = \(id)
@@ -168,17 +168,17 @@ extension Store {
         try actor.require(.dispense)
         try Validator().require(loggerMaxCelsius.isFinite && (-273.1...100).contains(loggerMaxCelsius), "loggerMaxCelsius", "the data logger's maximum, -273.1 to 100 °C")
         try await transaction(logger) { conn in
-            guard let (toSite, received) = try await conn.query("SELECT to_site, received_at IS NOT NULL FROM shipment WHERE id = \(id) FOR UPDATE", logger: logger)
+            guard let (toSite, received) = try await conn.guardedQuery("SELECT to_site, received_at IS NOT NULL FROM shipment WHERE id = \(id) FOR UPDATE", logger: logger)
                 .decode((String, Bool).self).all().first else {
                 throw DomainError.notFound(kind: "shipment", id: id)
             }
             if received { throw DomainError.conflict(field: "shipmentId", rule: "shipment \(id) was already received") }
-            let vials = try await conn.query("""
+            let vials = try await conn.guardedQuery("""
                 SELECT v.id, p.storage_max_celsius::float8 FROM shipment_vial s JOIN vial v ON v.id = s.vial_id JOIN lot l ON l.lot_number = v.lot_number
                 JOIN product p ON p.code = l.product_code WHERE s.shipment_id = \(id) AND v.status = 'shipped' ORDER BY v.id FOR UPDATE OF v
                 """, logger: logger).decode((String, Double).self).all()
             let warm = vials.filter { loggerMaxCelsius > $0.1 }.map(\.0)
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 UPDATE shipment SET received_at = now(), received_by = \(actor.id), logger_max_celsius = \(loggerMaxCelsius)::numeric(5,1), receipt_excursion = \(!warm.isEmpty)
                 WHERE id = \(id)
                 """, logger: logger)
@@ -207,7 +207,7 @@ extension Store {
             guard status == VialStatus.received.rawValue else {
                 throw DomainError.conflict(field: "vialId", rule: "vial \(id.value) is \(status); only a vial received at the site is thawed")
             }
-            if let why = try await conn.query("SELECT vial_blockers(\(id.value))", logger: logger).decode(String?.self).all().first ?? nil {
+            if let why = try await conn.guardedQuery("SELECT vial_blockers(\(id.value))", logger: logger).decode(String?.self).all().first ?? nil {
                 throw DomainError.conflict(field: "vialId", rule: "vial \(id.value) may not be thawed: \(why)")
             }
             try await Self.changeVialStatus([id.value], to: .thawed, on: conn, logger: logger)
@@ -228,11 +228,11 @@ extension Store {
             guard try VialStatus(stored: status).canMove(to: .destroyed) else {
                 throw DomainError.conflict(field: "vialId", rule: "vial \(id.value) is \(status) and cannot be destroyed")
             }
-            let from = placed ? try await conn.query("""
+            let from = placed ? try await conn.guardedQuery("""
                 SELECT box_id || ':' || chr(64 + row_no) || column_no FROM vial_position WHERE vial_id = \(id.value)
                 """, logger: logger).decode(String.self).all().first : nil
-            try await conn.query("DELETE FROM vial_position WHERE vial_id = \(id.value)", logger: logger)
-            try await conn.query("""
+            try await conn.guardedQuery("DELETE FROM vial_position WHERE vial_id = \(id.value)", logger: logger)
+            try await conn.guardedQuery("""
                 UPDATE reservation SET cancelled_at = now(), cancel_reason = \("vial destroyed: " + reason) WHERE vial_id = \(id.value) AND cancelled_at IS NULL
                 """, logger: logger)
             try await Self.changeVialStatus([id.value], to: .destroyed, on: conn, logger: logger)

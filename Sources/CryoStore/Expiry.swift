@@ -10,7 +10,7 @@ extension Store {
     @discardableResult
     public func expireDueLots(logger: Logger) async throws -> [String] {
         try await transaction(logger) { conn in
-            let due = try await conn.query("""
+            let due = try await conn.guardedQuery("""
                 SELECT lot_number, status FROM lot
                 WHERE expires_on < current_date AND status IN ('quarantine', 'released', 'on-hold')
                 ORDER BY lot_number FOR UPDATE SKIP LOCKED

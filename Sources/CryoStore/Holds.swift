@@ -43,23 +43,23 @@ extension Store {
         let holdId: Int64 = try await transaction(logger) { conn in
             switch subject {
             case .lot:
-                guard let status = try await conn.query("SELECT status FROM lot WHERE lot_number = \(id) FOR UPDATE", logger: logger)
+                guard let status = try await conn.guardedQuery("SELECT status FROM lot WHERE lot_number = \(id) FOR UPDATE", logger: logger)
                     .decode(String.self).all().first else { throw DomainError.notFound(kind: "lot", id: id) }
                 guard ["in-process", "quarantine", "released", "on-hold"].contains(status) else {
                     throw DomainError.conflict(field: "subjectId", rule: "lot \(id) is \(status); a final state cannot be held")
                 }
             case .vial:
-                guard let status = try await conn.query("SELECT status FROM vial WHERE id = \(id) FOR UPDATE", logger: logger)
+                guard let status = try await conn.guardedQuery("SELECT status FROM vial WHERE id = \(id) FOR UPDATE", logger: logger)
                     .decode(String.self).all().first else { throw DomainError.notFound(kind: "vial", id: id) }
                 guard !["administered", "destroyed"].contains(status) else {
                     throw DomainError.conflict(field: "subjectId", rule: "vial \(id) is \(status); there is nothing left to hold")
                 }
             case .donor:
-                guard try await conn.query("SELECT 1 FROM donor WHERE code = \(id)", logger: logger).decode(Int.self).all().first != nil else {
+                guard try await conn.guardedQuery("SELECT 1 FROM donor WHERE code = \(id)", logger: logger).decode(Int.self).all().first != nil else {
                     throw DomainError.notFound(kind: "donor", id: id)
                 }
             case .freezer:
-                guard try await conn.query("SELECT 1 FROM freezer WHERE id = \(id)", logger: logger).decode(Int.self).all().first != nil else {
+                guard try await conn.guardedQuery("SELECT 1 FROM freezer WHERE id = \(id)", logger: logger).decode(Int.self).all().first != nil else {
                     throw DomainError.notFound(kind: "freezer", id: id)
                 }
             }
@@ -72,7 +72,7 @@ extension Store {
     @discardableResult
     static func insertHolds(_ holds: [NewHold], actor: Principal, on conn: PostgresConnection, logger: Logger) async throws -> [Int64] {
         guard !holds.isEmpty else { return [] }
-        let ids = try await conn.query("""
+        let ids = try await conn.guardedQuery("""
             INSERT INTO hold (subject_type, subject_id, reason, source, source_ref, placed_by)
             SELECT t, i, r, s, NULLIF(f, ''), \(actor.id)
             FROM unnest(\(holds.map(\.subject.rawValue))::text[], \(holds.map(\.id))::text[], \(holds.map(\.reason))::text[],
@@ -83,7 +83,7 @@ extension Store {
         let lots = holds.filter { $0.subject == .lot }.map(\.id)
         var lotChange: [String: (String, String)] = [:]
         if !lots.isEmpty {
-            let movable = try await conn.query("SELECT lot_number, status FROM lot WHERE lot_number = ANY(\(lots)) ORDER BY lot_number FOR UPDATE",
+            let movable = try await conn.guardedQuery("SELECT lot_number, status FROM lot WHERE lot_number = ANY(\(lots)) ORDER BY lot_number FOR UPDATE",
                                                logger: logger).decode((String, String).self).all()
                 .filter { (try? LotStatus(stored: $0.1).canMove(to: .onHold)) == true }.map(\.0)
             if !movable.isEmpty {
@@ -107,7 +107,7 @@ extension Store {
         _ = try await hold(id: id, actor: actor, logger: logger)
         let signed = try await verifySignature(signature, actor: actor, logger: logger)
         try await transaction(logger) { conn in
-            guard let (type, subjectId, lifted) = try await conn.query("""
+            guard let (type, subjectId, lifted) = try await conn.guardedQuery("""
                 SELECT subject_type, subject_id, lifted_at IS NOT NULL FROM hold WHERE id = \(id) FOR UPDATE
                 """, logger: logger).decode((String, String, Bool).self).all().first else {
                 throw DomainError.notFound(kind: "hold", id: String(id))
@@ -122,12 +122,12 @@ extension Store {
     /// Lifts active holds of one subject (locked by the caller) with one signature.
     static func liftHolds(_ ids: [Int64], subject: HoldSubject, subjectId: String, reason: String, signed: SignatureRecord,
                           actor: Principal, on conn: PostgresConnection, logger: Logger) async throws {
-        try await conn.query("""
+        try await conn.guardedQuery("""
             UPDATE hold SET lifted_by = \(actor.id), lifted_at = now(), lift_reason = \(reason) WHERE id = ANY(\(ids))
             """, logger: logger)
         var from: String?, to: String?
         if subject == .lot {
-            let (status, heldFrom, remaining) = try await conn.query("""
+            let (status, heldFrom, remaining) = try await conn.guardedQuery("""
                 SELECT status, held_from, (SELECT count(*)::int FROM hold WHERE subject_type = 'lot' AND subject_id = l.lot_number AND lifted_at IS NULL)
                 FROM lot l WHERE lot_number = \(subjectId) FOR UPDATE
                 """, logger: logger).decode((String, String?, Int).self).all()[0]
@@ -166,7 +166,7 @@ extension Store {
         try await read(logger) { conn in
             var binds = PostgresBindings()
             binds.append(bind)
-            let rows = try await conn.query(PostgresQuery(unsafeSQL: """
+            let rows = try await conn.guardedQuery(PostgresQuery(unsafeSQL: """
                 SELECT h.id, h.subject_type, h.subject_id, h.reason, h.source, h.source_ref, p.name, h.placed_at, l.name, h.lifted_at, h.lift_reason
                 FROM hold h JOIN app_user p ON p.id = h.placed_by LEFT JOIN app_user l ON l.id = h.lifted_by
                 WHERE \(condition) ORDER BY h.id LIMIT 10000

@@ -169,14 +169,14 @@ extension Store {
     static func writeRows<Row>(_ rows: [(CSVRecord, Row)], on conn: PostgresConnection, logger: Logger,
                                _ write: ([(CSVRecord, Row)]) async throws -> Int) async throws -> (written: Int, events: Int, rejects: [RowReject]) {
         guard !rows.isEmpty else { return (0, 0, []) }
-        try await conn.query("SAVEPOINT import_rows", logger: logger)
+        try await conn.guardedQuery("SAVEPOINT import_rows", logger: logger)
         do {
             let events = try await write(rows)
-            try await conn.query("RELEASE SAVEPOINT import_rows", logger: logger)
+            try await conn.guardedQuery("RELEASE SAVEPOINT import_rows", logger: logger)
             return (rows.count, events, [])
-        } catch let error as PSQLError where error.serverInfo != nil && !DatabaseAvailability.isConnectionLoss(error) {
-            try await conn.query("ROLLBACK TO SAVEPOINT import_rows", logger: logger)
-            try await conn.query("RELEASE SAVEPOINT import_rows", logger: logger)
+        } catch let error as PSQLError where error.serverInfo != nil && !DatabaseAvailability.isUnavailable(error) {
+            try await conn.guardedQuery("ROLLBACK TO SAVEPOINT import_rows", logger: logger)
+            try await conn.guardedQuery("RELEASE SAVEPOINT import_rows", logger: logger)
             guard rows.count > 1 else {
                 if let domain = DatabaseErrors.map(error) as? DomainError {
                     return (0, 0, [RowReject(rows[0].0, domain)])
@@ -200,7 +200,7 @@ extension Store {
         guard !rows.isEmpty else { return outcome }
         // Already on record: the same lot is a re-run (unchanged); another lot is a conflict.
         var existing: [String: String] = [:]
-        for try await (id, lot) in try await conn.query("SELECT id, lot_number FROM vial WHERE id = ANY(\(rows.map(\.1.vialId))::text[])", logger: logger)
+        for try await (id, lot) in try await conn.guardedQuery("SELECT id, lot_number FROM vial WHERE id = ANY(\(rows.map(\.1.vialId))::text[])", logger: logger)
             .decode((String, String).self) {
             existing[id] = lot
         }
@@ -216,7 +216,7 @@ extension Store {
         // The lots, locked in a fixed order: status, plan, vials so far.
         let lotNumbers = Array(Set(rows.map(\.1.lotNumber))).sorted()
         var lots: [String: (status: String, planned: Int, count: Int, maxOrdinal: Int)] = [:]
-        for try await (number, status, planned, count, maxOrdinal) in try await conn.query("""
+        for try await (number, status, planned, count, maxOrdinal) in try await conn.guardedQuery("""
             SELECT l.lot_number, l.status, l.planned_vials,
                    (SELECT count(*)::int FROM vial v WHERE v.lot_number = l.lot_number),
                    (SELECT coalesce(max(v.ordinal), 0)::int FROM vial v WHERE v.lot_number = l.lot_number)
@@ -244,7 +244,7 @@ extension Store {
         }
         let result = try await writeRows(accepted, on: conn, logger: logger) { rows in
             let ids = rows.map(\.1.id), lotsOf = rows.map(\.1.lot), ordinals = rows.map(\.1.ordinal)
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO vial (id, lot_number, ordinal)
                 SELECT id, lot, ord FROM unnest(\(ids)::text[], \(lotsOf)::text[], \(ordinals)::int[]) AS u(id, lot, ord)
                 """, logger: logger)
@@ -267,7 +267,7 @@ extension Store {
         guard !rows.isEmpty else { return outcome }
         // The vials, locked in id order, with where they are now.
         var vials: [String: (status: String, at: Position?)] = [:]
-        for try await (id, status, box, r, c) in try await conn.query("""
+        for try await (id, status, box, r, c) in try await conn.guardedQuery("""
             SELECT v.id, v.status, p.box_id, p.row_no::int, p.column_no::int
             FROM vial v LEFT JOIN vial_position p ON p.vial_id = v.id
             WHERE v.id = ANY(\(rows.map(\.1.vialId))::text[]) ORDER BY v.id FOR UPDATE OF v
@@ -275,7 +275,7 @@ extension Store {
             vials[id] = (status, box.flatMap { b in r.flatMap { r in c.map { Position(boxId: b, row: r, column: $0) } } })
         }
         var boxes: [String: (rows: Int, columns: Int)] = [:]
-        for try await (id, r, c) in try await conn.query("SELECT id, rows::int, columns::int FROM box WHERE id = ANY(\(Array(Set(rows.map(\.1.position.boxId))))::text[])",
+        for try await (id, r, c) in try await conn.guardedQuery("SELECT id, rows::int, columns::int FROM box WHERE id = ANY(\(Array(Set(rows.map(\.1.position.boxId))))::text[])",
                                                           logger: logger).decode((String, Int, Int).self) {
             boxes[id] = (r, c)
         }
@@ -312,7 +312,7 @@ extension Store {
         }
         // Positions already holding another vial.
         var occupant: [Position: String] = [:]
-        for try await (box, r, c, vial) in try await conn.query("""
+        for try await (box, r, c, vial) in try await conn.guardedQuery("""
             SELECT p.box_id, p.row_no::int, p.column_no::int, p.vial_id FROM vial_position p
             JOIN unnest(\(rows.map(\.1.position.boxId))::text[], \(rows.map(\.1.position.row))::int[], \(rows.map(\.1.position.column))::int[]) AS q(b, r, c)
               ON p.box_id = q.b AND p.row_no = q.r AND p.column_no = q.c
@@ -325,7 +325,7 @@ extension Store {
             return false
         }
         let result = try await writeRows(rows, on: conn, logger: logger) { rows in
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO vial_position (vial_id, box_id, row_no, column_no)
                 SELECT id, b, r, c FROM unnest(\(rows.map(\.1.vialId))::text[], \(rows.map(\.1.position.boxId))::text[],
                                                \(rows.map(\.1.position.row))::int[], \(rows.map(\.1.position.column))::int[]) AS u(id, b, r, c)
@@ -348,7 +348,7 @@ extension Store {
         var rows = parsed.0
         guard !rows.isEmpty else { return outcome }
         var existing: [String: (eligibility: String, hla: [String])] = [:]
-        for try await (code, eligibility, hla) in try await conn.query("""
+        for try await (code, eligibility, hla) in try await conn.guardedQuery("""
             SELECT d.code, d.eligibility, coalesce((SELECT array_agg(h.allele ORDER BY h.allele) FROM donor_hla h WHERE h.donor_code = d.code), '{}')
             FROM donor d WHERE d.code = ANY(\(rows.map(\.1.code))::text[])
             """, logger: logger).decode((String, String, [String]).self) {
@@ -367,14 +367,14 @@ extension Store {
         }
         let result = try await writeRows(rows, on: conn, logger: logger) { rows in
             let donors = rows.map(\.1)
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO donor (code, eligibility, eligibility_decided_at, registered_by)
                 SELECT c, e, CASE WHEN e = 'pending' THEN NULL ELSE now() END, \(actor.id)
                 FROM unnest(\(donors.map(\.code))::text[], \(donors.map(\.eligibility.rawValue))::text[]) AS u(c, e)
                 """, logger: logger)
             let tests = donors.flatMap { d in d.screeningTests.map { (d.code, $0) } }
             if !tests.isEmpty {
-                try await conn.query("""
+                try await conn.guardedQuery("""
                     INSERT INTO donor_screening_test (donor_code, test, result, tested_on)
                     SELECT * FROM unnest(\(tests.map(\.0))::text[], \(tests.map(\.1.test))::text[], \(tests.map(\.1.result))::text[],
                                          \(tests.map(\.1.testedOn.description))::date[])
@@ -390,7 +390,7 @@ extension Store {
                 }
             }
             if !hla.isEmpty {
-                try await conn.query("""
+                try await conn.guardedQuery("""
                     INSERT INTO donor_hla (donor_code, locus, copy, allele)
                     SELECT * FROM unnest(\(hla.map(\.0))::text[], \(hla.map(\.1))::text[], \(hla.map(\.2))::smallint[], \(hla.map(\.3))::text[])
                     """, logger: logger)
@@ -413,19 +413,19 @@ extension Store {
         var rows = parsed.0
         guard !rows.isEmpty else { return outcome }
         var products: [String: Int] = [:]
-        for try await (code, days) in try await conn.query("SELECT code, shelf_life_days FROM product WHERE code = ANY(\(Array(Set(rows.map(\.1.productCode))))::text[])",
+        for try await (code, days) in try await conn.guardedQuery("SELECT code, shelf_life_days FROM product WHERE code = ANY(\(Array(Set(rows.map(\.1.productCode))))::text[])",
                                                             logger: logger).decode((String, Int).self) {
             products[code] = days
         }
         var existing: [String: (product: String, donor: String, made: String, expires: String, cells: Int64, planned: Int)] = [:]
-        for try await r in try await conn.query("""
+        for try await r in try await conn.guardedQuery("""
             SELECT lot_number, product_code, donor_code, to_char(manufactured_on, 'YYYY-MM-DD'), to_char(expires_on, 'YYYY-MM-DD'), cells_per_vial, planned_vials
             FROM lot WHERE lot_number = ANY(\(rows.map(\.1.lotNumber))::text[])
             """, logger: logger).decode((String, String, String, String, String, Int64, Int).self) {
             existing[r.0] = (r.1, r.2, r.3, r.4, r.5, r.6)
         }
         var donors: [String: String] = [:]
-        for try await (code, eligibility) in try await conn.query("""
+        for try await (code, eligibility) in try await conn.guardedQuery("""
             SELECT code, eligibility FROM donor WHERE code = ANY(\(Array(Set(rows.map(\.1.donorCode))).sorted())::text[]) ORDER BY code FOR SHARE
             """, logger: logger).decode((String, String).self) {
             donors[code] = eligibility
@@ -460,7 +460,7 @@ extension Store {
         }
         let result = try await writeRows(accepted, on: conn, logger: logger) { rows in
             let lots = rows.map(\.1.0)
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO lot (lot_number, product_code, donor_code, manufactured_on, expires_on, cells_per_vial, planned_vials, registered_by, spec_version)
                 SELECT n, p, d, m, e, c, v, \(actor.id),
                        (SELECT max(s.version) FROM spec_version s WHERE s.product_code = p AND s.effective_from <= m)

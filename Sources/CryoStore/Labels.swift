@@ -33,17 +33,17 @@ extension Store {
             typealias Row = (String, String, String, String, Int, Int, String, String, Double)
             var rows: [Row] = []
             if let lotNumber {
-                guard try await conn.query("SELECT 1 FROM lot WHERE lot_number = \(lotNumber)", logger: logger).decode(Int.self).all().first != nil else {
+                guard try await conn.guardedQuery("SELECT 1 FROM lot WHERE lot_number = \(lotNumber)", logger: logger).decode(Int.self).all().first != nil else {
                     throw DomainError.notFound(kind: "lot", id: lotNumber)
                 }
-                rows = try await conn.query("""
+                rows = try await conn.guardedQuery("""
                     SELECT v.id, p.code, p.name, l.lot_number, v.ordinal, l.planned_vials, to_char(l.expires_on, 'YYYY-MM-DD'),
                            p.storage_condition, p.storage_max_celsius::float8
                     FROM vial v JOIN lot l ON l.lot_number = v.lot_number JOIN product p ON p.code = l.product_code
                     WHERE v.lot_number = \(lotNumber) ORDER BY v.ordinal
                     """, logger: logger).decode(Row.self).all()
             } else {
-                rows = try await conn.query("""
+                rows = try await conn.guardedQuery("""
                     SELECT v.id, p.code, p.name, l.lot_number, v.ordinal, l.planned_vials, to_char(l.expires_on, 'YYYY-MM-DD'),
                            p.storage_condition, p.storage_max_celsius::float8
                     FROM unnest(\(ids)::text[]) WITH ORDINALITY AS q(id, n) JOIN vial v ON v.id = q.id

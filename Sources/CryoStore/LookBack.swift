@@ -30,25 +30,25 @@ extension Store {
         let reason = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         try Validator().require(!reason.isEmpty && reason.count <= 500, "reason", "say why the donor is ineligible (at most 500 characters)")
         return try await transaction(logger) { conn in
-            guard let eligibility = try await conn.query("SELECT eligibility FROM donor WHERE code = \(code) FOR UPDATE", logger: logger)
+            guard let eligibility = try await conn.guardedQuery("SELECT eligibility FROM donor WHERE code = \(code) FOR UPDATE", logger: logger)
                 .decode(String.self).all().first else {
                 throw DomainError.notFound(kind: "donor", id: code)
             }
             if eligibility == DonorEligibility.ineligible.rawValue {
                 throw DomainError.conflict(field: "code", rule: "donor \(code) is already ineligible")
             }
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 UPDATE donor SET eligibility = 'ineligible', eligibility_decided_at = now() WHERE code = \(code)
                 """, logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "donor", subjectId: code, action: "donor.found-ineligible",
                                                   fromState: eligibility, toState: "ineligible", reason: reason),
                                      by: actor, on: conn, logger: logger)
             let why = "look-back: donor \(code) found ineligible (\(reason))"
-            let lots = try await conn.query("""
+            let lots = try await conn.guardedQuery("""
                 SELECT lot_number FROM lot WHERE donor_code = \(code) AND status IN ('in-process', 'quarantine', 'released', 'on-hold')
                 ORDER BY lot_number FOR UPDATE
                 """, logger: logger).decode(String.self).all()
-            let vials = try await conn.query("""
+            let vials = try await conn.guardedQuery("""
                 SELECT v.id FROM vial v JOIN lot l ON l.lot_number = v.lot_number
                 WHERE l.donor_code = \(code) AND v.status NOT IN ('administered', 'destroyed') ORDER BY v.id FOR UPDATE OF v
                 """, logger: logger).decode(String.self).all()
@@ -59,11 +59,11 @@ extension Store {
             let cancelled = try await Self.cancelReservations(
                 ofVials: "SELECT v.id FROM vial v JOIN lot l ON l.lot_number = v.lot_number WHERE l.donor_code = $1 AND v.status = 'reserved'",
                 bind: code, reason: why, actor: actor, on: conn, logger: logger)
-            let outside = try await conn.query("""
+            let outside = try await conn.guardedQuery("""
                 SELECT v.id FROM vial v JOIN lot l ON l.lot_number = v.lot_number
                 WHERE l.donor_code = \(code) AND v.status IN ('shipped', 'received', 'thawed') ORDER BY v.id
                 """, logger: logger).decode(String.self).all()
-            let dosed = try await conn.query("""
+            let dosed = try await conn.guardedQuery("""
                 SELECT a.subject_id, a.vial_id, v.lot_number, a.administered_at
                 FROM administration a JOIN vial v ON v.id = a.vial_id JOIN lot l ON l.lot_number = v.lot_number
                 WHERE l.donor_code = \(code) ORDER BY a.subject_id, a.vial_id
@@ -86,7 +86,7 @@ extension Store {
                                    on conn: PostgresConnection, logger: Logger) async throws -> [String] {
         var binds = PostgresBindings()
         binds.append(bind)
-        let rows = try await conn.query(PostgresQuery(unsafeSQL: """
+        let rows = try await conn.guardedQuery(PostgresQuery(unsafeSQL: """
             UPDATE reservation r SET cancelled_at = now(), cancel_reason = $2
             WHERE r.cancelled_at IS NULL AND r.vial_id IN (\(sql))
             RETURNING r.vial_id, r.subject_id, r.allocation_id
@@ -96,7 +96,7 @@ extension Store {
         let vials = rows.map(\.0)
         try await Self.changeVialStatus(vials, to: .stored, on: conn, logger: logger)
         let allocations = Array(Set(rows.map(\.2))).sorted()
-        try await conn.query("""
+        try await conn.guardedQuery("""
             UPDATE allocation a SET status = 'cancelled', cancelled_at = now(), cancel_reason = \(reason)
             WHERE a.id = ANY(\(allocations)) AND a.status = 'reserved'
               AND NOT EXISTS (SELECT 1 FROM reservation r WHERE r.allocation_id = a.id AND r.cancelled_at IS NULL)

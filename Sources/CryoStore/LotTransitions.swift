@@ -10,7 +10,7 @@ extension Store {
     @discardableResult
     static func changeLotStatus(_ numbers: [String], to next: LotStatus, on conn: PostgresConnection, logger: Logger) async throws -> [String: LotStatus] {
         var before: [String: LotStatus] = [:]
-        for try await (number, text, heldFrom) in try await conn.query("""
+        for try await (number, text, heldFrom) in try await conn.guardedQuery("""
             SELECT lot_number, status, held_from FROM lot WHERE lot_number = ANY(\(numbers)) ORDER BY lot_number FOR UPDATE
             """, logger: logger).decode((String, String, String?).self) {
             let current = try LotStatus(stored: text)
@@ -23,7 +23,7 @@ extension Store {
             before[number] = current
         }
         if let missing = numbers.first(where: { before[$0] == nil }) { throw DomainError.notFound(kind: "lot", id: missing) }
-        try await conn.query("""
+        try await conn.guardedQuery("""
             UPDATE lot SET held_from = CASE WHEN \(next.rawValue) = 'on-hold' THEN status END, status = \(next.rawValue), status_changed_at = now()
             WHERE lot_number = ANY(\(numbers))
             """, logger: logger)

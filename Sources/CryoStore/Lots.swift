@@ -28,17 +28,17 @@ extension Store {
         try actor.require(.registerLot)
         try request.validate()
         try await transaction(logger) { conn in
-            guard let shelfLife = try await conn.query("SELECT shelf_life_days FROM product WHERE code = \(request.productCode)", logger: logger)
+            guard let shelfLife = try await conn.guardedQuery("SELECT shelf_life_days FROM product WHERE code = \(request.productCode)", logger: logger)
                 .decode(Int.self).all().first else {
                 throw DomainError.invalid(field: "productCode", rule: "no product '\(request.productCode)' is defined")
             }
-            guard let eligibility = try await conn.query("SELECT eligibility FROM donor WHERE code = \(request.donorCode) FOR SHARE", logger: logger)
+            guard let eligibility = try await conn.guardedQuery("SELECT eligibility FROM donor WHERE code = \(request.donorCode) FOR SHARE", logger: logger)
                 .decode(String.self).all().first else {
                 throw DomainError.invalid(field: "donorCode", rule: "no donor '\(request.donorCode)' is registered")
             }
             let expires = try LotRules.checkRegistration(donorCode: request.donorCode, donorEligibility: try DonorEligibility(stored: eligibility),
                                                          manufacturedOn: request.manufacturedOn, expiresOn: request.expiresOn, shelfLifeDays: shelfLife)
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO lot (lot_number, product_code, donor_code, manufactured_on, expires_on, cells_per_vial, planned_vials, registered_by, spec_version)
                 VALUES (\(request.lotNumber), \(request.productCode), \(request.donorCode), \(request.manufacturedOn.description)::date,
                         \(expires.description)::date, \(request.cellsPerVial), \(request.plannedVials), \(actor.id),
@@ -86,7 +86,7 @@ extension Store {
             FROM lot l WHERE \(condition) ORDER BY l.lot_number LIMIT $\(binds.count + 1)
             """
         var out: [LotRecord] = []
-        for try await r in try await conn.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+        for try await r in try await conn.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
             .decode((String, String, String, String, String, Int64, Int, String, String?, Date, String).self) {
             let counts = (try? JSONDecoder().decode([String: Int].self, from: Data(r.10.utf8))) ?? [:]
             out.append(LotRecord(lotNumber: r.0, productCode: r.1, donorCode: r.2, manufacturedOn: r.3, expiresOn: r.4, cellsPerVial: r.5,
@@ -102,7 +102,7 @@ extension Store {
         try Validator().require(reason.map { !$0.trimmingCharacters(in: .whitespaces).isEmpty } ?? false, "reason", "a status change needs a reason")
         // The signature is checked before the transaction, so no connection is held while bcrypt runs.
         guard let before = try await read(logger, { conn in
-            try await conn.query("SELECT status FROM lot WHERE lot_number = \(number)", logger: logger).decode(String.self).all().first
+            try await conn.guardedQuery("SELECT status FROM lot WHERE lot_number = \(number)", logger: logger).decode(String.self).all().first
         }).flatMap(LotStatus.init(rawValue:)) else {
             throw DomainError.notFound(kind: "lot", id: number)
         }
@@ -116,7 +116,7 @@ extension Store {
             signed = try await verifySignature(signature, actor: actor, logger: logger)
         }
         try await transaction(logger) { conn in
-            guard let (statusText, heldFrom) = try await conn.query("SELECT status, held_from FROM lot WHERE lot_number = \(number) FOR UPDATE", logger: logger)
+            guard let (statusText, heldFrom) = try await conn.guardedQuery("SELECT status, held_from FROM lot WHERE lot_number = \(number) FOR UPDATE", logger: logger)
                 .decode((String, String?).self).all().first else {
                 throw DomainError.notFound(kind: "lot", id: number)
             }
@@ -133,7 +133,7 @@ extension Store {
             }
             if current == .onHold, next.rawValue == heldFrom, let signed {
                 // Coming off hold lifts every hold on the lot, under this one signature.
-                let holds = try await conn.query("""
+                let holds = try await conn.guardedQuery("""
                     SELECT id FROM hold WHERE subject_type = 'lot' AND subject_id = \(number) AND lifted_at IS NULL ORDER BY id FOR UPDATE
                     """, logger: logger).decode(Int64.self).all()
                 try await Self.liftHolds(holds, subject: .lot, subjectId: number, reason: reason!, signed: signed, actor: actor, on: conn, logger: logger)

@@ -65,7 +65,7 @@ extension Store {
         try actor.require(.enrollPatient)
         try e.validate()
         try await transaction(logger) { conn in
-            guard let (cohortStudy, indication, lymphodepletion, dose, basis, state) = try await conn.query("""
+            guard let (cohortStudy, indication, lymphodepletion, dose, basis, state) = try await conn.guardedQuery("""
                 SELECT c.study_code, c.indication_code, a.lymphodepletion, d.target_cells, d.basis, c.state
                 FROM cohort c JOIN study_arm a ON a.study_code = c.study_code AND a.code = c.arm_code
                 JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code WHERE c.id = \(e.cohortId)
@@ -78,11 +78,11 @@ extension Store {
             } else {
                 try Validator().require(e.ldStartOn != nil, "ldStartOn", "the arm's lymphodepletion (\(lymphodepletion)) needs a planned start date")
             }
-            guard try await conn.query("SELECT 1 FROM study_site WHERE study_code = \(e.studyCode) AND site_code = \(e.siteCode)", logger: logger)
+            guard try await conn.guardedQuery("SELECT 1 FROM study_site WHERE study_code = \(e.studyCode) AND site_code = \(e.siteCode)", logger: logger)
                 .decode(Int.self).all().first != nil else {
                 throw DomainError.invalid(field: "siteCode", rule: "'\(e.siteCode)' is not a site of study \(e.studyCode)")
             }
-            let criteria = try await conn.query("""
+            let criteria = try await conn.guardedQuery("""
                 SELECT code, text FROM eligibility_criterion WHERE study_code = \(e.studyCode) AND (indication IS NULL OR indication = \(indication))
                 ORDER BY kind DESC, code
                 """, logger: logger).decode((String, String).self).all()
@@ -100,7 +100,7 @@ extension Store {
             }
             let target = DoseBasis(rawValue: basis)!.targetCells(doseCells: dose, weightKg: e.weightKg)
             do {
-                try await conn.query("""
+                try await conn.guardedQuery("""
                     INSERT INTO patient (subject_id, study_code, site_code, cohort_id, weight_kg, target_cells, ld_start_on, infusion_on, anti_hla, enrolled_by)
                     VALUES (\(e.subjectId), \(e.studyCode), \(e.siteCode), \(e.cohortId), \(e.weightKg)::numeric(5,1), \(target),
                             \(e.ldStartOn?.description)::date, \(e.infusionOn.description)::date, \(e.antiHla)::text[], \(actor.id))
@@ -108,7 +108,7 @@ extension Store {
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
                 throw DomainError.conflict(field: "subjectId", rule: "subject \(e.subjectId) is already enrolled")
             }
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO patient_eligibility (subject_id, study_code, criterion_code, satisfied)
                 SELECT \(e.subjectId), \(e.studyCode), c, s FROM unnest(\(e.eligibility.map(\.criterion))::text[], \(e.eligibility.map(\.satisfied))::bool[]) AS u(c, s)
                 """, logger: logger)
@@ -125,19 +125,19 @@ extension Store {
     public func patient(subjectId: String, actor: Principal, logger: Logger) async throws -> PatientRecord {
         try actor.require(.readInventory)
         let record: PatientRecord = try await read(logger) { conn in
-            guard let p = try await conn.query("""
+            guard let p = try await conn.guardedQuery("""
                 SELECT study_code, site_code, cohort_id, weight_kg::float8, target_cells, to_char(ld_start_on, 'YYYY-MM-DD'),
                        to_char(infusion_on, 'YYYY-MM-DD'), anti_hla, status, enrolled_at, dosed_at
                 FROM patient WHERE subject_id = \(subjectId)
                 """, logger: logger).decode((String, String, String, Double, Int64, String?, String, [String], String, Date, Date?).self).all().first else {
                 throw DomainError.notFound(kind: "patient", id: subjectId)
             }
-            let answers = try await conn.query("SELECT criterion_code, satisfied FROM patient_eligibility WHERE subject_id = \(subjectId)", logger: logger)
+            let answers = try await conn.guardedQuery("SELECT criterion_code, satisfied FROM patient_eligibility WHERE subject_id = \(subjectId)", logger: logger)
                 .decode((String, Bool).self).all()
-            let vials = try await conn.query("""
+            let vials = try await conn.guardedQuery("""
                 SELECT vial_id FROM reservation WHERE subject_id = \(subjectId) AND cancelled_at IS NULL ORDER BY vial_id
                 """, logger: logger).decode(String.self).all()
-            let dlts = try await conn.query("""
+            let dlts = try await conn.guardedQuery("""
                 SELECT d.id, d.description, d.grade::int, to_char(d.onset_on, 'YYYY-MM-DD'), u.name, d.recorded_at
                 FROM dlt d JOIN app_user u ON u.id = d.recorded_by WHERE d.subject_id = \(subjectId) ORDER BY d.id
                 """, logger: logger).decode((Int64, String, Int, String, String, Date).self).all()
@@ -167,11 +167,11 @@ extension Store {
         try v.require(!description.trimmingCharacters(in: .whitespaces).isEmpty && description.count <= 500, "description", "1 to 500 characters")
         try v.require((3...5).contains(grade), "grade", "a DLT is CTCAE grade 3, 4 or 5")
         try await transaction(logger) { conn in
-            guard let cohort = try await conn.query("SELECT cohort_id FROM patient WHERE subject_id = \(subjectId) FOR UPDATE", logger: logger)
+            guard let cohort = try await conn.guardedQuery("SELECT cohort_id FROM patient WHERE subject_id = \(subjectId) FOR UPDATE", logger: logger)
                 .decode(String.self).all().first else {
                 throw DomainError.notFound(kind: "patient", id: subjectId)
             }
-            let id = try await conn.query("""
+            let id = try await conn.guardedQuery("""
                 INSERT INTO dlt (subject_id, description, grade, onset_on, recorded_by) VALUES (\(subjectId), \(description), \(grade), \(onsetOn.description)::date, \(actor.id))
                 RETURNING id
                 """, logger: logger).decode(Int64.self).all()[0]

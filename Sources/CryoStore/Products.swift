@@ -61,13 +61,13 @@ extension Store {
             }
         }
         try await transaction(logger) { conn in
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO product (code, name, shelf_life_days, storage_condition, storage_max_celsius, thaw_to_infusion_minutes)
                 VALUES (\(p.code), \(p.name), \(p.shelfLifeDays), \(p.storageCondition), \(p.storageMaxCelsius)::numeric, \(p.thawToInfusionMinutes))
                 """, logger: logger)
-            try await conn.query("INSERT INTO spec_version (product_code, version, effective_from) VALUES (\(p.code), 1, \(effectiveFrom.description)::date)", logger: logger)
+            try await conn.guardedQuery("INSERT INTO spec_version (product_code, version, effective_from) VALUES (\(p.code), 1, \(effectiveFrom.description)::date)", logger: logger)
             for t in p.specification {
-                try await conn.query("""
+                try await conn.guardedQuery("""
                     INSERT INTO spec_test (product_code, version, code, name, kind, unit, min_value, max_value, expected)
                     VALUES (\(p.code), 1, \(t.code), \(t.name), \(t.kind), \(t.unit), \(t.min)::numeric, \(t.max)::numeric, \(t.expected))
                     """, logger: logger)
@@ -81,7 +81,7 @@ extension Store {
     public func product(code: String, actor: Principal, logger: Logger) async throws -> ProductRecord {
         try actor.require(.readInventory)
         return try await read(logger) { conn in
-            guard let r = try await conn.query("""
+            guard let r = try await conn.guardedQuery("""
                 SELECT code, name, shelf_life_days, storage_condition, storage_max_celsius::float8, thaw_to_infusion_minutes,
                        (SELECT max(version) FROM spec_version s WHERE s.product_code = p.code)
                 FROM product p WHERE code = \(code)
@@ -90,7 +90,7 @@ extension Store {
             }
             var tests: [SpecTest] = []
             if let version = r.6 {
-                for try await t in try await conn.query("""
+                for try await t in try await conn.guardedQuery("""
                     SELECT code, name, kind, unit, min_value::float8, max_value::float8, expected FROM spec_test
                     WHERE product_code = \(code) AND version = \(version) ORDER BY code
                     """, logger: logger).decode((String, String, String, String?, Double?, Double?, String?).self) {
@@ -105,7 +105,7 @@ extension Store {
     public func products(actor: Principal, logger: Logger) async throws -> [ProductRecord] {
         try actor.require(.readInventory)
         let codes = try await read(logger) { conn in
-            try await conn.query("SELECT code FROM product ORDER BY code", logger: logger).decode(String.self).all()
+            try await conn.guardedQuery("SELECT code FROM product ORDER BY code", logger: logger).decode(String.self).all()
         }
         var out: [ProductRecord] = []
         for code in codes { out.append(try await product(code: code, actor: actor, logger: logger)) }

@@ -55,13 +55,13 @@ extension Store {
         try v.require((input.supersedes == nil) == (input.correctionReason?.isEmpty ?? true), "correctionReason",
                       "a correction names the result it supersedes and gives a reason; a first result has neither")
         let id: Int64 = try await transaction(logger) { conn in
-            guard let (status, product, version) = try await conn.query("""
+            guard let (status, product, version) = try await conn.guardedQuery("""
                 SELECT status, product_code, spec_version FROM lot WHERE lot_number = \(lotNumber) FOR SHARE
                 """, logger: logger).decode((String, String, Int?).self).all().first else {
                 throw DomainError.notFound(kind: "lot", id: lotNumber)
             }
             // After a conditional release the pending tests are still recorded: administration waits for them.
-            let pending = try await conn.query("""
+            let pending = try await conn.guardedQuery("""
                 SELECT coalesce((SELECT pending_tests FROM lot_disposition WHERE lot_number = \(lotNumber) AND kind = 'conditional'), '{}')
                 """, logger: logger).decode([String].self).all().first ?? []
             guard status == LotStatus.quarantine.rawValue || status == LotStatus.inProcess.rawValue || status == LotStatus.onHold.rawValue
@@ -69,7 +69,7 @@ extension Store {
                 throw DomainError.conflict(field: "lotNumber", rule: "QC results are recorded before disposition (or for a conditional release's pending tests); lot \(lotNumber) is \(status)")
             }
             guard let version else { throw DomainError.conflict(field: "lotNumber", rule: "lot \(lotNumber) has no specification in force at its manufacture") }
-            guard let spec = try await conn.query("""
+            guard let spec = try await conn.guardedQuery("""
                 SELECT kind, min_value::float8, max_value::float8, expected, unit FROM spec_test
                 WHERE product_code = \(product) AND version = \(version) AND code = \(input.testCode)
                 """, logger: logger).decode((String, Double?, Double?, String?, String?).self).all().first else {
@@ -87,12 +87,12 @@ extension Store {
                 outcome = text.trimmingCharacters(in: .whitespaces).lowercased() == spec.3?.lowercased() ? "pass" : "fail"
             }
             if let old = input.supersedes {
-                guard try await conn.query("SELECT 1 FROM qc_current WHERE id = \(old) AND lot_number = \(lotNumber) AND test_code = \(input.testCode)", logger: logger)
+                guard try await conn.guardedQuery("SELECT 1 FROM qc_current WHERE id = \(old) AND lot_number = \(lotNumber) AND test_code = \(input.testCode)", logger: logger)
                     .decode(Int.self).all().first != nil else {
                     throw DomainError.invalid(field: "supersedes", rule: "must be the current result of \(input.testCode) for lot \(lotNumber)")
                 }
             }
-            let id = try await conn.query("""
+            let id = try await conn.guardedQuery("""
                 INSERT INTO qc_result (lot_number, product_code, spec_version, test_code, numeric_value, text_value, unit, method, instrument,
                                        analyst, recorded_by, outcome, supersedes, correction_reason)
                 VALUES (\(lotNumber), \(product), \(version), \(input.testCode), \(input.numericValue)::numeric, \(input.textValue), \(input.unit ?? spec.4),
@@ -113,10 +113,10 @@ extension Store {
     public func qcResults(lotNumber: String, actor: Principal, logger: Logger) async throws -> [QcResultRecord] {
         try actor.require(.readInventory)
         return try await read(logger) { conn in
-            guard try await conn.query("SELECT 1 FROM lot WHERE lot_number = \(lotNumber)", logger: logger).decode(Int.self).all().first != nil else {
+            guard try await conn.guardedQuery("SELECT 1 FROM lot WHERE lot_number = \(lotNumber)", logger: logger).decode(Int.self).all().first != nil else {
                 throw DomainError.notFound(kind: "lot", id: lotNumber)
             }
-            return try await conn.query("""
+            return try await conn.guardedQuery("""
                 SELECT r.id, r.lot_number, r.test_code, r.numeric_value::float8, r.text_value, r.unit, r.method, r.instrument, r.analyst, u.name,
                        r.recorded_at, r.outcome, r.supersedes, r.correction_reason, NOT EXISTS (SELECT 1 FROM qc_result n WHERE n.supersedes = r.id)
                 FROM qc_result r JOIN app_user u ON u.id = r.recorded_by WHERE r.lot_number = \(lotNumber) ORDER BY r.test_code, r.id
@@ -145,12 +145,12 @@ extension Store {
         }
         let signed = try await verifySignature(signature, actor: actor, logger: logger)
         try await transaction(logger) { conn in
-            guard let status = try await conn.query("SELECT status FROM lot WHERE lot_number = \(number) FOR UPDATE", logger: logger)
+            guard let status = try await conn.guardedQuery("SELECT status FROM lot WHERE lot_number = \(number) FOR UPDATE", logger: logger)
                 .decode(String.self).all().first else { throw DomainError.notFound(kind: "lot", id: number) }
             guard status == LotStatus.quarantine.rawValue else {
                 throw DomainError.illegalTransition("lot", from: status, to: "released", allowed: try LotStatus(stored: status).successors.map(\.rawValue))
             }
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO lot_disposition (lot_number, decision, kind, decided_by, justification, pending_tests, restricted_to)
                 VALUES (\(number), 'released', \(kind.rawValue), \(actor.id), \(justification), \(pendingTests)::text[], \(restrictedTo)::text[])
                 """, logger: logger)

@@ -44,7 +44,7 @@ extension Store {
         try Validator().require(!meaning.isEmpty && meaning.count <= 200, "signature.meaning", "state what the signature means, e.g. \"approved for release\"")
         // One statement, so atomic on its own: no transaction around it.
         let attempt = try await read(logger) { conn in
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 UPDATE app_user SET failed_signatures = failed_signatures + 1
                 WHERE id = \(actor.id) AND locked_at IS NULL AND password_hash IS NOT NULL AND failed_signatures < \(Self.maxFailedSignatures)
                 RETURNING failed_signatures, password_hash
@@ -57,14 +57,14 @@ extension Store {
         if SigningPassword.isComparable(password) { right = await Self.offloaded { Bcrypt.verify(password, hash: hash) } }
         if right {
             _ = try await read(logger) { conn in
-                try await conn.query("UPDATE app_user SET failed_signatures = 0 WHERE id = \(actor.id) AND failed_signatures > 0", logger: logger)
+                try await conn.guardedQuery("UPDATE app_user SET failed_signatures = 0 WHERE id = \(actor.id) AND failed_signatures > 0", logger: logger)
             }
             return SignatureRecord(printedName: actor.name, meaning: meaning, signedAt: Date())
         }
         let locks = tries >= Self.maxFailedSignatures
         try await transaction(logger) { conn in
             if locks {
-                try await conn.query("UPDATE app_user SET locked_at = now() WHERE id = \(actor.id) AND locked_at IS NULL", logger: logger)
+                try await conn.guardedQuery("UPDATE app_user SET locked_at = now() WHERE id = \(actor.id) AND locked_at IS NULL", logger: logger)
             }
             try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(actor.id), action: "signature.failed",
                                                   toState: locks ? "locked" : nil, reason: "wrong password at signing",
@@ -78,7 +78,7 @@ extension Store {
     /// Why no try was left: a locked account, no signing password, or five tries already taken by attempts still being checked.
     private func signatureRefusal(actor: Principal, logger: Logger) async throws -> DomainError {
         let row = try await read(logger) { conn in
-            try await conn.query("SELECT password_hash IS NOT NULL, locked_at IS NOT NULL FROM app_user WHERE id = \(actor.id)", logger: logger)
+            try await conn.guardedQuery("SELECT password_hash IS NOT NULL, locked_at IS NOT NULL FROM app_user WHERE id = \(actor.id)", logger: logger)
                 .decode((Bool, Bool).self).all().first
         }
         guard let (hasPassword, locked) = row else { return .unauthenticated("unknown user") }

@@ -52,7 +52,7 @@ extension Store {
         try StorageID.validate(code, field: "code")
         try Validator().require(!name.isEmpty && name.count <= 200, "name", "must be 1 to 200 characters")
         try await transaction(logger) { conn in
-            try await conn.query("INSERT INTO site (code, name, kind) VALUES (\(code), \(name), \(kind.rawValue))", logger: logger)
+            try await conn.guardedQuery("INSERT INTO site (code, name, kind) VALUES (\(code), \(name), \(kind.rawValue))", logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "storage", subjectId: code, action: "site.created", toState: kind.rawValue,
                                                   details: ["name": name]), by: actor, on: conn, logger: logger)
         }
@@ -65,10 +65,10 @@ extension Store {
         try Validator().require(maxCelsius >= -273.1, "maxCelsius", "must be -273.1 °C or warmer")
         try Validator().require(maxCelsius <= -150, "maxCelsius", "a cryostorage freezer must hold -150 °C or colder")
         try await transaction(logger) { conn in
-            guard try await conn.query("SELECT 1 FROM site WHERE code = \(siteCode)", logger: logger).decode(Int.self).all().first != nil else {
+            guard try await conn.guardedQuery("SELECT 1 FROM site WHERE code = \(siteCode)", logger: logger).decode(Int.self).all().first != nil else {
                 throw DomainError.invalid(field: "siteCode", rule: "no site '\(siteCode)' exists")
             }
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO freezer (id, site_code, kind, name, max_celsius) VALUES (\(id), \(siteCode), \(kind.rawValue), \(name), \(maxCelsius)::numeric)
                 """, logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "storage", subjectId: id, action: "freezer.created", toState: kind.rawValue,
@@ -82,10 +82,10 @@ extension Store {
         try StorageID.validate(id, field: "id")
         try Validator().require(!label.isEmpty && label.count <= 50, "label", "must be 1 to 50 characters")
         try await transaction(logger) { conn in
-            guard try await conn.query("SELECT 1 FROM freezer WHERE id = \(freezerId)", logger: logger).decode(Int.self).all().first != nil else {
+            guard try await conn.guardedQuery("SELECT 1 FROM freezer WHERE id = \(freezerId)", logger: logger).decode(Int.self).all().first != nil else {
                 throw DomainError.invalid(field: "freezerId", rule: "no freezer '\(freezerId)' exists")
             }
-            try await conn.query("INSERT INTO rack (id, freezer_id, label) VALUES (\(id), \(freezerId), \(label))", logger: logger)
+            try await conn.guardedQuery("INSERT INTO rack (id, freezer_id, label) VALUES (\(id), \(freezerId), \(label))", logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "storage", subjectId: id, action: "rack.created", toLocation: freezerId,
                                                   details: ["label": label]), by: actor, on: conn, logger: logger)
         }
@@ -99,10 +99,10 @@ extension Store {
         try v.require((1...26).contains(rows), "rows", "must be between 1 and 26")
         try v.require((1...26).contains(columns), "columns", "must be between 1 and 26")
         try await transaction(logger) { conn in
-            guard try await conn.query("SELECT 1 FROM rack WHERE id = \(rackId)", logger: logger).decode(Int.self).all().first != nil else {
+            guard try await conn.guardedQuery("SELECT 1 FROM rack WHERE id = \(rackId)", logger: logger).decode(Int.self).all().first != nil else {
                 throw DomainError.invalid(field: "rackId", rule: "no rack '\(rackId)' exists")
             }
-            try await conn.query("INSERT INTO box (id, rack_id, label, rows, columns) VALUES (\(id), \(rackId), \(label), \(rows), \(columns))", logger: logger)
+            try await conn.guardedQuery("INSERT INTO box (id, rack_id, label, rows, columns) VALUES (\(id), \(rackId), \(label), \(rows), \(columns))", logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "storage", subjectId: id, action: "box.created", toLocation: rackId,
                                                   details: ["label": label, "rows": String(rows), "columns": String(columns)]),
                                      by: actor, on: conn, logger: logger)
@@ -112,7 +112,7 @@ extension Store {
     public func freezers(actor: Principal, logger: Logger) async throws -> [FreezerSummary] {
         try actor.require(.readInventory)
         return try await read(logger) { conn in
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 SELECT f.id, f.site_code, f.kind, f.name, f.max_celsius::float8,
                        (SELECT count(*)::int FROM vial_position p JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id WHERE r.freezer_id = f.id),
                        (SELECT coalesce(sum(b.rows * b.columns), 0)::int FROM box b JOIN rack r ON r.id = b.rack_id WHERE r.freezer_id = f.id)
@@ -126,16 +126,16 @@ extension Store {
     public func freezerMap(id: String, actor: Principal, logger: Logger) async throws -> FreezerMap {
         try actor.require(.readInventory)
         return try await read(logger) { conn in
-            guard let f = try await conn.query("SELECT id, site_code, kind, name, max_celsius::float8 FROM freezer WHERE id = \(id)", logger: logger)
+            guard let f = try await conn.guardedQuery("SELECT id, site_code, kind, name, max_celsius::float8 FROM freezer WHERE id = \(id)", logger: logger)
                 .decode((String, String, String, String, Double).self).all().first else {
                 throw DomainError.notFound(kind: "freezer", id: id)
             }
-            let boxes = try await conn.query("""
+            let boxes = try await conn.guardedQuery("""
                 SELECT r.id, r.label, b.id, b.label, b.rows::int, b.columns::int FROM rack r LEFT JOIN box b ON b.rack_id = r.id
                 WHERE r.freezer_id = \(id) ORDER BY r.label, r.id, b.label, b.id
                 """, logger: logger).decode((String, String, String?, String?, Int?, Int?).self).all()
             var contents: [String: [Int: (String, String, String)]] = [:]
-            for try await (box, row, col, vial, lot, status) in try await conn.query("""
+            for try await (box, row, col, vial, lot, status) in try await conn.guardedQuery("""
                 SELECT p.box_id, p.row_no::int, p.column_no::int, v.id, v.lot_number, v.status
                 FROM vial_position p JOIN vial v ON v.id = p.vial_id JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id
                 WHERE r.freezer_id = \(id)

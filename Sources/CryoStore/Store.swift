@@ -53,7 +53,7 @@ public struct Store: Sendable {
                     try Self.requireOpen(conn)
                     StoreMetrics.leaseStarted(.primary, askedAt: asked, leases)
                     defer { StoreMetrics.leaseEnded(.primary, leases) }
-                    return try await body(conn)
+                    do { return try await body(conn) } catch { await Self.dropIfReadOnly(conn, error); throw error }
                 }
             }
             return try await withoutActuallyEscaping(body) { body in
@@ -65,7 +65,7 @@ public struct Store: Sendable {
                         try Self.requireOpen(conn)
                         StoreMetrics.leaseStarted(.primary, askedAt: asked, leases)
                         defer { StoreMetrics.leaseEnded(.primary, leases) }
-                        return try await body(conn)
+                        do { return try await body(conn) } catch { await Self.dropIfReadOnly(conn, error); throw error }
                     }
                 }
             }
@@ -96,19 +96,28 @@ public struct Store: Sendable {
     /// drops a query written to a closed channel without ever completing it, so the caller would wait for good
     /// (vapor/postgres-nio#487, reverted by #501); the server has rolled the transaction back anyway.
     static func inTransaction<R>(_ conn: PostgresConnection, logger: Logger, _ body: (PostgresConnection) async throws -> R) async throws -> R {
-        try await conn.query("BEGIN", logger: logger)
+        try await conn.guardedQuery("BEGIN", logger: logger)
         let value: R
         do {
             value = try await body(conn)
         } catch {
             if !conn.isClosed, !DatabaseAvailability.isConnectionLoss(error) {
-                _ = try? await conn.query("ROLLBACK", logger: logger)
+                _ = try? await conn.guardedQuery("ROLLBACK", logger: logger)
             }
             throw error
         }
         try requireOpen(conn)
-        try await conn.query("COMMIT", logger: logger)
+        try await conn.guardedQuery("COMMIT", logger: logger)
         return value
+    }
+
+    /// A connection whose server refused a write as read-only (SQLSTATE 25006: after a failover it leads to a
+    /// standby) is closed before it goes back to the pool, so that the pool opens a new one, through the load
+    /// balancer, to the new primary. (Closing a leased connection is safe: the pool drops closed connections.)
+    static func dropIfReadOnly(_ conn: PostgresConnection, _ error: any Error) async {
+        if DatabaseAvailability.isReadOnly(error), !conn.isClosed {
+            try? await conn.close()
+        }
     }
 
     /// See `inTransaction`: a closed connection must not be written to.
@@ -119,7 +128,7 @@ public struct Store: Sendable {
     /// For /health/ready: false at once while the server is known to be down.
     public func isReachable(logger: Logger) async -> Bool {
         if availability?.isDown == true { return false }
-        return (try? await read(logger) { conn in try await conn.query("SELECT 1", logger: logger); return true }) ?? false
+        return (try? await read(logger) { conn in try await conn.guardedQuery("SELECT 1", logger: logger); return true }) ?? false
     }
 }
 

@@ -99,42 +99,42 @@ extension Store {
         try actor.require(.manageStudies)
         try s.validate()
         try await transaction(logger) { conn in
-            guard try await conn.query("SELECT 1 FROM product WHERE code = \(s.productCode)", logger: logger).decode(Int.self).all().first != nil else {
+            guard try await conn.guardedQuery("SELECT 1 FROM product WHERE code = \(s.productCode)", logger: logger).decode(Int.self).all().first != nil else {
                 throw DomainError.invalid(field: "productCode", rule: "no product '\(s.productCode)' is defined")
             }
-            let clinical = Set(try await conn.query("SELECT code FROM site WHERE code = ANY(\(s.sites)) AND kind = 'clinical'", logger: logger)
+            let clinical = Set(try await conn.guardedQuery("SELECT code FROM site WHERE code = ANY(\(s.sites)) AND kind = 'clinical'", logger: logger)
                 .decode(String.self).all())
             if let missing = s.sites.firstIndex(where: { !clinical.contains($0) }) {
                 throw DomainError.invalid(field: "sites[\(missing)]", rule: "'\(s.sites[missing])' is not a registered clinical site")
             }
             do {
-                try await conn.query("""
+                try await conn.guardedQuery("""
                     INSERT INTO study (code, name, product_code, dlt_window_days, slot_lead_days, created_by)
                     VALUES (\(s.code), \(s.name), \(s.productCode), \(s.dltWindowDays), \(s.slotLeadDays), \(actor.id))
                     """, logger: logger)
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
                 throw DomainError.conflict(field: "code", rule: "a study \(s.code) already exists")
             }
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO study_indication (study_code, code, name) SELECT \(s.code), c, n FROM unnest(\(s.indications.map(\.code))::text[], \(s.indications.map(\.name))::text[]) AS u(c, n)
                 """, logger: logger)
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO study_arm (study_code, code, lymphodepletion, name)
                 SELECT \(s.code), c, l, n FROM unnest(\(s.arms.map(\.code))::text[], \(s.arms.map(\.lymphodepletion.rawValue))::text[], \(s.arms.map(\.name))::text[]) AS u(c, l, n)
                 """, logger: logger)
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO dose_level (study_code, code, ordinal, target_cells, basis)
                 SELECT \(s.code), c, o, t, b FROM unnest(\(s.doseLevels.map(\.code))::text[], \(s.doseLevels.map(\.ordinal))::int[],
                                                          \(s.doseLevels.map(\.targetCells))::bigint[], \(s.doseLevels.map(\.basis.rawValue))::text[]) AS u(c, o, t, b)
                 """, logger: logger)
-            try await conn.query("INSERT INTO study_site (study_code, site_code) SELECT \(s.code), unnest(\(s.sites)::text[])", logger: logger)
-            try await conn.query("""
+            try await conn.guardedQuery("INSERT INTO study_site (study_code, site_code) SELECT \(s.code), unnest(\(s.sites)::text[])", logger: logger)
+            try await conn.guardedQuery("""
                 INSERT INTO eligibility_criterion (study_code, code, kind, text, indication)
                 SELECT \(s.code), c, k, t, NULLIF(i, '') FROM unnest(\(s.criteria.map(\.code))::text[], \(s.criteria.map(\.kind))::text[],
                                                                   \(s.criteria.map(\.text))::text[], \(s.criteria.map { $0.indication ?? "" })::text[]) AS u(c, k, t, i)
                 """, logger: logger)
             let start = s.doseLevels.filter { $0.ordinal >= 1 }.map(\.ordinal).min()!
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO cohort (id, study_code, indication_code, arm_code, dose_code, state, capacity)
                 SELECT \(s.code) || '/' || i.code || '/' || d.code || '/' || a.code, \(s.code), i.code, a.code, d.code,
                        CASE WHEN d.ordinal = \(start) THEN 'open' ELSE 'planned' END, CASE WHEN d.ordinal = \(start) THEN 3 ELSE 0 END
@@ -154,14 +154,14 @@ extension Store {
     public func study(code: String, actor: Principal, logger: Logger) async throws -> StudyRecord {
         try actor.require(.readInventory)
         return try await read(logger) { conn in
-            guard let s = try await conn.query("""
+            guard let s = try await conn.guardedQuery("""
                 SELECT name, product_code, dlt_window_days, slot_lead_days FROM study WHERE code = \(code)
                 """, logger: logger).decode((String, String, Int, Int).self).all().first else {
                 throw DomainError.notFound(kind: "study", id: code)
             }
-            let sites = try await conn.query("SELECT site_code FROM study_site WHERE study_code = \(code) ORDER BY site_code", logger: logger)
+            let sites = try await conn.guardedQuery("SELECT site_code FROM study_site WHERE study_code = \(code) ORDER BY site_code", logger: logger)
                 .decode(String.self).all()
-            let criteria = try await conn.query("""
+            let criteria = try await conn.guardedQuery("""
                 SELECT code, kind, text, indication FROM eligibility_criterion WHERE study_code = \(code) ORDER BY kind DESC, code
                 """, logger: logger).decode((String, String, String, String?).self).all()
                 .map { StudyDefinition.Criterion(code: $0.0, kind: $0.1, text: $0.2, indication: $0.3) }
@@ -174,7 +174,7 @@ extension Store {
         var binds = PostgresBindings()
         binds.append(bind)
         var out: [CohortRecord] = []
-        let rows = try await conn.query(PostgresQuery(unsafeSQL: """
+        let rows = try await conn.guardedQuery(PostgresQuery(unsafeSQL: """
             SELECT c.id, c.indication_code, c.arm_code, a.lymphodepletion, c.dose_code, d.target_cells, d.basis, c.state, c.capacity::int, c.outcome,
                    (SELECT count(*)::int FROM patient p WHERE p.cohort_id = c.id AND p.status <> 'withdrawn')
             FROM cohort c JOIN study_arm a ON a.study_code = c.study_code AND a.code = c.arm_code
@@ -194,12 +194,12 @@ extension Store {
         try Validator().require((0...30).contains(days), "transitDays", "between 0 and 30 days")
         try Validator().require(from != to, "to", "a route joins two different sites")
         try await transaction(logger) { conn in
-            let kinds = Dictionary(uniqueKeysWithValues: try await conn.query("SELECT code, kind FROM site WHERE code IN (\(from), \(to))", logger: logger)
+            let kinds = Dictionary(uniqueKeysWithValues: try await conn.guardedQuery("SELECT code, kind FROM site WHERE code IN (\(from), \(to))", logger: logger)
                 .decode((String, String).self).all())
             guard let fk = kinds[from] else { throw DomainError.invalid(field: "from", rule: "no site '\(from)'") }
             guard kinds[to] == "clinical" else { throw DomainError.invalid(field: "to", rule: "'\(to)' is not a registered clinical site") }
             try Validator().require(fk != "clinical", "from", "a route starts at a depot or manufacturing site")
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO route (from_site, to_site, transit_days) VALUES (\(from), \(to), \(days))
                 ON CONFLICT (from_site, to_site) DO UPDATE SET transit_days = EXCLUDED.transit_days
                 """, logger: logger)

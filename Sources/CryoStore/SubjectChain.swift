@@ -17,7 +17,7 @@ extension Store {
         return try await read(logger) { conn in
             var verifier = AuditVerifier(key: nil, checkpoints: [])
             var count = 0
-            let rows = try await conn.query(PostgresQuery(unsafeSQL: "SELECT \(StoredEvent.selectList) FROM custody_event WHERE subject_type = $1 AND subject_id = $2 ORDER BY id",
+            let rows = try await conn.guardedQuery(PostgresQuery(unsafeSQL: "SELECT \(StoredEvent.selectList) FROM custody_event WHERE subject_type = $1 AND subject_id = $2 ORDER BY id",
                                                           binds: { var b = PostgresBindings(); b.append(subjectType); b.append(subjectId); return b }()),
                                             logger: logger)
             for try await row in rows.decode(StoredEvent.Row.self) {
@@ -25,7 +25,7 @@ extension Store {
                 count += 1
             }
             var heads: [String: (Int64, Data)] = [:]
-            for try await (seq, hash) in try await conn.query("""
+            for try await (seq, hash) in try await conn.guardedQuery("""
                 SELECT seq, hash FROM custody_head WHERE subject_type = \(subjectType) AND subject_id = \(subjectId)
                 """, logger: logger).decode((Int64, ByteBuffer?).self) {
                 heads["\(subjectType)/\(subjectId)"] = (seq, hash.map { Data(buffer: $0) } ?? Data())

@@ -25,17 +25,17 @@ extension Store {
         try v.require(measuredAt <= Date().addingTimeInterval(300), "measuredAt", "must not be in the future")
         try v.require((probe?.count ?? 0) <= 100, "probe", "at most 100 characters")
         return try await transaction(logger) { conn in
-            guard try await conn.query("SELECT 1 FROM freezer WHERE id = \(freezerId) FOR UPDATE", logger: logger)
+            guard try await conn.guardedQuery("SELECT 1 FROM freezer WHERE id = \(freezerId) FOR UPDATE", logger: logger)
                 .decode(Int.self).all().first != nil else {
                 throw DomainError.notFound(kind: "freezer", id: freezerId)
             }
-            let previous = try await conn.query("""
+            let previous = try await conn.guardedQuery("""
                 SELECT max(measured_at) FROM temperature_reading WHERE freezer_id = \(freezerId) AND measured_at < \(measuredAt)
                 """, logger: logger).decode(Date?.self).all().first ?? nil
-            let (strictest, limit) = try await conn.query("SELECT min(storage_max_celsius)::float8, max(storage_max_celsius)::float8 FROM product", logger: logger)
+            let (strictest, limit) = try await conn.guardedQuery("SELECT min(storage_max_celsius)::float8, max(storage_max_celsius)::float8 FROM product", logger: logger)
                 .decode((Double?, Double?).self).all()[0]
             let excursion = strictest.map { celsius > $0 } ?? false
-            let id = try await conn.query("""
+            let id = try await conn.guardedQuery("""
                 INSERT INTO temperature_reading (freezer_id, measured_at, celsius, probe, recorded_by, excursion)
                 VALUES (\(freezerId), \(measuredAt), \(celsius)::numeric(5,1), \(probe), \(actor.id), \(excursion))
                 RETURNING id
@@ -44,7 +44,7 @@ extension Store {
             if excursion {
                 // The window starts just after the previous reading (the last time the freezer was known in range).
                 let from = previous ?? measuredAt
-                held = try await conn.query("""
+                held = try await conn.guardedQuery("""
                     SELECT DISTINCT h.vial_id FROM vial_location_history h
                     JOIN box b ON b.id = h.box_id JOIN rack r ON r.id = b.rack_id
                     JOIN vial v ON v.id = h.vial_id JOIN lot l ON l.lot_number = v.lot_number JOIN product p ON p.code = l.product_code

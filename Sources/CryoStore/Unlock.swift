@@ -35,11 +35,11 @@ extension Store {
             case .id(let id): "SELECT id, name, role, locked_at IS NOT NULL FROM app_user WHERE id = \(id) FOR UPDATE"
             case .name(let name): "SELECT id, name, role, locked_at IS NOT NULL FROM app_user WHERE name = \(name) FOR UPDATE"
             }
-            guard let (id, name, role, locked) = try await conn.query(select, logger: logger).decode((Int64, String, String, Bool).self).all().first else {
+            guard let (id, name, role, locked) = try await conn.guardedQuery(select, logger: logger).decode((Int64, String, String, Bool).self).all().first else {
                 throw DomainError.notFound(kind: "user", id: user.text)
             }
             guard locked else { throw DomainError.conflict(field: nil, rule: "the account of '\(name)' is not locked") }
-            try await conn.query("UPDATE app_user SET locked_at = NULL, failed_signatures = 0 WHERE id = \(id)", logger: logger)
+            try await conn.guardedQuery("UPDATE app_user SET locked_at = NULL, failed_signatures = 0 WHERE id = \(id)", logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(id), action: "user.unlocked", fromState: "locked", toState: "unlocked",
                                                   reason: "unlocked by an administrator"), by: actor, on: conn, logger: logger)
             return UserAccount(id: id, name: name, role: Role(rawValue: role)!, locked: false, failedSignatures: 0)

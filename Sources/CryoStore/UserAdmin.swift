@@ -19,7 +19,7 @@ extension Store {
     public func users(actor: Principal, logger: Logger) async throws -> [UserSummary] {
         try actor.require(.manageUsers)
         return try await read(logger) { conn in
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 SELECT id, name, login, role, locked_at IS NOT NULL, deactivated_at IS NOT NULL, password_hash IS NOT NULL
                 FROM app_user ORDER BY name
                 """, logger: logger).decode((Int64, String, String?, String, Bool, Bool, Bool).self).all().map { r in
@@ -47,12 +47,12 @@ extension Store {
         try Validator().require(SigningPassword.isComparable(password), "password", SigningPassword.rule)
         let hash = await Self.offloaded { Bcrypt.hash(password, cost: 12) }
         try await transaction(logger) { conn in
-            guard try await conn.query("""
+            guard try await conn.guardedQuery("""
                 UPDATE app_user SET password_hash = \(hash), failed_signatures = 0, locked_at = NULL WHERE id = \(userId) RETURNING id
                 """, logger: logger).decode(Int64.self).all().first != nil else {
                 throw DomainError.notFound(kind: "user", id: String(userId))
             }
-            try await conn.query("UPDATE console_session SET ended_at = now(), end_reason = 'replaced' WHERE user_id = \(userId) AND ended_at IS NULL", logger: logger)
+            try await conn.guardedQuery("UPDATE console_session SET ended_at = now(), end_reason = 'replaced' WHERE user_id = \(userId) AND ended_at IS NULL", logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(userId), action: "user.password-reset",
                                                   reason: "password set by an administrator"), by: actor, on: conn, logger: logger)
         }
@@ -64,13 +64,13 @@ extension Store {
         try Validator().require(!reason.trimmingCharacters(in: .whitespaces).isEmpty, "reason", "say why the user is deactivated")
         try Validator().require(userId != actor.id, "userId", "an administrator cannot deactivate their own account")
         try await transaction(logger) { conn in
-            guard try await conn.query("""
+            guard try await conn.guardedQuery("""
                 UPDATE app_user SET deactivated_at = now() WHERE id = \(userId) AND deactivated_at IS NULL RETURNING id
                 """, logger: logger).decode(Int64.self).all().first != nil else {
                 throw DomainError.conflict(field: "userId", rule: "no active user \(userId)")
             }
-            try await conn.query("UPDATE api_token SET revoked_at = now() WHERE user_id = \(userId) AND revoked_at IS NULL", logger: logger)
-            try await conn.query("UPDATE console_session SET ended_at = now(), end_reason = 'deactivated' WHERE user_id = \(userId) AND ended_at IS NULL", logger: logger)
+            try await conn.guardedQuery("UPDATE api_token SET revoked_at = now() WHERE user_id = \(userId) AND revoked_at IS NULL", logger: logger)
+            try await conn.guardedQuery("UPDATE console_session SET ended_at = now(), end_reason = 'deactivated' WHERE user_id = \(userId) AND ended_at IS NULL", logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(userId), action: "user.deactivated",
                                                   toState: "deactivated", reason: reason), by: actor, on: conn, logger: logger)
         }

@@ -27,10 +27,10 @@ extension Store {
         let (tokenId, secret, token) = Self.newToken()
         let secretHash = TokenHash.stored(id: tokenId, secret: Substring(secret))
         let principal: Principal = try await transaction(logger) { conn in
-            let id = try await conn.query("""
+            let id = try await conn.guardedQuery("""
                 INSERT INTO app_user (name, role, password_hash, login) VALUES (\(name), \(role.rawValue), \(passwordHash), \(login)) RETURNING id
                 """, logger: logger).decode(Int64.self).all().first!
-            try await conn.query("INSERT INTO api_token (id, user_id, secret_hash) VALUES (\(tokenId), \(id), \(secretHash))", logger: logger)
+            try await conn.guardedQuery("INSERT INTO api_token (id, user_id, secret_hash) VALUES (\(tokenId), \(id), \(secretHash))", logger: logger)
             let p = Principal(id: id, name: name, role: role)
             try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(id), action: "user.created", toState: role.rawValue), by: p, on: conn, logger: logger)
             return p
@@ -70,7 +70,7 @@ extension Store {
     /// A token still stored as bcrypt is checked with bcrypt once and rewritten as SHA-256 (TokenHash).
     func verifyToken(id: UUID, secret: Substring, logger: Logger) async throws -> Principal {
         let row = try await read(logger) { conn in
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 SELECT t.secret_hash, u.id, u.name, u.role FROM api_token t JOIN app_user u ON u.id = t.user_id
                 WHERE t.id = \(id) AND t.revoked_at IS NULL
                 """, logger: logger).decode((String, Int64, String, String).self).all().first
@@ -97,7 +97,7 @@ extension Store {
     /// the token, its user and its validity are unchanged, only the form its secret is checked in.
     func upgradeTokenHash(id: UUID, from old: String, to new: String, logger: Logger) async throws {
         _ = try await transaction(logger) { conn in
-            try await conn.query("UPDATE api_token SET secret_hash = \(new) WHERE id = \(id) AND secret_hash = \(old)", logger: logger)
+            try await conn.guardedQuery("UPDATE api_token SET secret_hash = \(new) WHERE id = \(id) AND secret_hash = \(old)", logger: logger)
         }
         logger.info("api token hash upgraded from bcrypt to sha256")
     }

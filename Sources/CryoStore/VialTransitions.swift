@@ -9,7 +9,7 @@ extension Store {
     @discardableResult
     static func changeVialStatus(_ ids: [String], to next: VialStatus, on conn: PostgresConnection, logger: Logger) async throws -> [String: VialStatus] {
         var before: [String: VialStatus] = [:]
-        for try await (id, text) in try await conn.query("SELECT id, status FROM vial WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE", logger: logger)
+        for try await (id, text) in try await conn.guardedQuery("SELECT id, status FROM vial WHERE id = ANY(\(ids)) ORDER BY id FOR UPDATE", logger: logger)
             .decode((String, String).self) {
             let current = try VialStatus(stored: text)
             guard current.canMove(to: next) else {
@@ -18,7 +18,7 @@ extension Store {
             before[id] = current
         }
         if let missing = ids.first(where: { before[$0] == nil }) { throw DomainError.notFound(kind: "vial", id: missing) }
-        try await conn.query("""
+        try await conn.guardedQuery("""
             UPDATE vial SET status = \(next.rawValue), status_changed_at = now(),
                             thawed_at = CASE WHEN \(next.rawValue) = 'thawed' THEN now() ELSE thawed_at END
             WHERE id = ANY(\(ids))

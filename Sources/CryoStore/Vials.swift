@@ -32,7 +32,7 @@ extension Store {
         try Validator().require((1...1000).contains(count), "count", "must be between 1 and 1000 per request")
         if let boxId { try StorageID.validate(boxId, field: "boxId") }
         let ids: [String] = try await transaction(logger) { conn in
-            guard let (status, planned, existing) = try await conn.query("""
+            guard let (status, planned, existing) = try await conn.guardedQuery("""
                 SELECT status, planned_vials, (SELECT count(*)::int FROM vial v WHERE v.lot_number = l.lot_number)
                 FROM lot l WHERE lot_number = \(lotNumber) FOR UPDATE
                 """, logger: logger).decode((String, Int, Int).self).all().first else {
@@ -40,17 +40,17 @@ extension Store {
             }
             try LotRules.checkVialFilling(lotNumber: lotNumber, status: try LotStatus(stored: status), plannedVials: planned,
                                           existingVials: existing, adding: count)
-            let serials = try await conn.query("SELECT nextval('vial_serial') FROM generate_series(1, \(count))", logger: logger)
+            let serials = try await conn.guardedQuery("SELECT nextval('vial_serial') FROM generate_series(1, \(count))", logger: logger)
                 .decode(Int.self).all()
             let ids = serials.map { VialID(serial: $0).value }
             let ordinals = Array((existing + 1)...(existing + count))
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO vial (id, lot_number, ordinal) SELECT id, \(lotNumber), ord FROM unnest(\(ids)::text[], \(ordinals)::int[]) AS u(id, ord)
                 """, logger: logger)
             var locations: [String: String] = [:]
             if let boxId {
                 let free = try await Self.freePositions(boxId: boxId, count: count, on: conn, logger: logger)
-                try await conn.query("""
+                try await conn.guardedQuery("""
                     INSERT INTO vial_position (vial_id, box_id, row_no, column_no)
                     SELECT id, \(boxId), r, c FROM unnest(\(ids)::text[], \(free.map(\.row))::int[], \(free.map(\.column))::int[]) AS u(id, r, c)
                     """, logger: logger)
@@ -66,11 +66,11 @@ extension Store {
     }
 
     static func freePositions(boxId: String, count: Int, on conn: PostgresConnection, logger: Logger) async throws -> [Position] {
-        guard let (rows, columns) = try await conn.query("SELECT rows, columns FROM box WHERE id = \(boxId) FOR UPDATE", logger: logger)
+        guard let (rows, columns) = try await conn.guardedQuery("SELECT rows, columns FROM box WHERE id = \(boxId) FOR UPDATE", logger: logger)
             .decode((Int, Int).self).all().first else {
             throw DomainError.invalid(field: "boxId", rule: "no box '\(boxId)' exists")
         }
-        let taken = Set(try await conn.query("SELECT row_no, column_no FROM vial_position WHERE box_id = \(boxId)", logger: logger)
+        let taken = Set(try await conn.guardedQuery("SELECT row_no, column_no FROM vial_position WHERE box_id = \(boxId)", logger: logger)
             .decode((Int, Int).self).all().map { Position(boxId: boxId, row: $0.0, column: $0.1) })
         var free: [Position] = []
         for r in 1...rows { for c in 1...columns {
@@ -130,7 +130,7 @@ extension Store {
     func vials(ids: [String], logger: Logger) async throws -> [VialRecord] {
         try await read(logger) { conn in
             var out: [VialRecord] = []
-            let rows = try await conn.query("""
+            let rows = try await conn.guardedQuery("""
                 SELECT v.id, v.lot_number, l.product_code, v.ordinal, v.status, l.status, to_char(l.expires_on, 'YYYY-MM-DD'),
                        f.site_code, f.id, r.id, b.id, p.row_no::int, p.column_no::int
                 FROM unnest(\(ids)::text[]) WITH ORDINALITY AS q(id, n)
@@ -160,7 +160,7 @@ extension Store {
             }
             if placed { throw DomainError.conflict(field: "vialId", rule: "the vial is already placed; move it instead") }
             try await Self.requireBox(position.boxId, on: conn, logger: logger)
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 INSERT INTO vial_position (vial_id, box_id, row_no, column_no) VALUES (\(id.value), \(position.boxId), \(position.row), \(position.column))
                 """, logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "vial", subjectId: id.value, action: "vial.placed",
@@ -183,11 +183,11 @@ extension Store {
                 throw DomainError.conflict(field: "vialId", rule: "a \(status) vial is not in storage and cannot be moved")
             }
             try await Self.requireBox(position.boxId, on: conn, logger: logger)
-            let from = try await conn.query("SELECT box_id, row_no::int, column_no::int FROM vial_position WHERE vial_id = \(id.value)", logger: logger)
+            let from = try await conn.guardedQuery("SELECT box_id, row_no::int, column_no::int FROM vial_position WHERE vial_id = \(id.value)", logger: logger)
                 .decode((String, Int, Int).self).all().first!
             let fromLabel = Position(boxId: from.0, row: from.1, column: from.2).label
             if fromLabel == position.label { throw DomainError.conflict(field: "position", rule: "the vial is already at \(fromLabel)") }
-            try await conn.query("""
+            try await conn.guardedQuery("""
                 UPDATE vial_position SET box_id = \(position.boxId), row_no = \(position.row), column_no = \(position.column), placed_at = now()
                 WHERE vial_id = \(id.value)
                 """, logger: logger)
@@ -199,7 +199,7 @@ extension Store {
     }
 
     static func lockVial(_ id: String, on conn: PostgresConnection, logger: Logger) async throws -> (String, Bool) {
-        guard let row = try await conn.query("""
+        guard let row = try await conn.guardedQuery("""
             SELECT v.status, EXISTS (SELECT 1 FROM vial_position p WHERE p.vial_id = v.id) FROM vial v WHERE v.id = \(id) FOR UPDATE
             """, logger: logger).decode((String, Bool).self).all().first else {
             throw DomainError.notFound(kind: "vial", id: id)
@@ -208,7 +208,7 @@ extension Store {
     }
 
     static func requireBox(_ boxId: String, on conn: PostgresConnection, logger: Logger) async throws {
-        guard try await conn.query("SELECT 1 FROM box WHERE id = \(boxId)", logger: logger).decode(Int.self).all().first != nil else {
+        guard try await conn.guardedQuery("SELECT 1 FROM box WHERE id = \(boxId)", logger: logger).decode(Int.self).all().first != nil else {
             throw DomainError.invalid(field: "boxId", rule: "no box '\(boxId)' exists")
         }
     }
