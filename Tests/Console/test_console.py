@@ -221,3 +221,38 @@ def test_import_dry_run_first_then_commit_and_rejects_download(browser, tmp_path
     assert "dry run" not in browser.find_element(By.ID, "import-summary").text
     assert sql("SELECT count(*) FROM donor WHERE code IN ('DN-000901', 'DN-000902')") == "2"
     assert sql("SELECT count(*) FROM custody_event WHERE subject_type = 'donor' AND subject_id IN ('DN-000901', 'DN-000902')") == "2"
+
+
+def test_an_admin_creates_a_user_who_signs_in_then_deactivates_them(browser):
+    sign_in(browser, "admin")
+    browser.get(BASE + "/console/users")
+    browser.find_element(By.ID, "name").send_keys("Robin Receiver")
+    browser.find_element(By.ID, "new-login").send_keys("Robin")
+    for option in browser.find_elements(By.CSS_SELECTOR, "#role option"):
+        if option.text == "pharmacy":
+            option.click()
+    browser.find_element(By.ID, "new-password").send_keys("robin-console-password")
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#create-user button"))
+    assert "Robin Receiver" in browser.find_element(By.ID, "created").text
+    uid = user_id("robin")
+    assert sql(f"SELECT role, login FROM app_user WHERE id = {uid}") == "pharmacy|Robin"
+    assert sql(f"SELECT count(*) FROM custody_event WHERE subject_id = '{uid}' AND action = 'user.created-by-admin'") == "1"
+    # A login name is unique whatever its case.
+    browser.find_element(By.ID, "name").send_keys("Robin Again")
+    browser.find_element(By.ID, "new-login").send_keys("ROBIN")
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#create-user button"))
+    assert "login" in browser.find_element(By.ID, "form-error").text
+    # The new user signs in (login name in another case), in a browser of its own.
+    browser.delete_all_cookies()
+    sign_in(browser, "ROBIN", "robin-console-password")
+    assert "Robin Receiver (pharmacy)" in browser.find_element(By.ID, "signed-in-as").text
+    browser.delete_all_cookies()
+    sign_in(browser, "admin")
+    browser.get(BASE + "/console/users")
+    browser.find_element(By.ID, f"why-{uid}").send_keys("left the site")
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, f"form[action='/console/users/{uid}/deactivate'] button"))
+    assert sql(f"SELECT deactivated_at IS NOT NULL FROM app_user WHERE id = {uid}") == "t"
+    assert sql(f"SELECT count(*) FROM console_session WHERE user_id = {uid} AND ended_at IS NULL") == "0"
+    browser.delete_all_cookies()
+    sign_in(browser, "robin", "robin-console-password")
+    assert browser.current_url.endswith("/console/sign-in")
