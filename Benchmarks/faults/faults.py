@@ -61,7 +61,8 @@ def must(method, path, body=None, role="manufacturing", ok=(200, 201)):
 
 
 def psql(query):
-    out = subprocess.run(["psql", os.environ["ADMIN_URL"], "-v", "ON_ERROR_STOP=1", "-tAqF", "\t", "-c", query],
+    # On standard input: a check can list more ids than one command-line argument may hold.
+    out = subprocess.run(["psql", os.environ["ADMIN_URL"], "-v", "ON_ERROR_STOP=1", "-tAqF", "\t", "-f", "-"], input=query,
                          check=True, capture_output=True, text=True).stdout
     return [line.split("\t") for line in out.splitlines() if line]
 
