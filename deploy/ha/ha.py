@@ -313,7 +313,7 @@ class Load:
     def exporter(self):
         lot = self.state["export_lot"]
         while not self.stop.is_set():
-            self.timed("export", lot, "GET", f"/audit/export?lot={lot}&format=csv", role="auditor")
+            self.timed("export", lot, "GET", f"/audit/export/csv?lot={lot}", role="auditor")
             time.sleep(0.4)
 
     def reader(self):
