@@ -117,9 +117,8 @@ public struct Console: Sendable {
 
     /// Mustache renders an `Optional.none` boxed in `Any` as the text "nil": absent values leave the context.
     static func withoutNils(_ value: Any) -> Any? {
-        let mirror = Mirror(reflecting: value)
-        if mirror.displayStyle == .optional {
-            guard let wrapped = mirror.children.first?.value else { return nil }
+        if let optional = value as? any OptionalValue {
+            guard let wrapped = optional.wrapped else { return nil }
             return withoutNils(wrapped)
         }
         if let dict = value as? [String: Any] { return dict.compactMapValues { withoutNils($0) } }
@@ -139,4 +138,10 @@ public struct Console: Sendable {
 enum ConsoleScope {
     @TaskLocal static var session: ConsoleSession?
     @TaskLocal static var logger = Logger(label: "cryoledger.console")
+}
+
+/// Lets `withoutNils` see through an `Optional` boxed in `Any` without reflection (the map page has hundreds of cells).
+protocol OptionalValue { var wrapped: Any? { get } }
+extension Optional: OptionalValue {
+    var wrapped: Any? { self.map { $0 as Any } }
 }

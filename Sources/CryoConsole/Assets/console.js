@@ -36,7 +36,8 @@
         var lot = filter.elements.lot.value.trim().toUpperCase();
         var held = filter.elements.held.checked, empty = filter.elements.empty.checked, soon = filter.elements.soon.checked;
         document.querySelectorAll(".grid .cell").forEach(function (cell) {
-          var show = (!lot || (cell.dataset.lot || "").toUpperCase().indexOf(lot) >= 0) &&
+          var lotText = cell.querySelector("small") ? cell.querySelector("small").textContent : "";
+          var show = (!lot || lotText.toUpperCase().indexOf(lot) >= 0) &&
             (!held || cell.hasAttribute("data-held")) && (!empty || cell.hasAttribute("data-empty")) &&
             (!soon || cell.hasAttribute("data-soon"));
           cell.classList.toggle("dim", !show);

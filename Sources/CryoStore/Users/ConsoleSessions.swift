@@ -125,5 +125,5 @@ extension Store {
     }
 
     /// Compared against when there is no real hash, so an unknown login costs what a known one does.
-    static let decoyHash = Bcrypt.hash("cryoledger-decoy-password", cost: 12)
+    static let decoyHash = Bcrypt.hash("cryoledger-decoy-password", cost: Store.passwordCost)
 }

@@ -45,7 +45,7 @@ extension Store {
         try actor.require(.manageUsers)
         try Validator().require(password.count >= 12, "password", "must be at least 12 characters")
         try Validator().require(SigningPassword.isComparable(password), "password", SigningPassword.rule)
-        let hash = await Self.offloaded { Bcrypt.hash(password, cost: 12) }
+        let hash = await Self.offloaded { Bcrypt.hash(password, cost: Store.passwordCost) }
         try await transaction(logger) { conn in
             guard try await conn.guardedQuery("""
                 UPDATE app_user SET password_hash = \(hash), failed_signatures = 0, locked_at = NULL WHERE id = \(userId) RETURNING id
