@@ -69,7 +69,9 @@ trap cleanup EXIT
 "$BIN" demo load >/dev/null
 # shellcheck disable=SC1091
 source "$CRYOLEDGER_HOME/demo-tokens.env"
-"$BIN" serve --host 127.0.0.1 --port "$PORT" </dev/null >"$CRYOLEDGER_HOME/api.log" 2>&1 &
+# ignored_auth sends a wrong token to every operation from one address: past the failed-authentication limit those
+# answers would be 429 (by design, documented), not the 401 the check expects, so the limit is raised for this run.
+"$BIN" serve --host 127.0.0.1 --port "$PORT" --auth-failures-per-minute 1000000 </dev/null >"$CRYOLEDGER_HOME/api.log" 2>&1 &
 API_PID=$!
 for _ in $(seq 1 100); do curl -fs "$BASE/health/ready" >/dev/null && break; sleep 0.2; done
 curl -fs "$BASE/health/ready" >/dev/null || { echo "the API did not come up" >&2; tail -20 "$CRYOLEDGER_HOME/api.log" >&2; exit 1; }
@@ -82,11 +84,11 @@ curl -fs "$BASE/health/ready" >/dev/null || { echo "the API did not come up" >&2
 #   negative_data_rejection: the server does not enforce the documented maxLength of lookup parameters
 #     (GET /lots?product= with 33 characters is an empty page, an over-long id a 404) and reads an explicit
 #     null for an optional field as absent; both answers are documented, neither is a 5xx. Left as it is.
-#   unsupported_method: an undeclared method (TRACE /lots) is a 404 problem from the router, not a 405.
+#   (unsupported_method is now checked: an undeclared method is a 405 with Allow.)
 #   use_after_free, ensure_resource_availability: nothing is deleted through the API.
 # Kept besides the response checks: ignored_auth (each operation is also sent without and with a wrong token,
 # and must answer 401) and missing_required_header.
-CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,ignored_auth,missing_required_header
+CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,response_headers_conformance,ignored_auth,missing_required_header,unsupported_method
 mkdir -p "$CRYOLEDGER_HOME/reports"
 i=0
 for role in $ROLES; do

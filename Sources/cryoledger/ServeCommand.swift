@@ -24,6 +24,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Serve Prometheus /metrics on this port (same address, a listener of its own, never the API port). Off unless given.")
     var metricsPort: Int?
     @Option(help: "Minutes a web console session may stay idle before it ends (21 CFR 11.300).") var consoleIdleMinutes = 15
+    @Option(help: "Failed authentications allowed per minute per client address and per token id, then 429.") var authFailuresPerMinute = 10
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -47,6 +48,8 @@ struct Serve: AsyncParsableCommand {
             configuration.metricsPort = metricsPort
             guard (1...480).contains(consoleIdleMinutes) else { throw ValidationError("--console-idle-minutes must be between 1 and 480") }
             configuration.console = Console.Settings(idleTimeout: .seconds(consoleIdleMinutes * 60))
+            guard authFailuresPerMinute >= 1 else { throw ValidationError("--auth-failures-per-minute must be at least 1") }
+            configuration.authFailureLimits = AuthFailureLimiter.Limits(failures: authFailuresPerMinute, window: .seconds(60))
             configuration.database = url
             StoreMetrics.recordPoolSize(primary: maxConnections, replica: readClient == nil ? nil : maxReadConnections)
             let app = try buildApplication(client: client, readClient: readClient, configuration: configuration)
