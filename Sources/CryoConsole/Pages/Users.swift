@@ -33,7 +33,7 @@ extension Console {
             return Response.redirect(to: "/console/users", type: .normal)
         } catch let error as DomainError {
             if case .forbidden = error { throw error }
-            return try await userList(message: Self.describe(error), status: .badRequest)
+            return try await userList(message: error.description, status: .badRequest)
         }
     }
 
@@ -49,7 +49,7 @@ extension Console {
             return try await userList(created: "created \(issued.user.name); API token (shown once): \(issued.token)")
         } catch let error as DomainError {
             if case .forbidden = error { throw error }
-            return try await userList(message: Self.describe(error), status: .badRequest)
+            return try await userList(message: error.description, status: .badRequest)
         }
     }
 }

@@ -41,21 +41,13 @@ extension Console {
             return Response.redirect(to: "/console/vials/\(id)", type: .normal)
         } catch let error as DomainError {
             guard case .invalid = error else {
-                if case .conflict = error { return try await vialCard(id, message: Self.describe(error), status: .conflict) }
+                if case .conflict = error { return try await vialCard(id, message: error.description, status: .conflict) }
                 throw error
             }
-            return try await vialCard(id, message: Self.describe(error), status: .badRequest)
+            return try await vialCard(id, message: error.description, status: .badRequest)
         }
     }
 
-    /// "field: rule", as the API's problem+json says it.
-    static func describe(_ error: DomainError) -> String {
-        switch error {
-        case .invalid(let field, let rule): return "\(field): \(rule)"
-        case .conflict(let field, let rule): return field.map { "\($0): \(rule)" } ?? rule
-        default: return error.description
-        }
-    }
 
     static func eventRow(_ e: CustodyEventRecord) -> [String: Any] {
         return ["seq": e.seq, "when": timestamp(e.occurredAt), "who": e.actorName, "role": e.actorRole, "action": e.action,
