@@ -46,6 +46,35 @@
       filter.addEventListener("input", apply);
       filter.addEventListener("submit", function (event) { event.preventDefault(); apply(); });
     }
+    // A signing step opens as a modal dialog: the meaning and printed name in front of the signer, password
+    // re-entered, nothing submitted until "Sign". Without scripts the same fieldset is part of the form.
+    document.querySelectorAll("form [data-signature]").forEach(function (fieldset) {
+      var form = fieldset.form || fieldset.closest("form");
+      if (!form || typeof HTMLDialogElement === "undefined") return;
+      var opener = document.createElement("button");
+      opener.type = "button";
+      opener.className = "sign-open";
+      opener.id = fieldset.querySelector("button[type=submit]").id.replace(/-sign$/, "-open");
+      opener.setAttribute("aria-haspopup", "dialog");
+      opener.textContent = fieldset.querySelector("button[type=submit]").textContent.replace(/^Sign: /, "") + "…";
+      var dialog = document.createElement("dialog");
+      dialog.className = "sign-dialog";
+      fieldset.parentNode.insertBefore(opener, fieldset);
+      fieldset.parentNode.insertBefore(dialog, fieldset);
+      dialog.appendChild(fieldset);
+      var cancel = document.createElement("button");
+      cancel.type = "button";
+      cancel.className = "secondary";
+      cancel.textContent = "Cancel";
+      cancel.addEventListener("click", function () { dialog.close(); opener.focus(); });
+      fieldset.appendChild(cancel);
+      opener.addEventListener("click", function () {
+        var outside = Array.prototype.filter.call(form.elements, function (el) { return !dialog.contains(el) && el.willValidate && !el.checkValidity(); });
+        if (outside.length) { outside[0].reportValidity(); return; }
+        dialog.showModal();
+        fieldset.querySelector("input[type=password]").focus();
+      });
+    });
     document.querySelectorAll("[data-now]").forEach(function (el) { el.textContent = new Date().toISOString().replace("T", " ").slice(0, 19) + " UTC"; });
   });
 })();
