@@ -14,24 +14,24 @@ import Foundation
 public final class CertificatePDF {
     public static let defaultFontDirectory = "/usr/share/fonts/truetype/dejavu"
 
-    private enum Style { case regular, bold, mono }
-    private struct Line { var text: String; var style: Style; var size: Float; var gray: Float = 0; var red = false }
+    enum Style { case regular, bold, mono }
+    struct Line { var text: String; var style: Style; var size: Float; var gray: Float = 0; var red = false }
 
-    private let doc: HPDF_Doc
-    private var regular: HPDF_Font!
-    private var bold: HPDF_Font!
-    private let mono: HPDF_Font
+    let doc: HPDF_Doc
+    var regular: HPDF_Font!
+    var bold: HPDF_Font!
+    let mono: HPDF_Font
     /// True when the regular and bold fonts are embedded TrueType with UTF-8 text.
     public private(set) var unicode = false
-    private var pages: [HPDF_Page] = []
-    private var page: HPDF_Page!
-    private var y: Float = 0
-    private let coa: CertificateOfAnalysis
+    var pages: [HPDF_Page] = []
+    var page: HPDF_Page!
+    var y: Float = 0
+    let coa: CertificateOfAnalysis
 
-    private let pageWidth: Float = 595.28, pageHeight: Float = 841.89
-    private let left: Float = 48, right: Float = 48, top: Float = 48, bottom: Float = 58
-    private var contentWidth: Float { pageWidth - left - right }
-    private let columns: [(title: String, width: Float)] = [
+    let pageWidth: Float = 595.28, pageHeight: Float = 841.89
+    let left: Float = 48, right: Float = 48, top: Float = 48, bottom: Float = 58
+    var contentWidth: Float { pageWidth - left - right }
+    let columns: [(title: String, width: Float)] = [
         ("Test", 104), ("Method / analyst", 130), ("Specification", 82), ("Result", 66), ("Unit", 52), ("Outcome", 65.28),
     ]
 
@@ -91,7 +91,7 @@ public final class CertificatePDF {
 
     public func write(to path: String) throws {
         do { try data().write(to: URL(fileURLWithPath: path)) } catch let e as ReportError { throw e } catch {
-            throw ReportError.pdf("cannot write \(path): \(error.localizedDescription)")
+            throw ReportError.file("cannot write \(path): \(error.localizedDescription)")
         }
     }
 
@@ -99,7 +99,7 @@ public final class CertificatePDF {
 
     // MARK: Layout
 
-    private func layout() {
+    func layout() {
         newPage()
         titleBlock()
         lotBlock()
@@ -109,7 +109,7 @@ public final class CertificatePDF {
         footers()
     }
 
-    private func titleBlock() {
+    func titleBlock() {
         text("Certificate of Analysis", x: left, y: y - 20, style: .bold, size: 20)
         let brand = "CryoLedger"
         text(brand, x: pageWidth - right - width(brand, .bold, 10), y: y - 10, style: .bold, size: 10, gray: 0.35)
@@ -131,11 +131,11 @@ public final class CertificatePDF {
     }
 
     /// "ALLO-501 anti-CD19 AlloCAR T" as it is when the name starts with the code, else "CODE — name".
-    private var productName: String {
+    var productName: String {
         coa.product.name.hasPrefix(coa.product.code) ? coa.product.name : "\(coa.product.code) — \(coa.product.name)"
     }
 
-    private func lotBlock() {
+    func lotBlock() {
         heading("Product and lot")
         let celsius = CertificateOfAnalysis.number(coa.product.storageMaxCelsius).replacingOccurrences(of: "-", with: "−")
         let storage = "\(coa.product.storageCondition), ≤ \(celsius) °C"
@@ -163,7 +163,7 @@ public final class CertificatePDF {
     }
 
     /// Label/value rows in one column; returns the y below the last row.
-    private func pairs(_ items: [(String, String)], x: Float, width: Float, labelWidth: Float) -> Float {
+    func pairs(_ items: [(String, String)], x: Float, width: Float, labelWidth: Float) -> Float {
         for (label, value) in items {
             let labels = wrap(label, .regular, 8, labelWidth - 6)
             let values = wrap(value, .bold, 9, width - labelWidth)
@@ -179,7 +179,7 @@ public final class CertificatePDF {
         return y
     }
 
-    private func testsTable() {
+    func testsTable() {
         heading("Release testing")
         if coa.tests.isEmpty {
             paragraph("No specification was in force at manufacture; no release tests apply.", size: 9)
@@ -229,7 +229,7 @@ public final class CertificatePDF {
         y -= 8
     }
 
-    private func tableHeader() {
+    func tableHeader() {
         let h: Float = 16
         HPDF_Page_SetRGBFill(page, 0.9, 0.91, 0.93)
         HPDF_Page_Rectangle(page, left, y - h, contentWidth, h)
@@ -244,7 +244,7 @@ public final class CertificatePDF {
     }
 
     /// One table row: each cell a list of lines, each wrapped to its column; the row moves to a new page whole.
-    private func row(_ cells: [[Line]]) {
+    func row(_ cells: [[Line]]) {
         let padding: Float = 2.5
         var wrapped: [[Line]] = []
         for (i, cell) in cells.enumerated() {
@@ -278,7 +278,7 @@ public final class CertificatePDF {
         rule(y + 1, weight: 0.3, gray: 0.75)
     }
 
-    private func correctionsBlock() {
+    func correctionsBlock() {
         guard !coa.corrections.isEmpty else { return }
         heading("Corrections")
         for c in coa.corrections {
@@ -290,7 +290,7 @@ public final class CertificatePDF {
         y -= 6
     }
 
-    private var dispositionItems: [(String, String)] {
+    var dispositionItems: [(String, String)] {
         let d = coa.disposition
         let kind: String
         switch d.kind {
@@ -315,11 +315,11 @@ public final class CertificatePDF {
         return items
     }
 
-    private let dispositionLabelWidth: Float = 98
-    private let signatureLabelWidth: Float = 120
+    let dispositionLabelWidth: Float = 98
+    let signatureLabelWidth: Float = 120
 
     /// The height `pairs` will take for `items`.
-    private func pairsHeight(_ items: [(String, String)], width: Float, labelWidth: Float) -> Float {
+    func pairsHeight(_ items: [(String, String)], width: Float, labelWidth: Float) -> Float {
         items.reduce(Float(0)) { sum, item in
             let rows = max(wrap(item.0, .regular, 8, labelWidth - 6).count, wrap(item.1, .bold, 9, width - labelWidth).count)
             return sum + Float(rows) * 11.5 + 2
@@ -327,7 +327,7 @@ public final class CertificatePDF {
     }
 
     /// The disposition and its signature belong together: they start a new page together unless they need more than a page.
-    private func dispositionAndSignature() {
+    func dispositionAndSignature() {
         let items = dispositionItems
         // A heading takes 22 points (see heading()).
         let needed = 22 + pairsHeight(items, width: contentWidth, labelWidth: dispositionLabelWidth) + 8 + 22 + signatureBox().height
@@ -337,7 +337,7 @@ public final class CertificatePDF {
         signatureBlock()
     }
 
-    private func signatureBox() -> (height: Float, values: [(String, [String])], statement: [String], check: [String], event: [String]) {
+    func signatureBox() -> (height: Float, values: [(String, [String])], statement: [String], check: [String], event: [String]) {
         let s = coa.disposition.signature
         let statement = "Electronic signature executed by re-entry of the signer's password (21 CFR 11.200). The printed name, the date and time "
             + "and the meaning are part of the signed custody event, whose hash links this certificate to the audit trail (21 CFR 11.50, 11.70)."
@@ -356,7 +356,7 @@ public final class CertificatePDF {
         return (height, values, statementLines, checkLines, eventLines)
     }
 
-    private func signatureBlock() {
+    func signatureBlock() {
         let s = coa.disposition.signature
         let box = signatureBox()
         ensure(box.height + 22)
@@ -396,7 +396,7 @@ public final class CertificatePDF {
         y = boxTop - box.height - 14
     }
 
-    private func footers() {
+    func footers() {
         // Wrapped, never cut: a long generator name takes a second footer line.
         let label = wrap("Certificate of Analysis · \(coa.product.code) · Lot \(coa.lot.lotNumber) · generated \(Self.second(coa.generatedAt)) by \(coa.generatedBy)",
                          .regular, 7.5, contentWidth - 70)
@@ -409,166 +409,5 @@ public final class CertificatePDF {
             let n = "Page \(i + 1) of \(pages.count)"
             text(n, x: pageWidth - right - width(n, .regular, 8), y: bottom - 34, style: .regular, size: 8)
         }
-    }
-
-    // MARK: Primitives
-
-    private func newPage() {
-        let p = HPDF_AddPage(doc)!
-        HPDF_Page_SetSize(p, HPDF_PAGE_SIZE_A4, HPDF_PAGE_PORTRAIT)
-        pages.append(p)
-        page = p
-        y = pageHeight - top
-        if pages.count > 1 {
-            let head = "Certificate of Analysis — Lot \(coa.lot.lotNumber) (continued)"
-            text(head, x: left, y: y - 8, style: .bold, size: 9, gray: 0.3)
-            y -= 14
-            rule(y, weight: 0.4, gray: 0.6)
-            y -= 14
-        }
-    }
-
-    /// Starts a new page unless `space` points fit above the bottom margin.
-    private func ensure(_ space: Float) {
-        if y - space < bottom { newPage() }
-    }
-
-    private func heading(_ s: String) {
-        ensure(46)
-        if y < pageHeight - top - 30 { y -= 4 }
-        text(s, x: left, y: y, style: .bold, size: 11)
-        y -= 5
-        rule(y, weight: 0.5, gray: 0.55)
-        y -= 13
-    }
-
-    private func paragraph(_ s: String, size: Float, gray: Float = 0, indent: Float = 0, bullet: Bool = false) {
-        for (i, line) in wrap(s, .regular, size, contentWidth - indent).enumerated() {
-            ensure(size + 3)
-            if bullet && i == 0 { text("•", x: left, y: y, style: .regular, size: size) }
-            text(line, x: left + indent, y: y, style: .regular, size: size, gray: gray)
-            y -= size + 3
-        }
-    }
-
-    private func rule(_ at: Float, weight: Float, gray: Float = 0) {
-        HPDF_Page_SetRGBStroke(page, gray, gray, gray)
-        HPDF_Page_SetLineWidth(page, weight)
-        HPDF_Page_MoveTo(page, left, at)
-        HPDF_Page_LineTo(page, pageWidth - right, at)
-        HPDF_Page_Stroke(page)
-    }
-
-    private func font(_ style: Style) -> HPDF_Font {
-        switch style {
-        case .regular: return regular!
-        case .bold: return bold!
-        case .mono: return mono
-        }
-    }
-
-    /// The bytes libharu takes for `s` in `style`'s font: UTF-8 for the embedded fonts, WinAnsi for the standard ones.
-    private func encode(_ s: String, _ style: Style) -> [UInt8] {
-        var bytes = style != .mono && unicode ? Array(s.utf8) : Self.winAnsi(s)
-        bytes.append(0)
-        return bytes
-    }
-
-    private func text(_ s: String, x: Float, y: Float, style: Style, size: Float, gray: Float = 0, red: Bool = false) {
-        guard !s.isEmpty else { return }
-        let bytes = encode(s, style)
-        HPDF_Page_BeginText(page)
-        HPDF_Page_SetFontAndSize(page, font(style), size)
-        if red { HPDF_Page_SetRGBFill(page, 0.75, 0.05, 0.05) } else { HPDF_Page_SetRGBFill(page, gray, gray, gray) }
-        _ = bytes.withUnsafeBufferPointer { buf in
-            buf.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buf.count) { HPDF_Page_TextOut(page, x, y, $0) }
-        }
-        HPDF_Page_EndText(page)
-        HPDF_Page_SetRGBFill(page, 0, 0, 0)
-    }
-
-    private func width(_ s: String, _ style: Style, _ size: Float) -> Float {
-        let bytes = encode(s, style)
-        let w = bytes.withUnsafeBufferPointer { HPDF_Font_TextWidth(font(style), $0.baseAddress!, UInt32(bytes.count - 1)) }
-        return Float(w.width) * size / 1000
-    }
-
-    /// Greedy word wrap to `maxWidth`; a word longer than a line is broken between characters. Never loses text.
-    private func wrap(_ s: String, _ style: Style, _ size: Float, _ maxWidth: Float) -> [String] {
-        var out: [String] = []
-        for paragraph in s.split(separator: "\n", omittingEmptySubsequences: false) {
-            var line = ""
-            for word in paragraph.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
-                let candidate = line.isEmpty ? word : line + " " + word
-                if width(candidate, style, size) <= maxWidth { line = candidate; continue }
-                if !line.isEmpty { out.append(line); line = "" }
-                var rest = word
-                while width(rest, style, size) > maxWidth {
-                    var piece = ""
-                    for ch in rest {
-                        if width(piece + String(ch), style, size) > maxWidth { break }
-                        piece.append(ch)
-                    }
-                    if piece.isEmpty { piece = String(rest.first!) }
-                    out.append(piece)
-                    rest.removeFirst(piece.count)
-                }
-                line = rest
-            }
-            out.append(line)
-        }
-        while out.count > 1 && out.last!.isEmpty { out.removeLast() }
-        return out
-    }
-
-    // MARK: Formatting
-
-    private static let utc: TimeZone = TimeZone(identifier: "UTC")!
-
-    static func second(_ d: Date) -> String { format(d, "yyyy-MM-dd HH:mm:ss") + " UTC" }
-    static func day(_ d: Date) -> String { format(d, "yyyy-MM-dd") }
-    static func minute(_ d: Date) -> String { format(d, "yyyy-MM-dd HH:mm") + " UTC" }
-
-    private static func format(_ d: Date, _ pattern: String) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = utc
-        f.dateFormat = pattern
-        return f.string(from: d)
-    }
-
-    static func grouped(_ n: Int64) -> String {
-        let digits = Array(String(n.magnitude))
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
-
-    /// Characters outside WinAnsi (CP1252) spelled out for the standard fonts.
-    static let spelledOut: [Character: String] = [
-        "≥": ">=", "≤": "<=", "→": "->", "−": "-", "≠": "!=", "×": "x", "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta",
-        "ε": "epsilon", "κ": "kappa", "λ": "lambda", "μ": "µ", "σ": "sigma", "τ": "tau", "ω": "omega", "Δ": "Delta", "Ω": "Ohm",
-    ]
-
-    static func winAnsi(_ s: String) -> [UInt8] {
-        var out: [UInt8] = []
-        for ch in s {
-            if let data = String(ch).data(using: .windowsCP1252), !data.isEmpty {
-                out.append(contentsOf: data)
-            } else if let spelled = spelledOut[ch], let data = spelled.data(using: .windowsCP1252) {
-                out.append(contentsOf: data)
-            } else {
-                out.append(UInt8(ascii: "?"))
-            }
-        }
-        return out
-    }
-
-    /// For the document information dictionary, which libharu writes as plain bytes.
-    static func ascii(_ s: String) -> String {
-        String(String.UnicodeScalarView(s.unicodeScalars.map { $0.isASCII ? $0 : "?" }))
     }
 }

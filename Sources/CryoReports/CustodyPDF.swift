@@ -111,7 +111,7 @@ public final class CustodyPDF {
         if rows == 0 {
             text("No events in scope.", x: margin, y: y, size: 9, font: font)
         }
-        guard HPDF_SaveToFile(doc, path) == HPDF_OK else { throw ReportError.pdf("cannot write \(path)") }
+        guard HPDF_SaveToFile(doc, path) == HPDF_OK else { throw ReportError.file("cannot write \(path)") }
     }
 
     private func newPage() {
@@ -198,8 +198,13 @@ public final class CustodyPDF {
 }
 
 public enum ReportError: Error, CustomStringConvertible {
+    /// libharu could not build the document.
     case pdf(String)
+    /// The report file could not be created or written.
+    case file(String)
+    /// Nothing to put in the report.
+    case empty(String)
     public var description: String {
-        switch self { case .pdf(let m): return m }
+        switch self { case .pdf(let m), .file(let m), .empty(let m): return m }
     }
 }

@@ -18,27 +18,6 @@ public struct CustodyExportDocument: Codable, Sendable {
 
 /// Writes custody reports. CSV and JSON are streamed event by event to the file, so memory stays flat.
 public enum ReportWriter {
-    public static let csvHeader = CustodyCSV.header
-
-    public static func csvLine(_ e: ExportedEvent) -> String {
-        var bytes: [UInt8] = []
-        appendCSV(e, to: &bytes)
-        return String(decoding: bytes, as: UTF8.self)
-    }
-
-    /// One CSV record (RFC 4180 quoting), appended as bytes. The CSV export itself takes the faster
-    /// `Store.exportCustodyCSV`, which writes the same bytes straight from the database rows.
-    public static func appendCSV(_ e: ExportedEvent, to out: inout [UInt8]) {
-        let fields = [String(e.id), e.subjectType, e.subjectId, String(e.seq), e.occurredAt, e.action, e.actorName, e.actorRole, e.fromState,
-                      e.toState, e.fromLocation, e.toLocation, e.reason, e.signature, e.details, e.prevHash, e.hash]
-        for (i, field) in fields.enumerated() {
-            if i > 0 { out.append(UInt8(ascii: ",")) }
-            // id and seq are integers; every other column is text and goes through CSVCell.
-            if i == 0 || i == 3 { out.append(contentsOf: field.utf8) } else { CSVCell.append(field.utf8, to: &out) }
-        }
-        out.append(0x0A)
-    }
-
     @discardableResult
     public static func write(store: Store, scope: ExportScope, format: ReportFormat, to path: String, actor: Principal,
                              key: AuditKey?, logger: Logger) async throws -> Int {
@@ -47,13 +26,13 @@ public enum ReportWriter {
         switch format {
         case .csv:
             guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
-                throw ReportError.pdf("cannot write \(path)")
+                throw ReportError.file("cannot write \(path)")
             }
             defer { try? handle.close() }
             return try await store.exportCustodyCSV(scope: scope, actor: actor, logger: logger) { try handle.write(contentsOf: $0) }
         case .json:
             guard FileManager.default.createFile(atPath: path, contents: nil) , let handle = FileHandle(forWritingAtPath: path) else {
-                throw ReportError.pdf("cannot write \(path)")
+                throw ReportError.file("cannot write \(path)")
             }
             defer { try? handle.close() }
             var buffer = [UInt8]()

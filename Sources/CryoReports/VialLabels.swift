@@ -36,7 +36,7 @@ public enum VialLabels {
             let y = top - Float(slot / columns + 1) * labelHeight - Float(slot / columns) * gapY
             try draw(label, on: page!, pdf: pdf, x: x, y: y, cutGuide: true)
         }
-        if labels.isEmpty { throw ReportError.pdf("no labels to print") }
+        if labels.isEmpty { throw ReportError.empty("no labels to print") }
         try pdf.save(to: path)
     }
 
@@ -61,7 +61,7 @@ public enum VialLabels {
         process.standardInput = FileHandle.nullDevice
         let errors = Pipe()
         process.standardError = errors
-        do { try process.run() } catch { throw ReportError.pdf("cannot run pdftoppm (install poppler-utils): \(error)") }
+        do { try process.run() } catch { throw ReportError.file("cannot run pdftoppm (install poppler-utils): \(error)") }
         let message = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
@@ -213,6 +213,6 @@ final class LabelPDF {
     }
 
     func save(to path: String) throws {
-        guard HPDF_SaveToFile(doc, path) == HPDF_OK else { throw ReportError.pdf("cannot write \(path)") }
+        guard HPDF_SaveToFile(doc, path) == HPDF_OK else { throw ReportError.file("cannot write \(path)") }
     }
 }

@@ -6,9 +6,9 @@ import PostgresNIO
 
 /// The CSV custody report, written straight from the rows PostgreSQL sends: each cell's bytes go into one
 /// reusable output buffer (text copied, integers and the timestamp formatted by hand, hashes hex-encoded),
-/// with no String, Date or Data per field. The output is byte for byte what `ReportWriter.appendCSV` makes of
-/// an `ExportedEvent` (RFC 4180 quoting and formula neutralisation by `CSVCell`; NULL and '' both print as an
-/// empty field; `id` and `seq` are integers, written as digits).
+/// with no String, Date or Data per field. It is the only CSV writer of custody events (API, CLI and console
+/// exports all come here): RFC 4180 quoting and formula neutralisation by `CSVCell`; NULL and '' both print as
+/// an empty field; `id` and `seq` are integers, written as digits.
 public enum CustodyCSV {
     public static let header = "id,subject_type,subject_id,seq,occurred_at_utc,action,actor_name,actor_role,from_state,to_state,from_location,to_location,reason,signature,details,prev_hash,hash\n"
 
