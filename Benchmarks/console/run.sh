@@ -18,7 +18,7 @@ export CRYOLEDGER_HOME
 CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-console-bench.XXXXXX)
 chmod 755 "$CRYOLEDGER_HOME"
 unset DATABASE_URL
-PORT=18291
+PORT="${CONSOLE_BENCH_PORT:-18289}"
 cleanup() {
     [ -n "${API_PID:-}" ] && { kill "$API_PID" 2>/dev/null || true; wait "$API_PID" 2>/dev/null || true; }
     "$BIN" db stop >/dev/null 2>&1 || true
@@ -42,9 +42,15 @@ done
 "$BIN" serve --host 127.0.0.1 --port "$PORT" </dev/null >"$CRYOLEDGER_HOME/api.log" 2>&1 &
 API_PID=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
-python3 - "http://127.0.0.1:$PORT" "$CRYOLEDGER_HOME/demo-users.env" "$N" "$CONFIG" <<'PY'
-import http.cookiejar, statistics, sys, time, urllib.parse, urllib.request
-base, users_file, n, config = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+# PERF=FILE records the server's stacks (perf, Debian linux-perf) while the pages are timed.
+if [ -n "${PERF:-}" ]; then perf record -q -F 499 -g -p "$API_PID" -o "$PERF" >/dev/null 2>&1 & PERF_PID=$!; fi
+python3 - "http://127.0.0.1:$PORT" "$CRYOLEDGER_HOME/demo-users.env" "$N" "$CONFIG" "$API_PID" <<'PY'
+import http.cookiejar, os, statistics, sys, time, urllib.parse, urllib.request
+base, users_file, n, config, pid = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+def cpu_ms():
+    """The server's CPU time (user + system): a cost per page that other load on the machine barely moves."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
 env = dict(l.split("=", 1) for l in open(users_file).read().split())
 jar = http.cookiejar.CookieJar()
 opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -59,8 +65,11 @@ for _ in range(10):
 def pct(xs, p): xs = sorted(xs); return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 page = opener.open(base + "/console/freezers/BENCH-01").read()
 assert page.count(b'class="cell ') >= 810, "the map does not show 810 vials"
+cpu0 = cpu_ms()
 times = [timed(lambda: opener.open(base + "/console/freezers/BENCH-01").read())[0] for _ in range(n)]
+cpu = (cpu_ms() - cpu0) / n
 print(f"config {config}: freezer map of 10 boxes x 81 vials: {len(page) / 1024:.0f} KiB, n={n}, "
-      f"p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms, max {max(times):.1f} ms")
+      f"p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms, max {max(times):.1f} ms, server CPU {cpu:.1f} ms/page")
 print(f"sign-in (includes bcrypt, work factor 11): p50 {pct(signins, 50):.0f} ms, max {max(signins):.0f} ms over {len(signins)}")
 PY
+[ -n "${PERF_PID:-}" ] && { kill -INT "$PERF_PID"; wait "$PERF_PID" || true; }

@@ -13,21 +13,14 @@ extension Console {
         }])
     }
 
-    /// Site › freezer › rack › box: each box a grid lettered as on real boxes (A–I × 1–9), a cell per position
-    /// with the vial's short id and lot, coloured by status *and* marked with a glyph (never colour alone).
+    /// Site › freezer › rack › box, each box as its grid (`BoxGrid`), with utilisation per box and freezer.
     func freezerPage(_ id: String, _ request: Request) async throws -> Response {
         let user = try signedIn()
         let map = try await store.freezerMap(id: id, actor: user, logger: logger)
-        let lotNumbers = Set(map.racks.flatMap { $0.boxes.flatMap { $0.slots.compactMap(\.lotNumber) } })
-        var expiry: [String: Int] = [:]
-        let today = CalendarDay.today()
-        for lot in lotNumbers {
-            let record = try await store.lot(number: lot, actor: user, logger: logger)
-            if let day = CalendarDay(record.expiresOn) { expiry[lot] = day - today }
-        }
         let held = Set(try await store.listHolds(subject: .vial, id: nil, activeOnly: true, actor: user, logger: logger).map(\.subjectId))
+        let daysLeft = BoxGrid.daysLeft(map, today: CalendarDay.today())
         let racks: [[String: Any]] = map.racks.map { rack in
-            ["label": rack.label, "boxes": rack.boxes.map { box in Self.boxGrid(box, expiry: expiry, held: held) }]
+            ["label": rack.label, "boxes": rack.boxes.map { BoxGrid(box: $0, held: held, daysLeft: daysLeft).context }]
         }
         return try page("freezer", title: "Freezer \(map.freezerId)", [
             "freezer": ["id": map.freezerId, "name": map.name, "site": map.siteCode, "kind": map.kind, "maxCelsius": map.maxCelsius,
@@ -35,29 +28,6 @@ extension Console {
                         "utilisation": Self.percent(map.occupied, map.occupied + map.free)],
             "racks": racks, "legend": VialGlyph.legend,
         ])
-    }
-
-    static func boxGrid(_ box: FreezerMap.Box, expiry: [String: Int], held: Set<String>) -> [String: Any] {
-        var slots: [String: FreezerMap.Slot] = [:]
-        for slot in box.slots { slots["\(slot.row)-\(slot.column)"] = slot }
-        let rows: [[String: Any]] = (1...max(box.rows, 1)).map { r in
-            ["letter": PositionLabel.rowLetter(r), "cells": (1...max(box.columns, 1)).map { c -> [String: Any] in
-                let label = "\(PositionLabel.rowLetter(r))\(c)"
-                guard let slot = slots["\(r)-\(c)"], let vial = slot.vialId else {
-                    return ["label": label, "empty": true, "glyph": VialGlyph.empty.symbol, "css": "empty"]
-                }
-                let isHeld = held.contains(vial)
-                let status = slot.status ?? "stored"
-                let glyph = isHeld ? VialGlyph.held : VialGlyph(status: status)
-                let days = slot.lotNumber.flatMap { expiry[$0] }
-                return ["label": label, "vialId": vial, "short": String(vial.suffix(5)), "lot": slot.lotNumber ?? "",
-                        "status": status, "held": isHeld, "glyph": glyph.symbol, "css": glyph.css,
-                        "expiry": days.map { $0 < 0 ? "expired \(-$0) d ago" : "expires in \($0) d" } ?? "",
-                        "soon": (days ?? 999) <= 30]
-            }]
-        }
-        return ["id": box.id, "label": box.label, "occupied": box.occupied, "places": box.occupied + box.free,
-                "utilisation": percent(box.occupied, box.occupied + box.free), "columns": (1...max(box.columns, 1)).map { $0 }, "rows": rows]
     }
 
     static func percent(_ part: Int, _ whole: Int) -> String {

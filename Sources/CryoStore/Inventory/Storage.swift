@@ -11,6 +11,8 @@ public struct FreezerMap: Sendable, Codable, Equatable {
         public var vialId: String?
         public var lotNumber: String?
         public var status: String?
+        /// The lot's expiry (YYYY-MM-DD), so a map needs no query per lot.
+        public var expiresOn: String?
     }
     public struct Box: Sendable, Codable, Equatable {
         public var id: String
@@ -134,13 +136,14 @@ extension Store {
                 SELECT r.id, r.label, b.id, b.label, b.rows::int, b.columns::int FROM rack r LEFT JOIN box b ON b.rack_id = r.id
                 WHERE r.freezer_id = \(id) ORDER BY r.label, r.id, b.label, b.id
                 """, logger: logger).decode((String, String, String?, String?, Int?, Int?).self).all()
-            var contents: [String: [Int: (String, String, String)]] = [:]
-            for try await (box, row, col, vial, lot, status) in try await conn.guardedQuery("""
-                SELECT p.box_id, p.row_no::int, p.column_no::int, v.id, v.lot_number, v.status
-                FROM vial_position p JOIN vial v ON v.id = p.vial_id JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id
+            var contents: [String: [Int: (String, String, String, String)]] = [:]
+            for try await (box, row, col, vial, lot, status, expires) in try await conn.guardedQuery("""
+                SELECT p.box_id, p.row_no::int, p.column_no::int, v.id, v.lot_number, v.status, l.expires_on::text
+                FROM vial_position p JOIN vial v ON v.id = p.vial_id JOIN lot l ON l.lot_number = v.lot_number
+                JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id
                 WHERE r.freezer_id = \(id)
-                """, logger: logger).decode((String, Int, Int, String, String, String).self) {
-                contents[box, default: [:]][row * 100 + col] = (vial, lot, status)
+                """, logger: logger).decode((String, Int, Int, String, String, String, String).self) {
+                contents[box, default: [:]][row * 100 + col] = (vial, lot, status, expires)
             }
             var racks: [FreezerMap.Rack] = []
             for (rackId, rackLabel, boxId, boxLabel, rows, cols) in boxes {
@@ -149,7 +152,7 @@ extension Store {
                 var slots: [FreezerMap.Slot] = []
                 for r in 1...rows { for c in 1...cols {
                     let v = contents[boxId]?[r * 100 + c]
-                    slots.append(.init(row: r, column: c, label: Position(boxId: boxId, row: r, column: c).label, vialId: v?.0, lotNumber: v?.1, status: v?.2))
+                    slots.append(.init(row: r, column: c, label: Position(boxId: boxId, row: r, column: c).label, vialId: v?.0, lotNumber: v?.1, status: v?.2, expiresOn: v?.3))
                 } }
                 let occupied = slots.filter { $0.vialId != nil }.count
                 racks[racks.count - 1].boxes.append(.init(id: boxId, label: boxLabel, rows: rows, columns: cols, occupied: occupied,
