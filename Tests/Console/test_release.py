@@ -254,6 +254,8 @@ def test_holds_placed_on_lot_and_vial_and_lifted_with_a_signature(browser):
     assert browser.find_element(By.ID, f"hold-{lot_hold}")
     assert not browser.find_elements(By.ID, "place-hold") and not browser.find_elements(By.ID, f"lift-{lot_hold}")
     assert not browser.find_elements(By.ID, "reject")
+    browser.get(f"{BASE}/console/lots/{lot}/qc")
+    assert browser.find_element(By.ID, "qc-tests") and not browser.find_elements(By.CSS_SELECTOR, "form.qc-form")
 
     fresh_session(browser, "qa")
     browser.get(f"{BASE}/console/release/{lot}")
@@ -305,3 +307,45 @@ def test_a_donor_found_ineligible_shows_held_lots_vials_and_dosed_patients(brows
     standing = browser.find_element(By.ID, "look-back-standing")
     assert lot in standing.find_element(By.ID, "held-lots").text and vials[0] in standing.text
     assert not browser.find_elements(By.ID, "look-back")
+
+
+def test_the_two_person_rule_refuses_a_qa_signer_who_recorded_a_result(browser):
+    lot = new_quarantined_lot()
+    record_passing(lot, [c for c in PASSING if c != "viability"])
+    # Only QC may record results, so only a misconfiguration could let QA's user record one: made here by direct SQL.
+    qa = user_id("qa")
+    sql(f"INSERT INTO qc_result (lot_number, product_code, spec_version, test_code, numeric_value, unit, method, analyst, recorded_by, outcome) "
+        f"SELECT '{lot}', product_code, spec_version, 'viability', 90, '%', '7-AAD flow cytometry', '{QA_NAME}', {qa}, 'pass' "
+        f"FROM lot WHERE lot_number = '{lot}'")
+    sign_in(browser, "qa")
+    browser.get(f"{BASE}/console/release/{lot}")
+    assert QA_NAME in browser.find_element(By.ID, "two-person").text
+    sign_in_dialog(browser, "release-standard", users()["qa"][1])
+    error = browser.find_element(By.ID, "release-standard-error").text
+    assert "recorded QC results" in error and "another person must decide" in error, error
+    assert sql(f"SELECT status FROM lot WHERE lot_number = '{lot}'") == "quarantine"
+    assert count(f"SELECT count(*) FROM lot_disposition WHERE lot_number = '{lot}'") == 0
+    assert count(f"SELECT count(*) FROM custody_event WHERE subject_id = '{lot}' AND action = 'lot.released'") == 0
+
+
+def test_an_out_of_specification_release_is_for_named_patients_with_a_justification(browser):
+    lot = new_quarantined_lot()
+    record_passing(lot, [c for c in PASSING if c != "endotoxin"])
+    api("qc", "POST", f"/lots/{lot}/qc-results", {"testCode": "endotoxin", "numericValue": 6.2, "method": "kinetic chromogenic LAL",
+                                                    "analyst": "Quinn Tester"})
+    sign_in(browser, "qa")
+    browser.get(f"{BASE}/console/release/{lot}")
+    assert "fail" in browser.find_element(By.ID, "outcome-endotoxin").text
+    assert "8 pass · 1 fail · 0 missing" in browser.find_element(By.ID, "test-summary").text
+    sign_in_dialog(browser, "release-standard", users()["qa"][1])
+    assert "endotoxin" in browser.find_element(By.ID, "release-standard-error").text
+    assert count(f"SELECT count(*) FROM lot_disposition WHERE lot_number = '{lot}'") == 0
+
+    browser.find_element(By.ID, "oos-patients").send_keys("RES-901, RES-902")
+    browser.find_element(By.ID, "oos-justification").send_keys("no alternative therapy; endotoxin within the patient-weight limit")
+    sign_in_dialog(browser, "release-oos", users()["qa"][1])
+    assert browser.find_element(By.ID, "lot-status").text.startswith("released")
+    assert sql(f"SELECT kind, array_to_string(restricted_to, ','), justification FROM lot_disposition WHERE lot_number = '{lot}'") == \
+        "out-of-specification|RES-901,RES-902|no alternative therapy; endotoxin within the patient-weight limit"
+    assert sql(f"SELECT signature->>'meaning' FROM custody_event WHERE subject_id = '{lot}' AND action = 'lot.released'") == \
+        "approved for out-of-specification release, for the named patients only"
