@@ -68,7 +68,8 @@ extension Console {
             "signReject": Signing.context(meaning: ReleaseMeaning.reject, id: "reject", action: "Reject lot \(number)"),
             "lotHolds": lotHolds.map(holdRow), "vialHolds": vialHolds.map(holdRow),
             "noHolds": lotHolds.isEmpty && vialHolds.isEmpty,
-            "certificate": [.released, .rejected, .recalled].contains(lot.status) || lot.heldFrom == .released,
+            // A lot that never left quarantine has no disposition yet; after one, the Store issues the certificate (or says why not).
+            "certificate": ![LotStatus.inProcess, .quarantine].contains(lot.heldFrom ?? lot.status),
         ]
         // A lift's refusal is shown in its hold's row; a role that may not decide sees the Store's refusal where the forms would be.
         if let refusal, !(refusal.form.hasPrefix("lift-") && mayHold) {
