@@ -89,6 +89,7 @@ public struct Console: Sendable {
         group.post("users/{id}/unlock") { request, context in try await self.userAction(request, context, action: "unlock") }
         group.post("users/{id}/password") { request, context in try await self.userAction(request, context, action: "password") }
         group.post("users/{id}/deactivate") { request, context in try await self.userAction(request, context, action: "deactivate") }
+        registerRelease(on: group)
     }
 
     func asset(_ name: String) throws -> Response {

@@ -162,7 +162,7 @@ extension Store {
         return try await holds(where: "h.lifted_at IS NULL AND $1::text IS NULL", bind: nil, logger: logger)
     }
 
-    private func holds(where condition: String, bind: String?, logger: Logger) async throws -> [HoldRecord] {
+    func holds(where condition: String, bind: String?, logger: Logger) async throws -> [HoldRecord] {
         try await read(logger) { conn in
             var binds = PostgresBindings()
             binds.append(bind)

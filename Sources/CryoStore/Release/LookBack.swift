@@ -63,12 +63,7 @@ extension Store {
                 SELECT v.id FROM vial v JOIN lot l ON l.lot_number = v.lot_number
                 WHERE l.donor_code = \(code) AND v.status IN ('shipped', 'received', 'thawed') ORDER BY v.id
                 """, logger: logger).decode(String.self).all()
-            let dosed = try await conn.guardedQuery("""
-                SELECT a.subject_id, a.vial_id, v.lot_number, a.administered_at
-                FROM administration a JOIN vial v ON v.id = a.vial_id JOIN lot l ON l.lot_number = v.lot_number
-                WHERE l.donor_code = \(code) ORDER BY a.subject_id, a.vial_id
-                """, logger: logger).decode((String, String, String, Date).self).all()
-                .map { DosedPatient(subjectId: $0.0, vialId: $0.1, lotNumber: $0.2, administeredAt: $0.3) }
+            let dosed = try await Self.dosedPatients(donorCode: code, on: conn, logger: logger)
             try await Custody.append(dosed.map {
                 CustodyEntry(subjectType: "patient", subjectId: $0.subjectId, action: "patient.donor-look-back", reason: why,
                              details: ["donor": code, "lot": $0.lotNumber, "vial": $0.vialId])
@@ -78,6 +73,16 @@ extension Store {
             return LookBackReport(donorCode: code, lotsHeld: lots, vialsHeld: vials, reservationsCancelled: cancelled,
                                   vialsOutsideStorage: outside, dosedPatients: dosed)
         }
+    }
+
+    /// The patients dosed from a donor's lots, by patient and vial.
+    static func dosedPatients(donorCode code: String, on conn: PostgresConnection, logger: Logger) async throws -> [DosedPatient] {
+        try await conn.guardedQuery("""
+            SELECT a.subject_id, a.vial_id, v.lot_number, a.administered_at
+            FROM administration a JOIN vial v ON v.id = a.vial_id JOIN lot l ON l.lot_number = v.lot_number
+            WHERE l.donor_code = \(code) ORDER BY a.subject_id, a.vial_id
+            """, logger: logger).decode((String, String, String, Date).self).all()
+            .map { DosedPatient(subjectId: $0.0, vialId: $0.1, lotNumber: $0.2, administeredAt: $0.3) }
     }
 
     /// Cancels the live reservations of still-reserved vials chosen by `sql` (one text bind), returning
