@@ -7,6 +7,7 @@ enum Navigation {
         var items = [["href": "/console", "label": "Work list"], ["href": "/console/freezers", "label": "Freezers"],
                      ["href": "/console/lots", "label": "Lots"], ["href": "/console/audit", "label": "Audit"],
                      ["href": "/console/import", "label": "Import"]]
+        items += [["href": "/console/pharmacy", "label": "Pharmacy"], ["href": "/console/bedside", "label": "Bedside"]]
         if role.may(.manageUsers) { items.append(["href": "/console/users", "label": "Users"]) }
         return items
     }
