@@ -90,6 +90,7 @@ def test_board_plan_shows_proof_and_explanations_a_conflict_then_commit(browser)
     stored = sql(f"SELECT a->>'explanation' FROM allocation_plan, jsonb_array_elements(plan->'assignments') a "
                  f"WHERE id = '{plan_id}' AND a->>'demand' = '{IIM[2]}'")
     assert stored == sooner
+    browser.set_window_size(1280, 1000)
     screenshot(browser, "allocation-board")
 
     # Something changes between planning and commit: QA holds one of the planned vials. Nothing is reserved,
@@ -226,9 +227,10 @@ def test_bedside_thaw_countdown_wrong_vial_refused_and_logged_then_signed_admini
     scan(browser, subject, vial)
     match = browser.find_element(By.ID, "match").text
     assert subject in match and vial in match and "reserved for " + subject in match
+    assert "left" in browser.find_element(By.CSS_SELECTOR, "#match [data-countdown]").text
+    screenshot(browser, "bedside-check")
     browser.find_element(By.ID, "administer-open").click()
     assert "administered to the patient identified at the bedside" in browser.find_element(By.CSS_SELECTOR, "dialog[open] .sign-meaning").text
-    screenshot(browser, "bedside-check")
     browser.find_element(By.ID, "administer-password").send_keys(users()["pharmacy"][1])
     submit_and_wait(browser, browser.find_element(By.ID, "administer-sign"))
     assert "administered " + vial in browser.find_element(By.ID, "bedside-done").text

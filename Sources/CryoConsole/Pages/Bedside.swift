@@ -100,7 +100,7 @@ extension Console {
         let matched = vial.map { v -> [String: Any] in
             ["vial": v.vialId, "subject": subject, "reservedFor": v.subjectId, "lot": v.lotNumber, "product": v.productCode, "status": v.status.rawValue,
              "limit": v.thawLimitMinutes, "clock": v.infuseBy.map { Self.clock($0, thawedAt: v.thawedAt) } as Any,
-             "sign": Signing.context(meaning: Self.administrationMeaning, id: "administer", action: "administer \(v.vialId) to \(subject)")]
+             "sign": Signing.context(meaning: Self.administrationMeaning, id: "administer", action: "Administer \(v.vialId) to \(subject)")]
         }
         return try page("bedside-check", title: "Bedside check", [
             "scannedSubject": subject, "scannedVial": vialId, "refusal": refusal as Any, "signError": signError as Any,
