@@ -130,7 +130,11 @@ def test_pick_list_pick_ship_refused_then_shipped_and_received_with_an_excursion
     for vial in vials:
         box, row, col = sql(f"SELECT box_id, row_no, column_no FROM vial_position WHERE vial_id = '{vial}'").split("|")
         assert vial in rows and f"{box}:{chr(64 + int(row))}{col}" in rows, rows
-    assert browser.find_element(By.CSS_SELECTOR, "[data-print]")
+    # Printed (A4, print stylesheet): the list without the menu, the forms or the print button.
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    assert browser.find_element(By.ID, "pick-list").is_displayed()
+    assert not any(e.is_displayed() for e in browser.find_elements(By.CSS_SELECTOR, "header.top, #pick-form, [data-print]"))
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#pick-form button"))
     assert sql(f"SELECT count(*) FROM vial_position WHERE vial_id IN ({','.join(repr(v) for v in vials)})") == "0"
     assert sql(f"SELECT count(*) FROM custody_event WHERE action = 'vial.picked' AND subject_id IN ({','.join(repr(v) for v in vials)})") == str(len(vials))
