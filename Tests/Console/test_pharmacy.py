@@ -235,6 +235,13 @@ def test_bedside_thaw_countdown_wrong_vial_refused_and_logged_then_signed_admini
     screenshot(browser, "bedside-check")
     browser.find_element(By.ID, "administer-open").click()
     assert "administered to the patient identified at the bedside" in browser.find_element(By.CSS_SELECTOR, "dialog[open] .sign-meaning").text
+    # A wrong password: refused next to the form, nothing administered, the failure recorded.
+    browser.find_element(By.ID, "administer-password").send_keys("not-my-password")
+    submit_and_wait(browser, browser.find_element(By.ID, "administer-sign"))
+    assert "wrong password" in browser.find_element(By.ID, "sign-error").text
+    assert sql(f"SELECT status FROM vial WHERE id = '{vial}'") == "thawed"
+    assert sql(f"SELECT count(*) FROM administration WHERE vial_id = '{vial}'") == "0"
+    browser.find_element(By.ID, "administer-open").click()
     browser.find_element(By.ID, "administer-password").send_keys(users()["pharmacy"][1])
     submit_and_wait(browser, browser.find_element(By.ID, "administer-sign"))
     assert "administered " + vial in browser.find_element(By.ID, "bedside-done").text
