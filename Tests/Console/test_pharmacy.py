@@ -12,10 +12,9 @@ import pytest
 import requests
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from conftest import BASE, screenshot, sign_in, sql, submit_and_wait, users
+from conftest import BASE, gone, screenshot, sign_in, sql, submit_and_wait, users
 
 IIM = ["PHX-IIM-001", "PHX-IIM-002", "PHX-IIM-003"]
 # Antibodies against every ALLO-329 donor of the demo: no lot may serve this patient.
@@ -190,7 +189,7 @@ def scan(browser, subject, vial):
     assert browser.switch_to.active_element == browser.find_element(By.ID, "vialId")
     old = browser.find_element(By.TAG_NAME, "html")
     browser.switch_to.active_element.send_keys(vial + Keys.ENTER)
-    WebDriverWait(browser, 10).until(EC.staleness_of(old))
+    WebDriverWait(browser, 10).until(lambda _: gone(old))
 
 
 def refusals(vial):
