@@ -72,6 +72,7 @@ def test_board_plan_shows_proof_and_explanations_a_conflict_then_commit(browser)
     sign_in(browser, "pharmacy")
     browser.get(BASE + "/console/pharmacy")
     ucla = browser.find_element(By.ID, "awaiting-UCLA").text
+    screenshot(browser, "pharmacy-board")
     assert all(s in ucla for s in IIM + [UNSERVABLE]), ucla
     plan_id = plan_in_browser(browser)
     assert sql(f"SELECT count(*) FROM allocation_plan WHERE id = '{plan_id}'") == "1"
@@ -133,6 +134,7 @@ def test_pick_list_pick_ship_refused_then_shipped_and_received_with_an_excursion
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     assert browser.find_element(By.ID, "pick-list").is_displayed()
     assert not any(e.is_displayed() for e in browser.find_elements(By.CSS_SELECTOR, "header.top, #pick-form, [data-print]"))
+    screenshot(browser, "pick-list-printed")
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#pick-form button"))
     assert sql(f"SELECT count(*) FROM vial_position WHERE vial_id IN ({','.join(repr(v) for v in vials)})") == "0"
@@ -161,6 +163,7 @@ def test_pick_list_pick_ship_refused_then_shipped_and_received_with_an_excursion
     field.send_keys("-100")
     submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#receive-form button"))
     assert "excursion" in browser.find_element(By.ID, "excursion").text
+    screenshot(browser, "shipment-excursion")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#shipment-vials tr[data-held]")) == len(vials)
     assert sql(f"SELECT receipt_excursion, logger_max_celsius FROM shipment WHERE id = '{shipment}'") == "t|-100.0"
     assert sql(f"SELECT DISTINCT status FROM vial WHERE id IN ({','.join(repr(v) for v in vials)})") == "received"
@@ -211,6 +214,7 @@ def test_bedside_thaw_countdown_wrong_vial_refused_and_logged_then_signed_admini
     shown = datetime.datetime.fromisoformat(deadline.replace("Z", "+00:00")).timestamp()
     assert abs(shown - expected) < 1, (deadline, expected)
     countdown = clock.find_element(By.CSS_SELECTOR, "[data-countdown]").text
+    screenshot(browser, "bedside-thawed")
     minutes, seconds = countdown.removesuffix(" left").split(":")
     assert 28 <= int(minutes) <= 29 and 0 <= int(seconds) < 60, countdown
 
