@@ -84,6 +84,8 @@ public struct Console: Sendable {
         }
         group.post("import/{id}/commit") { _, context in try await self.importCommit(context.parameters.require("id")) }
         group.get("import/{id}/rejects.csv") { _, context in try await self.importRejects(context.parameters.require("id")) }
+        registerPharmacy(group)
+        registerBedside(group)
         group.get("users") { _, _ in try await self.userList() }
         group.post("users") { request, context in try await self.createUser(request, context) }
         group.post("users/{id}/unlock") { request, context in try await self.userAction(request, context, action: "unlock") }

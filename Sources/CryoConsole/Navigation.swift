@@ -8,6 +8,7 @@ enum Navigation {
                      ["href": "/console/lots", "label": "Lots"], ["href": "/console/audit", "label": "Audit"],
                      ["href": "/console/import", "label": "Import"]]
         items.append(["href": "/console/release", "label": "Release"])
+        items += [["href": "/console/pharmacy", "label": "Pharmacy"], ["href": "/console/bedside", "label": "Bedside"]]
         if role.may(.manageUsers) { items.append(["href": "/console/users", "label": "Users"]) }
         return items
     }

@@ -5,9 +5,9 @@ import subprocess
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 BASE = os.environ.get("CONSOLE_URL", "http://127.0.0.1:18281")
@@ -47,7 +47,16 @@ def submit_and_wait(driver, button):
     """Clicks a submit button and waits until the next page has replaced this one."""
     old = driver.find_element(By.TAG_NAME, "html")
     button.click()
-    WebDriverWait(driver, 10).until(EC.staleness_of(old))
+    WebDriverWait(driver, 10).until(lambda _: gone(old))
+
+
+def gone(element):
+    """Stale, or (mid-navigation) Chromium's "Node with given id does not belong to the document": both mean replaced."""
+    try:
+        element.is_enabled()
+        return False
+    except WebDriverException:
+        return True
 
 
 def sign_in(driver, role_or_login, password=None):

@@ -75,6 +75,36 @@
         fieldset.querySelector("input[type=password]").focus();
       });
     });
+    // Bedside: a scan ends with Enter; after the patient's band the vial's label is next, not the submit.
+    document.querySelectorAll("[data-scan-next]").forEach(function (field) {
+      field.addEventListener("keydown", function (event) {
+        var next = document.getElementById(field.getAttribute("data-scan-next"));
+        if (event.key === "Enter" && next && !next.value) { event.preventDefault(); next.focus(); }
+      });
+    });
+    document.querySelectorAll("[data-vial-field]").forEach(function (field) {
+      var msg = document.getElementById(field.id + "-msg");
+      field.form.addEventListener("submit", function (event) {
+        var problem = vialProblem(field.value);
+        if (problem) { event.preventDefault(); if (msg) msg.textContent = problem; field.select(); }
+      });
+    });
+    // Thaw-to-infusion countdowns: the server rendered the deadline; this keeps the time left current.
+    var clocks = document.querySelectorAll("[data-countdown]");
+    if (clocks.length) {
+      var tick = function () {
+        clocks.forEach(function (el) {
+          var left = Math.floor((Date.parse(el.getAttribute("data-countdown")) - Date.now()) / 1000);
+          el.textContent = left > 0 ? Math.floor(left / 60) + ":" + ("0" + (left % 60)).slice(-2) + " left" : "thaw-to-infusion limit passed";
+          el.closest(".thaw-clock").classList.toggle("passed", left <= 0);
+        });
+      };
+      tick();
+      setInterval(tick, 1000);
+    }
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
     document.querySelectorAll("[data-now]").forEach(function (el) { el.textContent = new Date().toISOString().replace("T", " ").slice(0, 19) + " UTC"; });
   });
 })();

@@ -7,6 +7,35 @@ extension Store {
     /// thaw-to-infusion limit, rule 3, conditional release); the database's `check_administration()` decides again.
     /// Every refusal is logged as `vial.administration-refused`, whichever of the two refuses.
     public func administerVial(id text: String, scannedSubjectId: String, signature: SignatureInput?, actor: Principal, logger: Logger) async throws -> VialRecord {
+        let id = try await checkAdministration(vialId: text, scannedSubjectId: scannedSubjectId, actor: actor, logger: logger).vialId
+        let signed = try await verifySignature(signature, actor: actor, logger: logger)
+        try await transaction(logger, refusal: { conn, refusal in
+            try await Self.logAdministrationRefusal(refusal, vialId: id, scanned: scannedSubjectId, actor: actor, on: conn, logger: logger)
+        }) { conn in
+            _ = try await Self.lockVial(id, on: conn, logger: logger)
+            try await conn.guardedQuery("INSERT INTO administration (vial_id, subject_id, administered_by) VALUES (\(id), \(scannedSubjectId), \(actor.id))", logger: logger)
+            try await Self.changeVialStatus([id], to: .administered, on: conn, logger: logger)
+            try await conn.guardedQuery("""
+                UPDATE patient SET status = 'dosed', dosed_at = now() WHERE subject_id = \(scannedSubjectId) AND status = 'enrolled'
+                """, logger: logger)
+            try await conn.guardedQuery("""
+                UPDATE allocation a SET status = 'administered' FROM reservation r
+                WHERE r.vial_id = \(id) AND r.cancelled_at IS NULL AND a.id = r.allocation_id AND a.status = 'reserved'
+                  AND NOT EXISTS (SELECT 1 FROM reservation o JOIN vial ov ON ov.id = o.vial_id
+                                  WHERE o.allocation_id = a.id AND o.cancelled_at IS NULL AND ov.status <> 'administered')
+                """, logger: logger)
+            try await Custody.append([
+                CustodyEntry(subjectType: "vial", subjectId: id, action: "vial.administered", fromState: "thawed", toState: "administered",
+                             toLocation: "patient \(scannedSubjectId)", details: ["patient": scannedSubjectId, "scannedVial": id], signature: signed),
+                CustodyEntry(subjectType: "patient", subjectId: scannedSubjectId, action: "patient.dosed", toState: "dosed", details: ["vial": id]),
+            ], by: actor, on: conn, logger: logger)
+        }
+        return try await vial(id: id, actor: actor, logger: logger)
+    }
+
+    /// The bedside check before signing: the scanned patient and vial against `Administration.check`. A refusal is
+    /// logged as `vial.administration-refused`, as at administration itself (which runs this check again).
+    public func checkAdministration(vialId text: String, scannedSubjectId: String, actor: Principal, logger: Logger) async throws -> AdministrationFacts {
         try actor.require(.dispense)
         let id = try VialID(parsing: text)
         let facts = try await read(logger) { conn in try await Self.administrationFacts(id.value, scanned: scannedSubjectId, on: conn, logger: logger) }
@@ -18,29 +47,7 @@ extension Store {
             }
             throw error
         }
-        let signed = try await verifySignature(signature, actor: actor, logger: logger)
-        try await transaction(logger, refusal: { conn, refusal in
-            try await Self.logAdministrationRefusal(refusal, vialId: id.value, scanned: scannedSubjectId, actor: actor, on: conn, logger: logger)
-        }) { conn in
-            _ = try await Self.lockVial(id.value, on: conn, logger: logger)
-            try await conn.guardedQuery("INSERT INTO administration (vial_id, subject_id, administered_by) VALUES (\(id.value), \(scannedSubjectId), \(actor.id))", logger: logger)
-            try await Self.changeVialStatus([id.value], to: .administered, on: conn, logger: logger)
-            try await conn.guardedQuery("""
-                UPDATE patient SET status = 'dosed', dosed_at = now() WHERE subject_id = \(scannedSubjectId) AND status = 'enrolled'
-                """, logger: logger)
-            try await conn.guardedQuery("""
-                UPDATE allocation a SET status = 'administered' FROM reservation r
-                WHERE r.vial_id = \(id.value) AND r.cancelled_at IS NULL AND a.id = r.allocation_id AND a.status = 'reserved'
-                  AND NOT EXISTS (SELECT 1 FROM reservation o JOIN vial ov ON ov.id = o.vial_id
-                                  WHERE o.allocation_id = a.id AND o.cancelled_at IS NULL AND ov.status <> 'administered')
-                """, logger: logger)
-            try await Custody.append([
-                CustodyEntry(subjectType: "vial", subjectId: id.value, action: "vial.administered", fromState: "thawed", toState: "administered",
-                             toLocation: "patient \(scannedSubjectId)", details: ["patient": scannedSubjectId, "scannedVial": id.value], signature: signed),
-                CustodyEntry(subjectType: "patient", subjectId: scannedSubjectId, action: "patient.dosed", toState: "dosed", details: ["vial": id.value]),
-            ], by: actor, on: conn, logger: logger)
-        }
-        return try await vial(id: id.value, actor: actor, logger: logger)
+        return facts
     }
 
     static func administrationFacts(_ vialId: String, scanned: String, on conn: PostgresConnection, logger: Logger) async throws -> AdministrationFacts {

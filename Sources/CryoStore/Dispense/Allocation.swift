@@ -88,23 +88,15 @@ extension Store {
                 lots.append(AllocationOptimizer.Lot(id: key, product: info.1, status: "released", expiry: try day(info.2), cellsPerVial: Int(info.3),
                                                     vialsAvailable: vialsByKey[key]!.count, depot: depot, donorHla: info.4))
             }
-            // Patients awaiting a dose: enrolled, no live allocation, infusion not past.
-            let patients = try await conn.guardedQuery("""
-                SELECT p.subject_id, s.product_code, p.cohort_id, p.target_cells, p.site_code, to_char(p.infusion_on, 'YYYY-MM-DD'), p.anti_hla
-                FROM patient p JOIN study s ON s.code = p.study_code
-                WHERE p.status = 'enrolled' AND p.infusion_on >= current_date
-                  AND NOT EXISTS (SELECT 1 FROM allocation a WHERE a.subject_id = p.subject_id AND a.status <> 'cancelled')
-                  AND (\(req.patients)::text[] IS NULL OR p.subject_id = ANY(\(req.patients)::text[]))
-                ORDER BY p.subject_id
-                """, logger: logger).decode((String, String, String, Int64, String, String, [String]).self).all()
-            if let wanted = req.patients, let missing = wanted.first(where: { w in !patients.contains { $0.0 == w } }) {
+            let patients = try await Self.patientsAwaitingDose(only: req.patients, on: conn, logger: logger)
+            if let wanted = req.patients, let missing = wanted.first(where: { w in !patients.contains { $0.subjectId == w } }) {
                 throw DomainError.conflict(field: "patients", rule: "patient \(missing) is not awaiting a dose (unknown, already allocated, dosed, withdrawn or infusion date past)")
             }
             var demands: [Demand] = []
             func excluded(_ subject: String) -> [String] { restricted.filter { !$0.value.contains(subject) }.map(\.key).sorted() }
             for p in patients {
-                demands.append(Demand(id: p.0, kind: .patient, product: p.1, cohort: p.2, targetCells: Int(p.3), site: p.4,
-                                      infusionDate: try day(p.5), antiHla: p.6, excludedLots: excluded(p.0)))
+                demands.append(Demand(id: p.subjectId, kind: .patient, product: p.productCode, cohort: p.cohortId, targetCells: Int(p.targetCells),
+                                      site: p.siteCode, infusionDate: try day(p.infusionOn), antiHla: p.antiHla, excludedLots: excluded(p.subjectId)))
             }
             if req.patients == nil {
                 // Open cohort places not yet filled: planned at the cohort's latest enrolling site (else the study's first),

@@ -1,0 +1,200 @@
+import CryoDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A patient the planner would plan for: enrolled, no live allocation, infusion not past.
+public struct AwaitingDose: Sendable, Equatable {
+    public var subjectId: String
+    public var studyCode: String
+    public var productCode: String
+    public var cohortId: String
+    public var targetCells: Int64
+    public var siteCode: String
+    public var infusionOn: String
+    public var antiHla: [String]
+}
+
+/// One vial of a live allocation on its way from the freezer to the patient.
+public struct DispensingVial: Sendable, Equatable {
+    public var vialId: String
+    public var status: VialStatus
+    /// Still in its freezer position (not yet picked).
+    public var inStorage: Bool
+    public var shipmentId: String?
+    /// Why rule 3 stops the vial (`vial_blockers`), nil when nothing does.
+    public var blockers: String?
+}
+
+public struct AllocationProgress: Sendable, Equatable {
+    public var allocationId: Int64
+    public var planId: UUID?
+    public var subjectId: String
+    public var siteCode: String
+    public var infusionOn: String
+    public var lotNumber: String
+    public var vials: [DispensingVial]
+}
+
+public struct PharmacyBoard: Sendable, Equatable {
+    public var awaiting: [AwaitingDose]
+    /// Live (reserved) allocations, by site and infusion date.
+    public var allocations: [AllocationProgress]
+    /// Shipments in transit, and those received in the last 14 days.
+    public var shipments: [ShipmentRecord]
+}
+
+public struct PlanLevel: Sendable, Equatable {
+    public var name: String
+    public var value: Int
+    public var provenOptimal: Bool
+    public var bound: Int?
+    public var method: String
+}
+
+/// A stored plan as it was shown when made, with what has been committed from it since.
+public struct StoredPlan: Sendable, Equatable {
+    public var plan: PlanRecord
+    public var levels: [PlanLevel]
+    public var notes: [String]
+    public var createdBy: String
+    public var createdAt: Date
+    /// Allocations committed from this plan (any status), by patient.
+    public var committed: [String: Int64]
+}
+
+/// A vial at a clinical site's pharmacy or bedside: received (to thaw) or thawed (the clock running).
+public struct BedsideVial: Sendable, Equatable {
+    public var vialId: String
+    public var subjectId: String
+    public var siteCode: String
+    public var lotNumber: String
+    public var productCode: String
+    public var status: VialStatus
+    public var thawLimitMinutes: Int
+    public var thawedAt: Date?
+    /// `thawed_at` + the product's thaw-to-infusion limit.
+    public var infuseBy: Date?
+    public var blockers: String?
+}
+
+extension Store {
+    /// Patients awaiting a dose: enrolled, no live allocation, infusion not past (all of them, or only those named).
+    /// The planner's demands and the pharmacy board's list, so both mean the same patients.
+    static func patientsAwaitingDose(only: [String]?, on conn: PostgresConnection, logger: Logger) async throws -> [AwaitingDose] {
+        try await conn.guardedQuery("""
+            SELECT p.subject_id, p.study_code, s.product_code, p.cohort_id, p.target_cells, p.site_code, to_char(p.infusion_on, 'YYYY-MM-DD'), p.anti_hla
+            FROM patient p JOIN study s ON s.code = p.study_code
+            WHERE p.status = 'enrolled' AND p.infusion_on >= current_date
+              AND NOT EXISTS (SELECT 1 FROM allocation a WHERE a.subject_id = p.subject_id AND a.status <> 'cancelled')
+              AND (\(only)::text[] IS NULL OR p.subject_id = ANY(\(only)::text[]))
+            ORDER BY p.subject_id
+            """, logger: logger).decode((String, String, String, String, Int64, String, String, [String]).self).all()
+            .map { AwaitingDose(subjectId: $0.0, studyCode: $0.1, productCode: $0.2, cohortId: $0.3, targetCells: $0.4, siteCode: $0.5, infusionOn: $0.6, antiHla: $0.7) }
+    }
+
+    /// The pharmacy's work: who awaits a plan, which allocations are on their way, which shipments are out.
+    /// An auditor's read of these patient-linked records is logged.
+    public func pharmacyBoard(actor: Principal, logger: Logger) async throws -> PharmacyBoard {
+        try actor.require(.readInventory)
+        let board: PharmacyBoard = try await read(logger) { conn in
+            let awaiting = try await Self.patientsAwaitingDose(only: nil, on: conn, logger: logger)
+                .sorted { ($0.siteCode, $0.infusionOn, $0.subjectId) < ($1.siteCode, $1.infusionOn, $1.subjectId) }
+            let rows = try await conn.guardedQuery("""
+                SELECT a.id, a.plan_id, a.subject_id, p.site_code, to_char(p.infusion_on, 'YYYY-MM-DD'), a.lot_number,
+                       r.vial_id, v.status, EXISTS (SELECT 1 FROM vial_position vp WHERE vp.vial_id = v.id),
+                       (SELECT sv.shipment_id FROM shipment_vial sv WHERE sv.vial_id = v.id), vial_blockers(v.id)
+                FROM allocation a JOIN patient p ON p.subject_id = a.subject_id
+                JOIN reservation r ON r.allocation_id = a.id AND r.cancelled_at IS NULL JOIN vial v ON v.id = r.vial_id
+                WHERE a.status = 'reserved'
+                ORDER BY p.site_code, p.infusion_on, a.subject_id, r.vial_id
+                """, logger: logger).decode((Int64, UUID?, String, String, String, String, String, String, Bool, String?, String?).self).all()
+            var allocations: [AllocationProgress] = []
+            for r in rows {
+                let vial = DispensingVial(vialId: r.6, status: try VialStatus(stored: r.7), inStorage: r.8, shipmentId: r.9, blockers: r.10)
+                if allocations.last?.allocationId == r.0 {
+                    allocations[allocations.count - 1].vials.append(vial)
+                } else {
+                    allocations.append(AllocationProgress(allocationId: r.0, planId: r.1, subjectId: r.2, siteCode: r.3, infusionOn: r.4, lotNumber: r.5, vials: [vial]))
+                }
+            }
+            let shipments = try await conn.guardedQuery("""
+                SELECT id, from_site, to_site, dry_shipper_id, data_logger_id, validated_hold_hours, shipped_at, expected_arrival, received_at,
+                       logger_max_celsius::float8, receipt_excursion, (SELECT array_agg(vial_id ORDER BY vial_id) FROM shipment_vial WHERE shipment_id = s.id)
+                FROM shipment s WHERE received_at IS NULL OR received_at > now() - interval '14 days' ORDER BY shipped_at DESC, id DESC LIMIT 50
+                """, logger: logger).decode((String, String, String, String, String, Int, Date, Date, Date?, Double?, Bool?, [String]).self).all()
+                .map { ShipmentRecord(id: $0.0, fromSite: $0.1, toSite: $0.2, dryShipperId: $0.3, dataLoggerId: $0.4, validatedHoldHours: $0.5, shippedAt: $0.6,
+                                      expectedArrival: $0.7, receivedAt: $0.8, loggerMaxCelsius: $0.9, receiptExcursion: $0.10, vialIds: $0.11) }
+            return PharmacyBoard(awaiting: awaiting, allocations: allocations, shipments: shipments)
+        }
+        try await logAuditorRead(of: Array(Set(board.awaiting.map(\.subjectId) + board.allocations.map(\.subjectId))).sorted(),
+                                 what: "pharmacy board", actor: actor, logger: logger)
+        return board
+    }
+
+    /// A plan as stored when it was made (assignments with their explanations, unassigned demands with their
+    /// reasons, each level's proof status), and what has been committed from it.
+    public func allocationPlan(id: UUID, actor: Principal, logger: Logger) async throws -> StoredPlan {
+        try actor.require(.readInventory)
+        let stored = try await read(logger) { conn -> StoredPlan in
+            guard let r = try await conn.guardedQuery("""
+                SELECT to_char(p.as_of, 'YYYY-MM-DD'), p.plan::text, p.vials::text,
+                       (SELECT coalesce(jsonb_object_agg(d->>'id', d->>'kind'), '{}')::text FROM jsonb_array_elements(p.instance->'demands') d),
+                       u.name, p.created_at
+                FROM allocation_plan p JOIN app_user u ON u.id = p.created_by WHERE p.id = \(id)
+                """, logger: logger).decode((String, String, String, String, String, Date).self).all().first else {
+                throw DomainError.notFound(kind: "allocation plan", id: id.uuidString.lowercased())
+            }
+            let committed = try await conn.guardedQuery("SELECT subject_id, id FROM allocation WHERE plan_id = \(id) ORDER BY id", logger: logger)
+                .decode((String, Int64).self).all()
+            let decoder = JSONDecoder()
+            let wire = try decoder.decode(PlanWire.self, from: Data(r.1.utf8))
+            let vials = try decoder.decode([String: [String]].self, from: Data(r.2.utf8))
+            let kinds = try decoder.decode([String: String].self, from: Data(r.3.utf8))
+            let plan = PlanRecord(
+                id: id, asOf: r.0, objective: wire.levels.map(\.value), provenOptimal: wire.solver.provenOptimal, solveSeconds: wire.solver.seconds,
+                assignments: wire.assignments.sorted { $0.demand < $1.demand }.map {
+                    PlannedAssignment(demand: $0.demand, kind: kinds[$0.demand] ?? "patient", lot: $0.lot, vials: $0.vials, vialIds: vials[$0.demand] ?? [],
+                                      explanation: $0.explanation)
+                },
+                unassigned: wire.unassigned.sorted { $0.demand < $1.demand }.map { ["demand": $0.demand, "kind": kinds[$0.demand] ?? "patient", "reason": $0.reason] })
+            return StoredPlan(plan: plan, levels: wire.levels.map { PlanLevel(name: $0.name, value: $0.value, provenOptimal: $0.provenOptimal, bound: $0.bound, method: $0.method) },
+                              notes: wire.solver.notes, createdBy: r.4, createdAt: r.5,
+                              committed: Dictionary(committed, uniquingKeysWith: { _, last in last }))
+        }
+        let subjects = stored.plan.assignments.filter { $0.kind == "patient" }.map(\.demand) + stored.plan.unassigned.filter { $0["kind"] == "patient" }.compactMap { $0["demand"] }
+        try await logAuditorRead(of: subjects.sorted(), what: "allocation plan \(id.uuidString.lowercased())", actor: actor, logger: logger)
+        return stored
+    }
+
+    /// Vials reserved for a patient and received at a clinical site or thawed there, by site and patient.
+    public func bedsideVials(actor: Principal, logger: Logger) async throws -> [BedsideVial] {
+        try actor.require(.readInventory)
+        let vials = try await read(logger) { conn in
+            try await conn.guardedQuery("""
+                SELECT v.id, r.subject_id, pt.site_code, v.lot_number, l.product_code, v.status, pr.thaw_to_infusion_minutes, v.thawed_at,
+                       v.thawed_at + pr.thaw_to_infusion_minutes * interval '1 minute', vial_blockers(v.id)
+                FROM vial v JOIN reservation r ON r.vial_id = v.id AND r.cancelled_at IS NULL JOIN patient pt ON pt.subject_id = r.subject_id
+                JOIN lot l ON l.lot_number = v.lot_number JOIN product pr ON pr.code = l.product_code
+                WHERE v.status IN ('received', 'thawed')
+                ORDER BY pt.site_code, r.subject_id, v.id
+                """, logger: logger).decode((String, String, String, String, String, String, Int, Date?, Date?, String?).self).all()
+                .map { BedsideVial(vialId: $0.0, subjectId: $0.1, siteCode: $0.2, lotNumber: $0.3, productCode: $0.4, status: try VialStatus(stored: $0.5),
+                                   thawLimitMinutes: $0.6, thawedAt: $0.7, infuseBy: $0.8, blockers: $0.9) }
+        }
+        try await logAuditorRead(of: Array(Set(vials.map(\.subjectId))).sorted(), what: "bedside vials", actor: actor, logger: logger)
+        return vials
+    }
+}
+
+/// The parts of `cryoledger.allocation-plan/v1` (PlanWriter) a stored plan is shown from.
+private struct PlanWire: Decodable {
+    struct Assigned: Decodable { var demand: String, lot: String, vials: Int, explanation: String }
+    struct Left: Decodable { var demand: String, reason: String }
+    struct Level: Decodable { var name: String, value: Int, provenOptimal: Bool, bound: Int?, method: String }
+    struct Solver: Decodable { var seconds: Double, provenOptimal: Bool, notes: [String] }
+    var assignments: [Assigned]
+    var unassigned: [Left]
+    var levels: [Level]
+    var solver: Solver
+}
