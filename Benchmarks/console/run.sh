@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Console page budgets (issue 15): the map page of a freezer with 10 full boxes of 81 positions, rendered
-# server-side (time to the last byte on loopback, which is the server's time plus a fraction of a millisecond),
-# p50/p95 over N requests, and its weight; sign-in time. Private embedded cluster, API on 127.0.0.1 only.
+# Console page budgets (issues 15 and 16): every page of the console on the demo data after the clinic's story
+# (deploy/local/story: enrolled, planned, shipped, administered), plus the map of a freezer with 10 full boxes of
+# 81 positions. Time to the last byte on loopback (the server's time plus a fraction of a millisecond), p50/p95
+# over N requests per page, the page's weight, and the server's CPU time per page; sign-in time.
+# Private embedded cluster, API on 127.0.0.1 only.
 #   Benchmarks/console/run.sh [N]        CONFIG=release (default) or debug; SCRATCH=.build-release keeps the
 #                                         release build apart from the debug one (default .build)
 set -euo pipefail
@@ -39,13 +41,15 @@ for b in $(seq 1 10); do
     "$BIN" storage add-box --id "BENCH-01-R1-B$b" --rack BENCH-01-R1 --label "B$b" --rows 9 --columns 9 >/dev/null
     "$BIN" vial create --lot BENCH-LOT-1 --count 81 --box "BENCH-01-R1-B$b" >/dev/null
 done
+# The story leaves a plan, allocations, a shipment and administered vials for the pharmacy and bedside pages.
+BIN="$BIN" deploy/local/story >"$CRYOLEDGER_HOME/story.log" 2>&1
 "$BIN" serve --host 127.0.0.1 --port "$PORT" </dev/null >"$CRYOLEDGER_HOME/api.log" 2>&1 &
 API_PID=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
 # PERF=FILE records the server's stacks (perf, Debian linux-perf) while the pages are timed.
 if [ -n "${PERF:-}" ]; then perf record -q -F 499 -g -p "$API_PID" -o "$PERF" >/dev/null 2>&1 & PERF_PID=$!; fi
 python3 - "http://127.0.0.1:$PORT" "$CRYOLEDGER_HOME/demo-users.env" "$N" "$CONFIG" "$API_PID" <<'PY'
-import http.cookiejar, os, statistics, sys, time, urllib.parse, urllib.request
+import http.cookiejar, json, os, re, statistics, sys, time, urllib.parse, urllib.request
 base, users_file, n, config, pid = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 def cpu_ms():
     """The server's CPU time (user + system): a cost per page that other load on the machine barely moves."""
@@ -56,20 +60,42 @@ jar = http.cookiejar.CookieJar()
 opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
 def timed(fn):
     t = time.perf_counter(); body = fn(); return (time.perf_counter() - t) * 1000, body
-form = urllib.parse.urlencode({"login": env["CRYOLEDGER_LOGIN_MANUFACTURING"], "password": env["CRYOLEDGER_PASSWORD_MANUFACTURING"]}).encode()
-signins = []
-for _ in range(10):
-    jar.clear()
-    ms, _ = timed(lambda: opener.open(base + "/console/sign-in", data=form).read())
-    signins.append(ms)
+home = os.environ["CRYOLEDGER_HOME"]
+plan = open(f"{home}/story-plan.txt").readline().split()[1]
+allocation = json.load(open(f"{home}/story-allocations.json"))[0]
+shipment = re.search(r"^shipment (\S+)", open(f"{home}/story.log").read(), re.M).group(1)
+vial = allocation["vialIds"][0]
 def pct(xs, p): xs = sorted(xs); return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
-page = opener.open(base + "/console/freezers/BENCH-01").read()
-assert page.count(b'class="cell ') >= 810, "the map does not show 810 vials"
-cpu0 = cpu_ms()
-times = [timed(lambda: opener.open(base + "/console/freezers/BENCH-01").read())[0] for _ in range(n)]
-cpu = (cpu_ms() - cpu0) / n
-print(f"config {config}: freezer map of 10 boxes x 81 vials: {len(page) / 1024:.0f} KiB, n={n}, "
-      f"p50 {pct(times, 50):.1f} ms, p95 {pct(times, 95):.1f} ms, max {max(times):.1f} ms, server CPU {cpu:.1f} ms/page")
+def sign_in(role):
+    jar.clear()
+    form = urllib.parse.urlencode({"login": env[f"CRYOLEDGER_LOGIN_{role}"], "password": env[f"CRYOLEDGER_PASSWORD_{role}"]}).encode()
+    return timed(lambda: opener.open(base + "/console/sign-in", data=form).read())[0]
+signins = [sign_in("MANUFACTURING") for _ in range(10)]
+pages = {
+    "MANUFACTURING": ["/console", "/console/freezers", "/console/freezers/BENCH-01", f"/console/vials/{vial}", "/console/lots",
+                      f"/console/lots/{allocation['lotNumber']}", "/console/import"],
+    "QA": ["/console/release", "/console/release/A329-26009", "/console/lots/A329-26009/qc", "/console/donors/DN-000101"],
+    "PHARMACY": ["/console/pharmacy", f"/console/pharmacy/plans/{plan}", f"/console/pharmacy/allocations/{allocation['allocationId']}",
+                 f"/console/pharmacy/shipments/{shipment}", "/console/bedside"],
+    "AUDITOR": ["/console/audit"],
+}
+rows = []
+for role, urls in pages.items():
+    sign_in(role)
+    for url in urls:
+        body = opener.open(base + url).read()
+        if url.endswith("BENCH-01"):
+            assert body.count(b'class="cell ') >= 810, "the map does not show 810 vials"
+        cpu0 = cpu_ms()
+        times = [timed(lambda: opener.open(base + url).read())[0] for _ in range(n)]
+        rows.append((url, len(body), pct(times, 50), pct(times, 95), max(times), (cpu_ms() - cpu0) / n))
+print(f"config {config}, n={n} per page")
+print(f"| page | KiB | p50 ms | p95 ms | max ms | server CPU ms/page |")
+print(f"| --- | ---: | ---: | ---: | ---: | ---: |")
+for url, size, p50, p95, mx, cpu in rows:
+    print(f"| `{url}` | {size / 1024:.0f} | {p50:.1f} | {p95:.1f} | {mx:.1f} | {cpu:.1f} |")
+worst = max(rows, key=lambda r: r[3])
+print(f"slowest p95: {worst[0]} {worst[3]:.1f} ms")
 print(f"sign-in (includes bcrypt, work factor 11): p50 {pct(signins, 50):.0f} ms, max {max(signins):.0f} ms over {len(signins)}")
 PY
 [ -n "${PERF_PID:-}" ] && { kill -INT "$PERF_PID"; wait "$PERF_PID" || true; }
