@@ -14,11 +14,17 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq --no-install-recommends chromium chromium-driver >/dev/null
 fi
+if ! command -v firefox-esr >/dev/null; then
+    log "installing firefox-esr (Debian; driven over WebDriver BiDi, no geckodriver)"
+    [ "$(id -u)" -eq 0 ] && sudo="" || sudo="sudo"
+    $sudo apt-get update -qq
+    $sudo apt-get install -y -qq --no-install-recommends firefox-esr >/dev/null
+fi
 VENV="${CONSOLE_VENV:-/tmp/cryoledger-console-venv}"
-if ! "$VENV/bin/python" -c 'import selenium, pytest, requests' 2>/dev/null; then
-    log "installing selenium, pytest and requests into $VENV"
+if ! "$VENV/bin/python" -c 'import selenium, pytest, requests, websockets' 2>/dev/null; then
+    log "installing selenium, pytest, requests and websockets into $VENV"
     python3 -m venv "$VENV" 2>/dev/null || { apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; rm -rf "$VENV"; python3 -m venv "$VENV"; }
-    "$VENV/bin/pip" install -q --disable-pip-version-check 'selenium>=4.20,<5' 'pytest>=8,<9' 'requests>=2.31,<3'
+    "$VENV/bin/pip" install -q --disable-pip-version-check 'selenium>=4.20,<5' 'pytest>=8,<9' 'requests>=2.31,<3' 'websockets>=12,<16'
 fi
 swift build --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
 BIN="$(swift build --show-bin-path)/cryoledger"
