@@ -22,7 +22,14 @@ POOL=40
 PORT="${BENCH_PORT:-18080}"
 LATE_MS=2000
 
-show() { printf '$ %s\n' "$*"; }
+# Prints a command as it can be pasted (arguments with spaces or shell characters quoted).
+show() {
+    local out='$' a
+    for a in "$@"; do
+        if [[ $a =~ [[:space:]\&\?\;\(\)] ]]; then out+=" '$a'"; else out+=" $a"; fi
+    done
+    printf '%s\n' "$out"
+}
 show swift build -c release --scratch-path .build-release --product cryoledger
 swift build -c release --scratch-path .build-release --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
 BIN="$PWD/.build-release/release/cryoledger"
@@ -41,6 +48,7 @@ trap cleanup EXIT
 "$BIN" db migrate >/dev/null
 "$BIN" demo load >/dev/null
 URL=$("$BIN" db url)
+echo "\$ URL=\$(cryoledger db url)   # $URL"
 # shellcheck disable=SC1091
 source "$CRYOLEDGER_HOME/demo-tokens.env"
 show cryoledger serve --host 127.0.0.1 --port "$PORT" --max-connections "$POOL"
@@ -75,7 +83,7 @@ api_run() {
 # pgbench twin: NAME SECONDS PGBENCH-ARGS...
 pgbench_run() {
     local name=$1 secs=$2; shift 2
-    show pgbench -n -M prepared -c $POOL -j 2 -T "$secs" "$@" '"$(cryoledger db url)"'
+    show pgbench -n -M prepared -c $POOL -j 2 -T "$secs" "$@" '"$URL"'
     local out
     out=$(pgbench -n -M prepared -c "$POOL" -j 2 -T "$secs" "$@" "$URL" 2>&1)
     grep -E 'failed|latency average|^tps' <<<"$out"

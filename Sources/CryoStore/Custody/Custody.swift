@@ -24,10 +24,7 @@ enum Custody {
     static func append(_ entries: [CustodyEntry], by actor: Principal, on conn: PostgresConnection, logger: Logger) async throws {
         guard !entries.isEmpty else { return }
         func col(_ f: (CustodyEntry) -> String?) -> [String] { entries.map { f($0) ?? "" } }
-        let details = entries.map { entry -> String in
-            let data = try? JSONSerialization.data(withJSONObject: entry.details, options: [.sortedKeys])
-            return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        }
+        let details = entries.map { jsonObject($0.details) }
         let signatures = entries.map { $0.signature?.json ?? "" }
         try Store.requireOpen(conn)  // every change ends here: do not write into a connection the server has closed
         try await conn.guardedQuery("""
@@ -42,6 +39,37 @@ enum Custody {
             ORDER BY n
             """, logger: logger)
         CustodyTally.current?.add(entries.count)
+    }
+
+    /// A flat JSON object of strings, keys sorted (the column is jsonb: PostgreSQL parses and normalises it).
+    /// Written directly: JSONSerialization took 3 % of the server's CPU on a lot registration (perf).
+    static func jsonObject(_ fields: [String: String]) -> String {
+        var out = "{"
+        for (i, key) in fields.keys.sorted().enumerated() {
+            if i > 0 { out += "," }
+            appendJSONString(key, to: &out)
+            out += ":"
+            appendJSONString(fields[key]!, to: &out)
+        }
+        return out + "}"
+    }
+
+    static func appendJSONString(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
     }
 
     static func append(_ entry: CustodyEntry, by actor: Principal, on conn: PostgresConnection, logger: Logger) async throws {
