@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # API benchmark, each operation beside its pgbench twin in the same run (issue 18).
 #   Benchmarks/api/run.sh [ITERATIONS] [GET_SECONDS] [POST_SECONDS]      (defaults 100, 20, 90)
+#   BUILD=0 skips the release build; BENCH_PORT (default 18080) is the API's port.
 # For GET /vials/{id}, GET /lots?product=ALLO-501&limit=20 and POST /lots: wrk at 200 connections, each run with a
 # token of its own that the server has never seen (cold token cache), then pgbench running the same SQL statements
 # the server runs for that request (Benchmarks/api/pgbench/*.sql, prepared), with as many clients as the API's pool.
@@ -30,8 +31,10 @@ show() {
     done
     printf '%s\n' "$out"
 }
-show swift build -c release --scratch-path .build-release --product cryoledger
-swift build -c release --scratch-path .build-release --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
+if [ "${BUILD:-1}" != 0 ]; then  # BUILD=0: use the release binary already built
+    show swift build -c release --scratch-path .build-release --product cryoledger
+    swift build -c release --scratch-path .build-release --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
+fi
 BIN="$PWD/.build-release/release/cryoledger"
 export CRYOLEDGER_HOME
 CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-bench.XXXXXX)
@@ -102,7 +105,7 @@ api_run lots "$SECS" "$(fresh_token lots auditor)" -s Benchmarks/api/report.lua 
 pgbench_run lots "$SECS" -f Benchmarks/api/pgbench/list_lots.sql -D product=ALLO-501
 
 echo
-echo "== POST /lots (lot row + custody event in one transaction, then the read-back), $CONNS connections, ${POST_SECS}s, cold token cache"
+echo "== POST /lots (lot row + custody event in one transaction), $CONNS connections, ${POST_SECS}s, cold token cache"
 ACK_DIR="$CRYOLEDGER_HOME/acks"; mkdir -p "$ACK_DIR"
 TAG="$(date +%H%M%S)"
 TOKEN_POST=$(fresh_token post manufacturing)

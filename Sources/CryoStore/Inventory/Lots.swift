@@ -31,10 +31,8 @@ extension Store {
         try actor.require(.registerLot)
         try request.validate()
         return try await transaction(logger) { conn in
-            guard let (shelfLife, eligibility) = try await conn.guardedQuery("""
-                SELECT (SELECT shelf_life_days FROM product WHERE code = \(request.productCode)),
-                       (SELECT eligibility FROM donor WHERE code = \(request.donorCode) FOR SHARE)
-                """, logger: logger).decode((Int?, String?).self).all().first else {
+            guard let (shelfLife, eligibility) = try await conn.guardedExecute(RegistrationFacts(productCode: request.productCode, donorCode: request.donorCode),
+                                                                               logger: logger).first else {
                 throw DomainError.invalid(field: "productCode", rule: "no product '\(request.productCode)' is defined")
             }
             guard let shelfLife else {
@@ -45,13 +43,8 @@ extension Store {
             }
             let expires = try LotRules.checkRegistration(donorCode: request.donorCode, donorEligibility: try DonorEligibility(stored: eligibility),
                                                          manufacturedOn: request.manufacturedOn, expiresOn: request.expiresOn, shelfLifeDays: shelfLife)
-            guard let (status, changedAt) = try await conn.guardedQuery("""
-                INSERT INTO lot (lot_number, product_code, donor_code, manufactured_on, expires_on, cells_per_vial, planned_vials, registered_by, spec_version)
-                VALUES (\(request.lotNumber), \(request.productCode), \(request.donorCode), \(request.manufacturedOn.description)::date,
-                        \(expires.description)::date, \(request.cellsPerVial), \(request.plannedVials), \(actor.id),
-                        (SELECT max(version) FROM spec_version WHERE product_code = \(request.productCode) AND effective_from <= \(request.manufacturedOn.description)::date))
-                RETURNING status, status_changed_at
-                """, logger: logger).decode((String, Date).self).all().first else {
+            guard let (status, changedAt) = try await conn.guardedExecute(InsertLot(request: request, expires: expires, registeredBy: actor.id),
+                                                                           logger: logger).first else {
                 throw DomainError.conflict(field: "lotNumber", rule: "the lot row was not written")
             }
             try await Custody.append(CustodyEntry(subjectType: "lot", subjectId: request.lotNumber, action: "lot.registered",
@@ -64,6 +57,58 @@ extension Store {
                              cellsPerVial: Int64(request.cellsPerVial), plannedVials: request.plannedVials, status: try LotStatus(stored: status),
                              heldFrom: nil, statusChangedAt: changedAt, vialsByStatus: [:])
         }
+    }
+
+    /// The product's shelf life and the donor's eligibility (the donor row locked until COMMIT); nil for either missing.
+    struct RegistrationFacts: PostgresPreparedStatement {
+        static let name = "cryoledger_lot_registration_facts"
+        static let sql = """
+            SELECT (SELECT shelf_life_days FROM product WHERE code = $1), (SELECT eligibility FROM donor WHERE code = $2 FOR SHARE)
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.text, .text]
+        typealias Row = (Int?, String?)
+        var productCode: String
+        var donorCode: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings()
+            b.append(productCode)
+            b.append(donorCode)
+            return b
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode((Int?, String?).self) }
+    }
+
+    /// The lot row, under the specification version in force on its manufacturing day; returns what the database set.
+    struct InsertLot: PostgresPreparedStatement {
+        static let name = "cryoledger_insert_lot"
+        static let sql = """
+            INSERT INTO lot (lot_number, product_code, donor_code, manufactured_on, expires_on, cells_per_vial, planned_vials, registered_by, spec_version)
+            VALUES ($1, $2, $3, $4::date, $5::date, $6, $7, $8,
+                    (SELECT max(version) FROM spec_version WHERE product_code = $2 AND effective_from <= $4::date))
+            RETURNING status, status_changed_at
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .text, .text, .int8, .int8, .int8]
+        typealias Row = (String, Date)
+        var request: LotRegistration
+        var expires: CalendarDay
+        var registeredBy: Int64
+
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings()
+            b.append(request.lotNumber)
+            b.append(request.productCode)
+            b.append(request.donorCode)
+            b.append(request.manufacturedOn.description)
+            b.append(expires.description)
+            b.append(request.cellsPerVial)
+            b.append(request.plannedVials)
+            b.append(registeredBy)
+            return b
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode((String, Date).self) }
     }
 
     public func lot(number: String, actor: Principal, logger: Logger) async throws -> LotRecord {
