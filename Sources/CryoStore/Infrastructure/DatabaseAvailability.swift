@@ -96,7 +96,8 @@ public final class DatabaseAvailability: Sendable {
         guard let id else { throw DatabaseUnavailable(reason: "server down; retrying in the background") }
         defer { _ = state.withLock { $0.calls.removeValue(forKey: id) } }
         return try await withThrowingTaskGroup(of: R.self) { group in
-            group.addTask {
+            // Immediate: the lease is asked for at once, not after a hop through the executor's queue.
+            group.addImmediateTask {
                 defer { call.end(.finished) }
                 return try await DatabaseCall.$current.withValue(call) { try await operation(call) }
             }
@@ -405,7 +406,9 @@ extension PostgresConnection {
         let pending = PendingQuery<PostgresRowSequence>()
         call.track(pending)
         defer { call.untrack(pending) }
-        Task { [self] in
+        // Immediate: the query is written from this thread, not after a hop through the executor's queue, which under
+        // load is long and is waited while the connection is held.
+        Task.immediate { [self] in
             do {
                 pending.resume(.success(try await self.query(query, logger: logger, file: file, line: line)))
             } catch {
@@ -423,7 +426,9 @@ extension PostgresConnection {
         let pending = PendingQuery<[Statement.Row]>()
         call.track(pending)
         defer { call.untrack(pending) }
-        Task { [self] in
+        // Immediate: the query is written from this thread, not after a hop through the executor's queue, which under
+        // load is long and is waited while the connection is held.
+        Task.immediate { [self] in
             do {
                 pending.resume(.success(try await self.execute(statement, logger: logger, file: file, line: line).all()))
             } catch {
