@@ -41,7 +41,7 @@ CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-bench.XXXXXX)
 chmod 755 "$CRYOLEDGER_HOME"
 unset DATABASE_URL
 cleanup() {
-    [ -n "${API_PID:-}" ] && kill "$API_PID" 2>/dev/null && wait "$API_PID" 2>/dev/null
+    if [ -n "${API_PID:-}" ]; then kill "$API_PID" 2>/dev/null && wait "$API_PID" 2>/dev/null; fi
     "$BIN" db stop >/dev/null 2>&1 || true
     rm -rf "$CRYOLEDGER_HOME"
 }
@@ -55,9 +55,16 @@ echo "\$ URL=\$(cryoledger db url)   # $URL"
 # shellcheck disable=SC1091
 source "$CRYOLEDGER_HOME/demo-tokens.env"
 show cryoledger serve --host 127.0.0.1 --port "$PORT" --max-connections "$POOL"
-"$BIN" serve --host 127.0.0.1 --port "$PORT" --max-connections "$POOL" </dev/null >"$CRYOLEDGER_HOME/api.log" 2>&1 &
-API_PID=$!
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
+start_api() {
+    "$BIN" serve --host 127.0.0.1 --port "$PORT" --max-connections "$POOL" </dev/null >>"$CRYOLEDGER_HOME/api.log" 2>&1 &
+    API_PID=$!
+    for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
+}
+# The API is stopped while pgbench runs: its checkpoint (every 60 s) locks custody_event against appends until the
+# appends in flight commit, and pgbench prepares each statement with a blocking call on first use, so a checkpoint
+# at the start of a pgbench run deadlocks pgbench (seen once: 38 sessions idle in transaction for 11 minutes).
+stop_api() { kill "$API_PID" && wait "$API_PID" 2>/dev/null || true; API_PID=; }
+start_api
 echo "machine: $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); PostgreSQL $(psql "$URL" -tAc 'SHOW server_version')"
 
 # A new user with a token the server has not verified yet (so its cache is cold for this run).
@@ -88,7 +95,9 @@ pgbench_run() {
     local name=$1 secs=$2; shift 2
     show pgbench -n -M prepared -c $POOL -j 2 -T "$secs" "$@" '"$URL"'
     local out
+    stop_api
     out=$(pgbench -n -M prepared -c "$POOL" -j 2 -T "$secs" "$@" "$URL" 2>&1)
+    start_api
     grep -E 'failed|latency average|^tps' <<<"$out"
     PGB[$name]=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out")
 }
