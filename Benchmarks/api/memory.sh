@@ -9,7 +9,7 @@ cd "$(dirname "$0")/../.."
 MINUTES="${1:-10}"
 CONNS="${2:-50}"
 PORT="${BENCH_PORT:-18081}"
-BIN="$PWD/.build-release/release/cryoledger"
+BIN="${CRYOLEDGER_BIN:-$PWD/.build-release/release/cryoledger}"
 [ -x "$BIN" ] || { echo "build first: swift build -c release --scratch-path .build-release --product cryoledger" >&2; exit 1; }
 export CRYOLEDGER_HOME
 CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-mem.XXXXXX)
