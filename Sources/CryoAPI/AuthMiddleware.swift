@@ -14,14 +14,20 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     static var publicPaths: Set<String> { ["/health", "/health/ready", "/openapi.yaml"] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var logger = context.logger
         // The route template, not the path: paths can carry a patient's subject code.
-        logger[metadataKey: "request"] = "\(request.method) \(context.endpointPath ?? "unmatched")"
+        let route: Logger.MetadataValue = "\(request.method) \(context.endpointPath ?? "unmatched")"
         if Self.publicPaths.contains(request.uri.path) {
+            var logger = context.logger
+            logger[metadataKey: "request"] = route
             return try await RequestScope.$logger.withValue(logger) { try await next(request, context) }
         }
-        let principal = try await authenticate(request, context: context, logger: logger)
-        logger[metadataKey: "user"] = "\(principal.id)"
+        let principal = try await authenticate(request, context: context, logger: context.logger)
+        // Both keys in one write: the stream handler re-renders all its metadata on every write (perf: 4 % of a POST).
+        var logger = context.logger
+        var metadata = logger.handler.metadata
+        metadata["request"] = route
+        metadata["user"] = "\(principal.id)"
+        logger.handler.metadata = metadata
         return try await RequestScope.$principal.withValue(principal) {
             try await RequestScope.$logger.withValue(logger) { try await next(request, context) }
         }

@@ -1,6 +1,7 @@
 import CryoDomain
 import Foundation
 import Hummingbird
+import NIOCore
 
 /// Rules every request obeys whatever the operation, checked before the operation runs.
 ///
@@ -25,11 +26,22 @@ enum InputScreening {
 
     static func checkJSON(_ body: ByteBuffer) throws {
         // Cheap test first: a NUL can only be in valid JSON as the escape \u0000 (a raw NUL byte is invalid JSON).
-        guard body.readableBytesView.firstRange(of: Array(#"\u0000"#.utf8)) != nil,
+        guard containsEscapedNUL(body.readableBytesView),
               let json = try? JSONSerialization.jsonObject(with: Data(buffer: body), options: [.fragmentsAllowed]),
               let path = nulPath(in: json, at: "")
         else { return }
         throw DomainError.invalid(field: path.isEmpty ? "body" : path, rule: nulRule)
+    }
+
+    /// Whether the bytes hold `\u0000`; a plain loop (the generic `firstRange(of:)` cost 1 % of a POST's CPU).
+    static func containsEscapedNUL(_ bytes: ByteBufferView) -> Bool {
+        let pattern: [UInt8] = Array(#"\u0000"#.utf8)
+        var i = bytes.startIndex
+        while let slash = bytes[i...].firstIndex(of: UInt8(ascii: "\\")) {
+            if bytes[slash...].starts(with: pattern) { return true }
+            i = bytes.index(after: slash)
+        }
+        return false
     }
 
     /// The JSON path ("screeningTests[0].test") of the first string or key holding a NUL, if any.

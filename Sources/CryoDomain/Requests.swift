@@ -23,7 +23,7 @@ public struct DonorRegistration: Sendable {
 
     public func validate() throws(DomainError) {
         let v = Validator()
-        try v.matches(code, /DN-[0-9]{6}/, "code", "must be a coded donor id DN-NNNNNN (six digits); never a name or record number")
+        try v.require(DonorCode.isValid(code), "code", "must be a coded donor id DN-NNNNNN (six digits); never a name or record number")
         var seen = Set<String>()
         for (i, t) in screeningTests.enumerated() {
             try v.require(!t.test.trimmingCharacters(in: .whitespaces).isEmpty && t.test.count <= 100, "screeningTests[\(i)].test", "must be 1 to 100 characters")
@@ -56,7 +56,7 @@ public struct LotRegistration: Sendable {
     public func validate() throws(DomainError) {
         let v = Validator()
         try LotNumber.validate(lotNumber)
-        try v.matches(donorCode, /DN-[0-9]{6}/, "donorCode", "must be a coded donor id DN-NNNNNN")
+        try v.require(DonorCode.isValid(donorCode), "donorCode", "must be a coded donor id DN-NNNNNN")
         try v.require(cellsPerVial > 0, "cellsPerVial", "must be a positive number of viable CAR+ cells")
         try v.require((1...10_000).contains(plannedVials), "vialCount", "must be between 1 and 10000")
         if let expiresOn {
@@ -84,8 +84,25 @@ public struct Position: Sendable, Equatable, Hashable {
     }
 }
 
+/// `DN-` and six digits, byte by byte (a regex literal is compiled anew on every call).
+public enum DonorCode {
+    public static func isValid(_ code: String) -> Bool {
+        let bytes = Array(code.utf8)
+        return bytes.count == 9 && bytes.starts(with: Array("DN-".utf8))
+            && bytes.dropFirst(3).allSatisfy { (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }
+    }
+}
+
 public enum StorageID {
+    /// `[A-Z0-9][A-Z0-9-]{1,47}`, byte by byte.
+    public static func isValid(_ id: String) -> Bool {
+        let bytes = id.utf8
+        return (2...48).contains(bytes.count) && bytes.enumerated().allSatisfy { i, b in
+            (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(b) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(b) || (i > 0 && b == UInt8(ascii: "-"))
+        }
+    }
+
     public static func validate(_ id: String, field: String) throws(DomainError) {
-        try Validator().matches(id, /[A-Z0-9][A-Z0-9-]{1,47}/, field, "must be 2 to 48 characters of A-Z, 0-9 and '-'")
+        try Validator().require(isValid(id), field, "must be 2 to 48 characters of A-Z, 0-9 and '-'")
     }
 }

@@ -118,6 +118,22 @@ struct ValidationTests {
         #expect(CalendarDay(ordinal: 0).description == "1970-01-01")
     }
 
+    @Test("calendar days, donor codes and storage ids are parsed byte by byte: exactly the formats the regexes allowed")
+    func formats() {
+        for bad in ["2026-1-01", "2026-01-1", "20260101", "2026-01-01 ", " 2026-01-01", "2026/01/01", "2026-01-00", "2026-00-10",
+                    "２０２６-01-01", "2026-01-0１", "2026-01-01\u{301}", "", "2026-01-011"] {
+            #expect(CalendarDay(bad) == nil, "\(bad)")
+        }
+        for good in ["2026-01-01", "2024-02-29", "0001-12-31", "9999-12-31", "1969-07-20"] {
+            #expect(CalendarDay(good)?.description == good)
+        }
+        #expect(DonorCode.isValid("DN-000101") && !DonorCode.isValid("DN-00010") && !DonorCode.isValid("DN-0001011")
+                && !DonorCode.isValid("dn-000101") && !DonorCode.isValid("DN-00010a") && !DonorCode.isValid("DN-00010١"))
+        #expect(StorageID.isValid("SSF-LN2-01") && StorageID.isValid("B1") && !StorageID.isValid("-B1") && !StorageID.isValid("B")
+                && !StorageID.isValid(String(repeating: "A", count: 49)) && StorageID.isValid(String(repeating: "A", count: 48))
+                && !StorageID.isValid("box-1") && !StorageID.isValid("B 1"))
+    }
+
     @Test("donor registration: coded id, eligibility backed by tests")
     func donor() {
         let test = ScreeningTest(test: "HIV", result: "reactive", testedOn: CalendarDay("2026-01-01")!)

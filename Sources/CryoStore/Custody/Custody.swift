@@ -24,24 +24,79 @@ enum Custody {
     static func append(_ entries: [CustodyEntry], by actor: Principal, on conn: PostgresConnection, logger: Logger) async throws {
         guard !entries.isEmpty else { return }
         func col(_ f: (CustodyEntry) -> String?) -> [String] { entries.map { f($0) ?? "" } }
-        let details = entries.map { entry -> String in
-            let data = try? JSONSerialization.data(withJSONObject: entry.details, options: [.sortedKeys])
-            return data.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        }
+        let details = entries.map { jsonObject($0.details) }
         let signatures = entries.map { $0.signature?.json ?? "" }
         try Store.requireOpen(conn)  // every change ends here: do not write into a connection the server has closed
-        try await conn.guardedQuery("""
+        // Prepared (parsed and planned once per connection): every write of the system appends here.
+        _ = try await conn.guardedExecute(AppendEvents(actorId: actor.id, actorName: actor.name, actorRole: actor.custodyRole,
+                                                       columns: [col { $0.subjectType }, col { $0.subjectId }, col { $0.action },
+                                                                 col { $0.fromState }, col { $0.toState }, col { $0.fromLocation },
+                                                                 col { $0.toLocation }, col { $0.reason }, details, signatures]),
+                                          logger: logger)
+        CustodyTally.current?.add(entries.count)
+    }
+
+    /// The events as ten parallel text arrays, in order; the database fills in seq, time and the hash chain (trigger).
+    struct AppendEvents: PostgresPreparedStatement {
+        static let name = "cryoledger_custody_append"
+        static let sql = """
             INSERT INTO custody_event (subject_type, subject_id, action, actor_id, actor_name, actor_role,
                                        from_state, to_state, from_location, to_location, reason, details, signature, prev_hash, hash)
-            SELECT st, sid, act, NULLIF(\(actor.id), 0), \(actor.name), \(actor.custodyRole),
+            SELECT st, sid, act, NULLIF($1, 0), $2, $3,
                    NULLIF(fs, ''), NULLIF(ts, ''), NULLIF(fl, ''), NULLIF(tl, ''), NULLIF(rs, ''), dt::jsonb, NULLIF(sg, '')::jsonb, '\\x', '\\x'
-            FROM unnest(\(col { $0.subjectType })::text[], \(col { $0.subjectId })::text[], \(col { $0.action })::text[],
-                        \(col { $0.fromState })::text[], \(col { $0.toState })::text[], \(col { $0.fromLocation })::text[],
-                        \(col { $0.toLocation })::text[], \(col { $0.reason })::text[], \(details)::text[], \(signatures)::text[])
+            FROM unnest($4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
                  WITH ORDINALITY AS e(st, sid, act, fs, ts, fl, tl, rs, dt, sg, n)
             ORDER BY n
-            """, logger: logger)
-        CustodyTally.current?.add(entries.count)
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.int8, .text, .text] + Array(repeating: .textArray, count: 10)
+        typealias Row = ()
+        var actorId: Int64
+        var actorName: String
+        var actorRole: String
+        /// subject type, subject id, action, from/to state, from/to location, reason, details, signature.
+        var columns: [[String]]
+
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings()
+            b.append(actorId)
+            b.append(actorName)
+            b.append(actorRole)
+            for column in columns { b.append(column) }
+            return b
+        }
+
+        func decodeRow(_ row: PostgresRow) throws {}
+    }
+
+    /// A flat JSON object of strings, keys sorted (the column is jsonb: PostgreSQL parses and normalises it).
+    /// Written directly: JSONSerialization took 3 % of the server's CPU on a lot registration (perf).
+    static func jsonObject(_ fields: [String: String]) -> String {
+        var out = "{"
+        for (i, key) in fields.keys.sorted().enumerated() {
+            if i > 0 { out += "," }
+            appendJSONString(key, to: &out)
+            out += ":"
+            appendJSONString(fields[key]!, to: &out)
+        }
+        return out + "}"
+    }
+
+    static func appendJSONString(_ text: String, to out: inout String) {
+        out += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20:
+                let hex = String(scalar.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out += "\""
     }
 
     static func append(_ entry: CustodyEntry, by actor: Principal, on conn: PostgresConnection, logger: Logger) async throws {

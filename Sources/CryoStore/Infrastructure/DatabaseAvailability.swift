@@ -96,7 +96,8 @@ public final class DatabaseAvailability: Sendable {
         guard let id else { throw DatabaseUnavailable(reason: "server down; retrying in the background") }
         defer { _ = state.withLock { $0.calls.removeValue(forKey: id) } }
         return try await withThrowingTaskGroup(of: R.self) { group in
-            group.addTask {
+            // Immediate: the lease is asked for at once, not after a hop through the executor's queue.
+            group.addImmediateTask {
                 defer { call.end(.finished) }
                 return try await DatabaseCall.$current.withValue(call) { try await operation(call) }
             }
@@ -267,15 +268,15 @@ final class DatabaseCall: Sendable {
         var continuation: CheckedContinuation<Wake, Never>?
         var closedSince: ContinuousClock.Instant?
         var reportedStuck = false
-        var pending: [ObjectIdentifier: PendingQuery] = [:]
+        var pending: [ObjectIdentifier: any PendingFailable] = [:]
     }
 
-    func track(_ query: PendingQuery) { s.withLock { $0.pending[ObjectIdentifier(query)] = query } }
-    func untrack(_ query: PendingQuery) { _ = s.withLock { $0.pending.removeValue(forKey: ObjectIdentifier(query)) } }
+    func track(_ query: any PendingFailable) { s.withLock { $0.pending[ObjectIdentifier(query)] = query } }
+    func untrack(_ query: any PendingFailable) { _ = s.withLock { $0.pending.removeValue(forKey: ObjectIdentifier(query)) } }
 
     /// Fails the queries still pending on this call's connection once it has been closed for `limit`.
     func failPendingQueries(closedFor limit: Duration, now: ContinuousClock.Instant) -> Int {
-        let queries: [PendingQuery] = s.withLock { s in
+        let queries: [any PendingFailable] = s.withLock { s in
             guard s.outcome == nil, let connection = s.connection, connection.isClosed, !s.pending.isEmpty else { return [] }
             let since = s.closedSince ?? now
             s.closedSince = since
@@ -283,7 +284,7 @@ final class DatabaseCall: Sendable {
             defer { s.pending.removeAll() }
             return Array(s.pending.values)
         }
-        for query in queries { query.resume(.failure(DatabaseUnavailable(reason: "the connection closed while a query was pending"))) }
+        for query in queries { query.fail(DatabaseUnavailable(reason: "the connection closed while a query was pending")) }
         return queries.count
     }
 
@@ -352,17 +353,24 @@ final class DatabaseCall: Sendable {
     }
 }
 
+/// What the sentinel can fail: a pending query of any result type.
+protocol PendingFailable: AnyObject, Sendable {
+    func fail(_ error: any Error)
+}
+
 /// A query's outcome, delivered once: by the query itself, or by the sentinel when the connection closed under it.
-final class PendingQuery: Sendable {
+final class PendingQuery<Value: Sendable>: PendingFailable, Sendable {
     private struct S {
         var done = false
-        var result: Result<PostgresRowSequence, any Error>?
-        var continuation: CheckedContinuation<PostgresRowSequence, any Error>?
+        var result: Result<Value, any Error>?
+        var continuation: CheckedContinuation<Value, any Error>?
     }
     private let s = Mutex(S())
 
-    func resume(_ result: Result<PostgresRowSequence, any Error>) {
-        let continuation: CheckedContinuation<PostgresRowSequence, any Error>? = s.withLock { s in
+    func fail(_ error: any Error) { resume(.failure(error)) }
+
+    func resume(_ result: Result<Value, any Error>) {
+        let continuation: CheckedContinuation<Value, any Error>? = s.withLock { s in
             guard !s.done else { return nil }
             s.done = true
             if let c = s.continuation { s.continuation = nil; return c }
@@ -372,9 +380,9 @@ final class PendingQuery: Sendable {
         continuation?.resume(with: result)
     }
 
-    func wait() async throws -> PostgresRowSequence {
+    func wait() async throws -> Value {
         try await withCheckedThrowingContinuation { c in
-            let ready: Result<PostgresRowSequence, any Error>? = s.withLock { s in
+            let ready: Result<Value, any Error>? = s.withLock { s in
                 if let result = s.result { s.result = nil; return result }
                 s.continuation = c
                 return nil
@@ -395,12 +403,34 @@ extension PostgresConnection {
     func guardedQuery(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
         guard let call = DatabaseCall.current else { return try await self.query(query, logger: logger, file: file, line: line) }
         if isClosed { throw DatabaseUnavailable(reason: "the connection was closed") }
-        let pending = PendingQuery()
+        let pending = PendingQuery<PostgresRowSequence>()
         call.track(pending)
         defer { call.untrack(pending) }
-        Task { [self] in
+        // Immediate: the query is written from this thread, not after a hop through the executor's queue, which under
+        // load is long and is waited while the connection is held.
+        Task.immediate { [self] in
             do {
                 pending.resume(.success(try await self.query(query, logger: logger, file: file, line: line)))
+            } catch {
+                pending.resume(.failure(error))
+            }
+        }
+        return try await pending.wait()
+    }
+
+    /// `guardedQuery` for a prepared statement (parsed and planned once per connection): the rows, all of them.
+    func guardedExecute<Statement: PostgresPreparedStatement>(_ statement: Statement, logger: Logger, file: String = #fileID, line: Int = #line)
+        async throws -> [Statement.Row] where Statement.Row: Sendable {
+        guard let call = DatabaseCall.current else { return try await self.execute(statement, logger: logger, file: file, line: line).all() }
+        if isClosed { throw DatabaseUnavailable(reason: "the connection was closed") }
+        let pending = PendingQuery<[Statement.Row]>()
+        call.track(pending)
+        defer { call.untrack(pending) }
+        // Immediate: the query is written from this thread, not after a hop through the executor's queue, which under
+        // load is long and is waited while the connection is held.
+        Task.immediate { [self] in
+            do {
+                pending.resume(.success(try await self.execute(statement, logger: logger, file: file, line: line).all()))
             } catch {
                 pending.resume(.failure(error))
             }

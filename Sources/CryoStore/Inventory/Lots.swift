@@ -24,33 +24,91 @@ public struct LotPage: Sendable {
 }
 
 extension Store {
+    /// One connection, five round trips: BEGIN, the product's shelf life and the donor's eligibility (locked FOR SHARE
+    /// until COMMIT) in one statement, the lot row (returning what the database filled in), its custody event, COMMIT.
+    /// The answer is built from the row as inserted (a new lot has no vials), not read back on a second connection.
     public func registerLot(_ request: LotRegistration, actor: Principal, logger: Logger) async throws -> LotRecord {
         try actor.require(.registerLot)
         try request.validate()
-        try await transaction(logger) { conn in
-            guard let shelfLife = try await conn.guardedQuery("SELECT shelf_life_days FROM product WHERE code = \(request.productCode)", logger: logger)
-                .decode(Int.self).all().first else {
+        return try await transaction(logger) { conn in
+            guard let (shelfLife, eligibility) = try await conn.guardedExecute(RegistrationFacts(productCode: request.productCode, donorCode: request.donorCode),
+                                                                               logger: logger).first else {
                 throw DomainError.invalid(field: "productCode", rule: "no product '\(request.productCode)' is defined")
             }
-            guard let eligibility = try await conn.guardedQuery("SELECT eligibility FROM donor WHERE code = \(request.donorCode) FOR SHARE", logger: logger)
-                .decode(String.self).all().first else {
+            guard let shelfLife else {
+                throw DomainError.invalid(field: "productCode", rule: "no product '\(request.productCode)' is defined")
+            }
+            guard let eligibility else {
                 throw DomainError.invalid(field: "donorCode", rule: "no donor '\(request.donorCode)' is registered")
             }
             let expires = try LotRules.checkRegistration(donorCode: request.donorCode, donorEligibility: try DonorEligibility(stored: eligibility),
                                                          manufacturedOn: request.manufacturedOn, expiresOn: request.expiresOn, shelfLifeDays: shelfLife)
-            try await conn.guardedQuery("""
-                INSERT INTO lot (lot_number, product_code, donor_code, manufactured_on, expires_on, cells_per_vial, planned_vials, registered_by, spec_version)
-                VALUES (\(request.lotNumber), \(request.productCode), \(request.donorCode), \(request.manufacturedOn.description)::date,
-                        \(expires.description)::date, \(request.cellsPerVial), \(request.plannedVials), \(actor.id),
-                        (SELECT max(version) FROM spec_version WHERE product_code = \(request.productCode) AND effective_from <= \(request.manufacturedOn.description)::date))
-                """, logger: logger)
+            guard let (status, changedAt) = try await conn.guardedExecute(InsertLot(request: request, expires: expires, registeredBy: actor.id),
+                                                                           logger: logger).first else {
+                throw DomainError.conflict(field: "lotNumber", rule: "the lot row was not written")
+            }
             try await Custody.append(CustodyEntry(subjectType: "lot", subjectId: request.lotNumber, action: "lot.registered",
                                                   toState: LotStatus.inProcess.rawValue,
                                                   details: ["product": request.productCode, "donor": request.donorCode,
                                                             "cellsPerVial": String(request.cellsPerVial), "expiresOn": expires.description]),
                                      by: actor, on: conn, logger: logger)
+            return LotRecord(lotNumber: request.lotNumber, productCode: request.productCode, donorCode: request.donorCode,
+                             manufacturedOn: request.manufacturedOn.description, expiresOn: expires.description,
+                             cellsPerVial: Int64(request.cellsPerVial), plannedVials: request.plannedVials, status: try LotStatus(stored: status),
+                             heldFrom: nil, statusChangedAt: changedAt, vialsByStatus: [:])
         }
-        return try await lot(number: request.lotNumber, actor: actor, logger: logger)
+    }
+
+    /// The product's shelf life and the donor's eligibility (the donor row locked until COMMIT); nil for either missing.
+    struct RegistrationFacts: PostgresPreparedStatement {
+        static let name = "cryoledger_lot_registration_facts"
+        static let sql = """
+            SELECT (SELECT shelf_life_days FROM product WHERE code = $1), (SELECT eligibility FROM donor WHERE code = $2 FOR SHARE)
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.text, .text]
+        typealias Row = (Int?, String?)
+        var productCode: String
+        var donorCode: String
+
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings()
+            b.append(productCode)
+            b.append(donorCode)
+            return b
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode((Int?, String?).self) }
+    }
+
+    /// The lot row, under the specification version in force on its manufacturing day; returns what the database set.
+    struct InsertLot: PostgresPreparedStatement {
+        static let name = "cryoledger_insert_lot"
+        static let sql = """
+            INSERT INTO lot (lot_number, product_code, donor_code, manufactured_on, expires_on, cells_per_vial, planned_vials, registered_by, spec_version)
+            VALUES ($1, $2, $3, $4::date, $5::date, $6, $7, $8,
+                    (SELECT max(version) FROM spec_version WHERE product_code = $2 AND effective_from <= $4::date))
+            RETURNING status, status_changed_at
+            """
+        static let bindingDataTypes: [PostgresDataType] = [.text, .text, .text, .text, .text, .int8, .int8, .int8]
+        typealias Row = (String, Date)
+        var request: LotRegistration
+        var expires: CalendarDay
+        var registeredBy: Int64
+
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings()
+            b.append(request.lotNumber)
+            b.append(request.productCode)
+            b.append(request.donorCode)
+            b.append(request.manufacturedOn.description)
+            b.append(expires.description)
+            b.append(request.cellsPerVial)
+            b.append(request.plannedVials)
+            b.append(registeredBy)
+            return b
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode((String, Date).self) }
     }
 
     public func lot(number: String, actor: Principal, logger: Logger) async throws -> LotRecord {
@@ -82,13 +140,16 @@ extension Store {
         let sql = """
             SELECT l.lot_number, l.product_code, l.donor_code, to_char(l.manufactured_on, 'YYYY-MM-DD'), to_char(l.expires_on, 'YYYY-MM-DD'),
                    l.cells_per_vial, l.planned_vials, l.status, l.held_from, l.status_changed_at,
-                   coalesce((SELECT jsonb_object_agg(status, n)::text FROM (SELECT status, count(*) AS n FROM vial v WHERE v.lot_number = l.lot_number GROUP BY status) s), '{}')
-            FROM lot l WHERE \(condition) ORDER BY l.lot_number LIMIT $\(binds.count + 1)
+                   c.statuses, c.counts
+            FROM lot l LEFT JOIN LATERAL (SELECT array_agg(status) AS statuses, array_agg(n) AS counts
+                                          FROM (SELECT status, count(*) AS n FROM vial v WHERE v.lot_number = l.lot_number GROUP BY status) s) c ON true
+            WHERE \(condition) ORDER BY l.lot_number LIMIT $\(binds.count + 1)
             """
         var out: [LotRecord] = []
+        // Vial counts by status as two arrays: decoding a JSON object per row took a JSONDecoder per lot.
         for try await r in try await conn.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-            .decode((String, String, String, String, String, Int64, Int, String, String?, Date, String).self) {
-            let counts = (try? JSONDecoder().decode([String: Int].self, from: Data(r.10.utf8))) ?? [:]
+            .decode((String, String, String, String, String, Int64, Int, String, String?, Date, [String]?, [Int]?).self) {
+            let counts = Dictionary(zip(r.10 ?? [], r.11 ?? []), uniquingKeysWith: +)
             out.append(LotRecord(lotNumber: r.0, productCode: r.1, donorCode: r.2, manufacturedOn: r.3, expiresOn: r.4, cellsPerVial: r.5,
                                  plannedVials: r.6, status: try LotStatus(stored: r.7), heldFrom: try r.8.map { try LotStatus(stored: $0) }, statusChangedAt: r.9, vialsByStatus: counts))
         }

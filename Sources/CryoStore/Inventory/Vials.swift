@@ -93,6 +93,8 @@ extension Store {
     }
 
     struct VialByID: PostgresPreparedStatement {
+        /// Named here: the default name is `String(reflecting:)` of the type, computed on every execution.
+        static let name = "cryoledger_vial_by_id"
         static let sql = """
             SELECT v.id, v.lot_number, l.product_code, v.ordinal, v.status, l.status, to_char(l.expires_on, 'YYYY-MM-DD'),
                    f.site_code, f.id, r.id, b.id, p.row_no::int, p.column_no::int

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Memory of `cryoledger serve` under a mixed load (Benchmarks/api/mixed.lua: 45 % GET a vial, 45 % GET a page of
+# 20 lots, 10 % POST a lot), CONNECTIONS connections for MINUTES minutes: RSS of the server process (VmRSS) at start,
+# after the first minute, every minute, and at the end; a flat line from the first minute on means no leak.
+#   Benchmarks/api/memory.sh [MINUTES] [CONNECTIONS]      (defaults 10, 50)
+# Release build, private embedded cluster, API on 127.0.0.1; run Benchmarks/api/run.sh first (it builds).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+MINUTES="${1:-10}"
+CONNS="${2:-50}"
+PORT="${BENCH_PORT:-18081}"
+BIN="${CRYOLEDGER_BIN:-$PWD/.build-release/release/cryoledger}"
+[ -x "$BIN" ] || { echo "build first: swift build -c release --scratch-path .build-release --product cryoledger" >&2; exit 1; }
+export CRYOLEDGER_HOME
+CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-mem.XXXXXX)
+chmod 755 "$CRYOLEDGER_HOME"
+unset DATABASE_URL
+cleanup() {
+    [ -n "${WRK_PID:-}" ] && kill "$WRK_PID" 2>/dev/null
+    [ -n "${API_PID:-}" ] && kill "$API_PID" 2>/dev/null && wait "$API_PID" 2>/dev/null
+    "$BIN" db stop >/dev/null 2>&1 || true
+    rm -rf "$CRYOLEDGER_HOME"
+}
+trap cleanup EXIT
+"$BIN" db start >/dev/null
+"$BIN" db migrate >/dev/null
+"$BIN" demo load >/dev/null
+# shellcheck disable=SC1091
+source "$CRYOLEDGER_HOME/demo-tokens.env"
+echo "\$ cryoledger serve --host 127.0.0.1 --port $PORT --max-connections 40"
+"$BIN" serve --host 127.0.0.1 --port "$PORT" --max-connections 40 </dev/null >"$CRYOLEDGER_HOME/api.log" 2>&1 &
+API_PID=$!
+for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
+rss() { awk '/^VmRSS/ { printf "%.1f MB", $2 / 1024 }' "/proc/$API_PID/status"; }
+hwm() { awk '/^VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$API_PID/status"; }
+export VIAL RUN_TAG TOKEN="$CRYOLEDGER_TOKEN_MANUFACTURING"
+VIAL=$(psql "$("$BIN" db url)" -tAc "SELECT id FROM vial ORDER BY id LIMIT 1")
+RUN_TAG=$(date +%H%M%S)
+echo "RSS at start (idle, after start-up): $(rss)"
+echo "\$ TOKEN=\$TOKEN VIAL=$VIAL wrk -t2 -c$CONNS -d${MINUTES}m --timeout 10s -s Benchmarks/api/mixed.lua http://127.0.0.1:$PORT"
+wrk -t2 -c"$CONNS" -d"${MINUTES}m" --timeout 10s -s Benchmarks/api/mixed.lua "http://127.0.0.1:$PORT" >"$CRYOLEDGER_HOME/wrk.txt" 2>&1 &
+WRK_PID=$!
+for m in $(seq 1 "$MINUTES"); do
+    sleep 60
+    echo "minute $m: RSS $(rss)"
+done
+wait "$WRK_PID" || true
+WRK_PID=
+grep -E 'requests in|Requests/sec|Non-2xx|Socket errors|^RESULT' "$CRYOLEDGER_HOME/wrk.txt"
+echo "RSS at end of load: $(rss) (peak $(hwm))"
+sleep 5
+echo "RSS 5 s after the load: $(rss)"
