@@ -41,6 +41,7 @@ public enum OperationAccess {
         "createRack": [.manageStorage],
         "createBox": [.manageStorage],
         "recordTemperature": [.recordTemperature],
+        "evacuateStorage": [.placeVial],
         // custody and audit
         "listCustodyEvents": [.readCustody],
         "verifyAuditTrail": [.readCustody],

@@ -15,7 +15,7 @@ extension Console {
 
     /// Site › freezer › rack › box: each box a grid lettered as on real boxes (A–I × 1–9), a cell per position
     /// with the vial's short id and lot, coloured by status *and* marked with a glyph (never colour alone).
-    func freezerPage(_ id: String, _ request: Request) async throws -> Response {
+    func freezerPage(_ id: String, _ request: Request, evacuation: [String: Any]? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try signedIn()
         let map = try await store.freezerMap(id: id, actor: user, logger: logger)
         let lotNumbers = Set(map.racks.flatMap { $0.boxes.flatMap { $0.slots.compactMap(\.lotNumber) } })
@@ -34,7 +34,9 @@ extension Console {
                         "occupied": map.occupied, "capacity": map.occupied + map.free,
                         "utilisation": Self.percent(map.occupied, map.occupied + map.free)],
             "racks": racks, "legend": VialGlyph.legend,
-        ])
+            "canEvacuate": user.role.may(.placeVial) && map.occupied > 0,
+            "evacuation": evacuation ?? ["samePositions": true],
+        ], status: status)
     }
 
     static func boxGrid(_ box: FreezerMap.Box, expiry: [String: Int], held: Set<String>) -> [String: Any] {
