@@ -15,4 +15,31 @@ extension APIService {
                                            dryRun: result.dryRun,
                                            moves: result.moves.map { .init(vialId: $0.vialId, lotNumber: $0.lotNumber, from: $0.from, to: $0.to) }))))
     }
+
+    func checkOutStorage(_ input: Operations.CheckOutStorage.Input) async throws -> Operations.CheckOutStorage.Output {
+        guard case .json(let b) = input.body else { throw DomainError.invalid(field: "body", rule: "must be JSON") }
+        let records = try await store.checkOut(try Self.checkoutTarget(vialId: b.vialId, boxId: b.boxId),
+                                               purpose: CheckoutPurpose(rawValue: b.purpose.rawValue)!, actor: caller(), logger: logger)
+        return .ok(.init(body: .json(records.map(Self.checkout))))
+    }
+
+    func checkInStorage(_ input: Operations.CheckInStorage.Input) async throws -> Operations.CheckInStorage.Output {
+        guard case .json(let b) = input.body else { throw DomainError.invalid(field: "body", rule: "must be JSON") }
+        let records = try await store.checkIn(try Self.checkoutTarget(vialId: b.vialId, boxId: b.boxId), actor: caller(), logger: logger)
+        return .ok(.init(body: .json(records.map(Self.checkout))))
+    }
+
+    static func checkoutTarget(vialId: String?, boxId: String?) throws -> CheckoutTarget {
+        switch (vialId, boxId) {
+        case (let vial?, nil): return .vial(vial)
+        case (nil, let box?): return .box(box)
+        case (nil, nil): throw DomainError.invalid(field: "vialId", rule: "give vialId or boxId")
+        default: throw DomainError.invalid(field: "boxId", rule: "give vialId or boxId, not both")
+        }
+    }
+
+    static func checkout(_ r: CheckoutRecord) -> Components.Schemas.Checkout {
+        .init(vialId: r.vialId, position: r.position, purpose: r.purpose, checkedOutAt: r.checkedOutAt, checkedInAt: r.checkedInAt,
+              minutesOut: r.minutesOut, totalMinutesOut: r.totalMinutesOut, limitMinutes: r.limitMinutes, holdId: r.holdId)
+    }
 }

@@ -42,6 +42,8 @@ public enum OperationAccess {
         "createBox": [.manageStorage],
         "recordTemperature": [.recordTemperature],
         "evacuateStorage": [.placeVial],
+        "checkOutStorage": [.placeVial],
+        "checkInStorage": [.placeVial],
         // custody and audit
         "listCustodyEvents": [.readCustody],
         "verifyAuditTrail": [.readCustody],

@@ -9,6 +9,8 @@ struct VialCommand: AsyncParsableCommand {
 
     static func describe(_ v: VialRecord) -> String {
         "\(v.id)  lot \(v.lotNumber) #\(v.ordinal)  \(v.productCode)  \(v.status)  expires \(v.expiresOn)  at \(v.location.map { "\($0.siteCode)/\($0.freezerId)/\($0.rackId)/\($0.label)" } ?? "(not placed)")"
+            + (v.checkedOutSince.map { "  CHECKED OUT since \($0.formatted(.iso8601)) (position kept)" } ?? "")
+            + (v.minutesOutOfStorage > 0 ? "  \(v.minutesOutOfStorage) min out of storage" : "")
     }
 
     struct Create: AsyncParsableCommand {

@@ -22,6 +22,10 @@ public struct VialRecord: Sendable, Codable, Equatable {
     public var lotStatus: LotStatus
     public var expiresOn: String
     public var location: VialLocation?
+    /// Set while the vial is checked out of storage (its position is kept).
+    public var checkedOutSince: Date?
+    /// Cumulative time out of storage over completed check-outs, in whole minutes rounded up.
+    public var minutesOutOfStorage: Int = 0
 }
 
 extension Store {
@@ -95,7 +99,8 @@ extension Store {
     struct VialByID: PostgresPreparedStatement {
         static let sql = """
             SELECT v.id, v.lot_number, l.product_code, v.ordinal, v.status, l.status, to_char(l.expires_on, 'YYYY-MM-DD'),
-                   f.site_code, f.id, r.id, b.id, p.row_no::int, p.column_no::int
+                   f.site_code, f.id, r.id, b.id, p.row_no::int, p.column_no::int,
+                   (SELECT c.checked_out_at FROM vial_checkout c WHERE c.vial_id = v.id AND c.checked_in_at IS NULL), vial_time_out_seconds(v.id)
             FROM vial v JOIN lot l ON l.lot_number = v.lot_number
             LEFT JOIN vial_position p ON p.vial_id = v.id LEFT JOIN box b ON b.id = p.box_id
             LEFT JOIN rack r ON r.id = b.rack_id LEFT JOIN freezer f ON f.id = r.freezer_id
@@ -115,7 +120,7 @@ extension Store {
         }
     }
 
-    typealias VialRow = (String, String, String, Int, String, String, String, String?, String?, String?, String?, Int?, Int?)
+    typealias VialRow = (String, String, String, Int, String, String, String, String?, String?, String?, String?, Int?, Int?, Date?, Double)
 
     static func vialRecord(_ r: VialRow) throws -> VialRecord {
         var location: VialLocation?
@@ -124,7 +129,7 @@ extension Store {
                                     label: Position(boxId: box, row: row, column: col).label)
         }
         return VialRecord(id: r.0, lotNumber: r.1, productCode: r.2, ordinal: r.3, status: try VialStatus(stored: r.4), lotStatus: try LotStatus(stored: r.5),
-                          expiresOn: r.6, location: location)
+                          expiresOn: r.6, location: location, checkedOutSince: r.13, minutesOutOfStorage: TimeOutOfStorage.minutes(r.14))
     }
 
     func vials(ids: [String], logger: Logger) async throws -> [VialRecord] {
@@ -132,7 +137,8 @@ extension Store {
             var out: [VialRecord] = []
             let rows = try await conn.guardedQuery("""
                 SELECT v.id, v.lot_number, l.product_code, v.ordinal, v.status, l.status, to_char(l.expires_on, 'YYYY-MM-DD'),
-                       f.site_code, f.id, r.id, b.id, p.row_no::int, p.column_no::int
+                       f.site_code, f.id, r.id, b.id, p.row_no::int, p.column_no::int,
+                       (SELECT c.checked_out_at FROM vial_checkout c WHERE c.vial_id = v.id AND c.checked_in_at IS NULL), vial_time_out_seconds(v.id)
                 FROM unnest(\(ids)::text[]) WITH ORDINALITY AS q(id, n)
                 JOIN vial v ON v.id = q.id JOIN lot l ON l.lot_number = v.lot_number
                 LEFT JOIN vial_position p ON p.vial_id = v.id LEFT JOIN box b ON b.id = p.box_id
