@@ -42,4 +42,23 @@ extension APIService {
         .init(vialId: r.vialId, position: r.position, purpose: r.purpose, checkedOutAt: r.checkedOutAt, checkedInAt: r.checkedInAt,
               minutesOut: r.minutesOut, totalMinutesOut: r.totalMinutesOut, limitMinutes: r.limitMinutes, holdId: r.holdId)
     }
+
+    func getStorageSpace(_ input: Operations.GetStorageSpace.Input) async throws -> Operations.GetStorageSpace.Output {
+        let r = try await store.spaceReport(freezerId: input.query.freezerId, actor: caller(), logger: logger)
+        return .ok(.init(body: .json(.init(
+            freezers: r.freezers.map { f in
+                .init(id: f.id, name: f.name, occupied: f.occupied, capacity: f.capacity, utilisation: f.utilisation, racks: f.racks.map { rack in
+                    .init(id: rack.id, label: rack.label, occupied: rack.occupied, capacity: rack.capacity, utilisation: rack.utilisation, boxes: rack.boxes.map { b in
+                        .init(id: b.id, label: b.label, occupied: b.occupied, capacity: b.capacity, utilisation: b.utilisation, emptyPositions: b.emptyPositions)
+                    })
+                })
+            },
+            consolidation: r.consolidation.map { .init(boxId: $0.boxId, occupied: $0.occupied, intoBoxId: $0.intoBoxId, freeThere: $0.freeThere) }))))
+    }
+
+    func findFreePositions(_ input: Operations.FindFreePositions.Input) async throws -> Operations.FindFreePositions.Output {
+        let positions = try await store.findSpace(lotNumber: input.path.lotNumber, count: input.query.count, freezerId: input.query.freezerId,
+                                                  actor: caller(), logger: logger)
+        return .ok(.init(body: .json(.init(positions: positions.map(\.label)))))
+    }
 }

@@ -106,7 +106,8 @@ struct APIService: APIProtocol {
 
     func createVials(_ input: Operations.CreateVials.Input) async throws -> Operations.CreateVials.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", rule: "must be JSON") }
-        let vials = try await store.createVials(lotNumber: input.path.lotNumber, count: body.count, boxId: body.boxId, actor: caller(), logger: logger)
+        let vials = try await store.createVials(lotNumber: input.path.lotNumber, count: body.count, boxId: body.boxId, findSpace: body.findSpace ?? false,
+                                                actor: caller(), logger: logger)
         return .created(.init(body: .json(vials.map(Mapping.vial))))
     }
 

@@ -44,6 +44,8 @@ public enum OperationAccess {
         "evacuateStorage": [.placeVial],
         "checkOutStorage": [.placeVial],
         "checkInStorage": [.placeVial],
+        "getStorageSpace": [.readInventory],
+        "findFreePositions": [.readInventory],
         // custody and audit
         "listCustodyEvents": [.readCustody],
         "verifyAuditTrail": [.readCustody],

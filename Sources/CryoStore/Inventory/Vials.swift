@@ -30,8 +30,9 @@ public struct VialRecord: Sendable, Codable, Equatable {
 
 extension Store {
     /// Creates `count` vials of a lot, each with a fresh check-charactered id; with `boxId`,
-    /// places them into the box's free positions in row-major order.
-    public func createVials(lotNumber: String, count: Int, boxId: String?, actor: Principal, logger: Logger) async throws -> [VialRecord] {
+    /// places them into the box's free positions in row-major order; without one, with `findSpace`, into the positions
+    /// `Space.findPositions` chooses (contiguous in one box when possible), else unplaced.
+    public func createVials(lotNumber: String, count: Int, boxId: String?, findSpace: Bool = false, actor: Principal, logger: Logger) async throws -> [VialRecord] {
         try actor.require(.createVials)
         try Validator().require((1...1000).contains(count), "count", "must be between 1 and 1000 per request")
         if let boxId { try StorageID.validate(boxId, field: "boxId") }
@@ -52,11 +53,17 @@ extension Store {
                 INSERT INTO vial (id, lot_number, ordinal) SELECT id, \(lotNumber), ord FROM unnest(\(ids)::text[], \(ordinals)::int[]) AS u(id, ord)
                 """, logger: logger)
             var locations: [String: String] = [:]
+            var free: [Position] = []
             if let boxId {
-                let free = try await Self.freePositions(boxId: boxId, count: count, on: conn, logger: logger)
+                free = try await Self.freePositions(boxId: boxId, count: count, on: conn, logger: logger)
+            } else if findSpace {
+                free = try Space.findPositions(count: count, in: try await Self.boxSpaces(freezerId: nil, lotNumber: lotNumber, lock: true,
+                                                                                          on: conn, logger: logger).1)
+            }
+            if !free.isEmpty {
                 try await conn.guardedQuery("""
                     INSERT INTO vial_position (vial_id, box_id, row_no, column_no)
-                    SELECT id, \(boxId), r, c FROM unnest(\(ids)::text[], \(free.map(\.row))::int[], \(free.map(\.column))::int[]) AS u(id, r, c)
+                    SELECT id, b, r, c FROM unnest(\(ids)::text[], \(free.map(\.boxId))::text[], \(free.map(\.row))::int[], \(free.map(\.column))::int[]) AS u(id, b, r, c)
                     """, logger: logger)
                 for (id, pos) in zip(ids, free) { locations[id] = pos.label }
             }
