@@ -22,6 +22,15 @@ public enum FHIRMapping {
         }
     }
 
+    /// A FHIR id allows A-Z, a-z, 0-9, '-' and '.', but a vial id's MOD 37-2 check character can be '*': the resource id
+    /// spells it '-' (no vial id has a '-', so the mapping is reversible). The identifier keeps the vial id as it is.
+    public static func resourceId(vialId: String) -> String { vialId.replacingOccurrences(of: "*", with: "-") }
+
+    /// The vial id of a resource id (either spelling of the check character is accepted).
+    public static func vialId(resourceId: String) -> String {
+        resourceId.hasSuffix("-") ? String(resourceId.dropLast()) + "*" : resourceId
+    }
+
     /// The productStatus codes a search may ask for.
     public static let productStatuses: Set<String> = ["available", "unavailable"]
 }

@@ -26,4 +26,13 @@ struct FHIRMappingTests {
         let r5: Set<String> = ["preparation", "in-progress", "allocated", "issued", "unfulfilled", "returned", "entered-in-error", "unknown"]
         #expect(Set(expected.values).isSubset(of: r5))
     }
+
+    @Test("resource ids: a '*' check character is spelled '-' and read back either way")
+    func resourceIds() {
+        #expect(FHIRMapping.resourceId(vialId: "CV0000000288*") == "CV0000000288-")
+        #expect(FHIRMapping.resourceId(vialId: "CV0000000001O") == "CV0000000001O")
+        #expect(FHIRMapping.vialId(resourceId: "CV0000000288-") == "CV0000000288*")
+        #expect(FHIRMapping.vialId(resourceId: "CV0000000288*") == "CV0000000288*")
+        #expect(FHIRMapping.vialId(resourceId: "CV0000000001O") == "CV0000000001O")
+    }
 }

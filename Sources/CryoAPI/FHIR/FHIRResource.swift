@@ -27,7 +27,7 @@ enum FHIRResource {
         if let why = f.blockers { properties.append(property("unavailable-because", ["valueString": why])) }
         return [
             "resourceType": "BiologicallyDerivedProduct",
-            "id": f.vialId,
+            "id": FHIRMapping.resourceId(vialId: f.vialId),
             "identifier": [["use": "official", "system": vialSystem, "value": f.vialId]],
             "productCategory": ["system": "http://hl7.org/fhir/product-category", "code": "cells", "display": "Cells"],
             "productCode": ["coding": [["system": productSystem, "code": f.productCode, "display": f.productName]], "text": f.productName],
@@ -47,7 +47,7 @@ enum FHIRResource {
             "id": String(f.reservationId),
             "identifier": [["system": reservationSystem, "value": String(f.reservationId)]],
             "status": FHIRMapping.dispenseStatus(vial: f.status, reservationCancelled: f.cancelled),
-            "product": ["reference": "BiologicallyDerivedProduct/\(f.vialId)"],
+            "product": ["reference": "BiologicallyDerivedProduct/\(FHIRMapping.resourceId(vialId: f.vialId))"],
             // A coded subject id only: CryoLedger holds no names, and serves no Patient resource to resolve.
             "patient": ["identifier": ["system": subjectSystem, "value": f.subjectId]],
             "matchStatus": ["coding": [["system": "http://hl7.org/fhir/CodeSystem/biologicallyderivedproductdispense-match-status",

@@ -27,7 +27,8 @@ struct FHIRRoutes: Sendable {
     var logger: Logger { RequestScope.logger }
 
     func readProduct(_ id: String) async throws -> Response {
-        guard let facts = try await store.productFacts(vialId: id, lotNumber: nil, limit: 1, actor: caller(), logger: logger).first else {
+        guard let facts = try await store.productFacts(vialId: FHIRMapping.vialId(resourceId: id), lotNumber: nil, limit: 1,
+                                                       actor: caller(), logger: logger).first else {
             throw DomainError.notFound(kind: "BiologicallyDerivedProduct", id: id)
         }
         return try Self.respond(FHIRResource.product(facts))
@@ -41,7 +42,7 @@ struct FHIRRoutes: Sendable {
             throw DomainError.invalid(field: "product-status", rule: "must be available or unavailable")
         }
         // identifier: the vial id, alone or as system|value.
-        let identifier = q["identifier"].map { $0.split(separator: "|", omittingEmptySubsequences: false).last.map(String.init) ?? $0 }
+        let identifier = q["identifier"].map { FHIRMapping.vialId(resourceId: $0.split(separator: "|", omittingEmptySubsequences: false).last.map(String.init) ?? $0) }
         var facts: [ProductFacts] = []
         do {
             facts = try await store.productFacts(vialId: identifier, lotNumber: q["lot"], limit: status == nil ? count : 100_000,
