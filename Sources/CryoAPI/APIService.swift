@@ -44,7 +44,8 @@ struct APIService: APIProtocol {
         let record = ProductRecord(
             code: body.code, name: body.name, shelfLifeDays: body.shelfLifeDays, storageCondition: body.storageCondition,
             storageMaxCelsius: body.storageMaxCelsius, thawToInfusionMinutes: body.thawToInfusionMinutes,
-            specification: body.specification.map { SpecTest(code: $0.code, name: $0.name, kind: $0.kind.rawValue, unit: $0.unit, min: $0.min, max: $0.max, expected: $0.expected) })
+            specification: body.specification.map { SpecTest(code: $0.code, name: $0.name, kind: $0.kind.rawValue, unit: $0.unit, min: $0.min, max: $0.max, expected: $0.expected) },
+            maxTimeOutMinutes: body.maxTimeOutMinutes ?? 30)
         let effective = try CalendarDay(parsing: body.specEffectiveFrom, field: "specEffectiveFrom")
         let product = try await store.createProduct(record, effectiveFrom: effective, actor: caller(), logger: logger)
         return .created(.init(body: .json(try Mapping.product(product))))
@@ -105,7 +106,8 @@ struct APIService: APIProtocol {
 
     func createVials(_ input: Operations.CreateVials.Input) async throws -> Operations.CreateVials.Output {
         guard case .json(let body) = input.body else { throw DomainError.invalid(field: "body", rule: "must be JSON") }
-        let vials = try await store.createVials(lotNumber: input.path.lotNumber, count: body.count, boxId: body.boxId, actor: caller(), logger: logger)
+        let vials = try await store.createVials(lotNumber: input.path.lotNumber, count: body.count, boxId: body.boxId, findSpace: body.findSpace ?? false,
+                                                actor: caller(), logger: logger)
         return .created(.init(body: .json(vials.map(Mapping.vial))))
     }
 

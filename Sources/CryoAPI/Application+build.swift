@@ -74,9 +74,12 @@ public func buildRouter(store: Store, auditKey: AuditKey?, authFailureLimits: Au
     // The web console answers to its session cookie and renders its own error pages: registered before the
     // API's problem+json, contract and bearer-token middleware, which apply only to routes added after them.
     try Console(store: store, auditKey: auditKey, settings: console).register(on: router)
+    // The FHIR R5 read API (docs/fhir.md): the same tokens and failed-authentication limit, FHIR's media type and errors.
+    let limiter = AuthFailureLimiter(limits: authFailureLimits)
+    FHIRRoutes(store: store).register(on: router, limiter: limiter)
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: ContractMiddleware(contract: contract))
-    router.add(middleware: AuthMiddleware(store: store, limiter: AuthFailureLimiter(limits: authFailureLimits)))
+    router.add(middleware: AuthMiddleware(store: store, limiter: limiter))
     router.get("/openapi.yaml") { _, _ in
         var headers = HTTPFields()
         headers[.contentType] = "application/yaml"

@@ -7,7 +7,8 @@ import OpenAPIRuntime
 enum Mapping {
     static func product(_ p: ProductRecord) throws -> Components.Schemas.Product {
         .init(code: p.code, name: p.name, shelfLifeDays: p.shelfLifeDays, storageCondition: p.storageCondition,
-              storageMaxCelsius: p.storageMaxCelsius, thawToInfusionMinutes: p.thawToInfusionMinutes, specVersion: p.specVersion,
+              storageMaxCelsius: p.storageMaxCelsius, thawToInfusionMinutes: p.thawToInfusionMinutes, maxTimeOutMinutes: p.maxTimeOutMinutes,
+              specVersion: p.specVersion,
               specification: try p.specification.map {
                   .init(code: $0.code, name: $0.name, kind: try contract(stored: $0.kind), unit: $0.unit, min: $0.min, max: $0.max, expected: $0.expected)
               })
@@ -28,7 +29,8 @@ enum Mapping {
     static func vial(_ v: VialRecord) -> Components.Schemas.Vial {
         .init(id: v.id, lotNumber: v.lotNumber, productCode: v.productCode, ordinal: v.ordinal, status: contract(v.status),
               lotStatus: contract(v.lotStatus), expiresOn: v.expiresOn,
-              location: v.location.map { .init(siteCode: $0.siteCode, freezerId: $0.freezerId, rackId: $0.rackId, boxId: $0.boxId, row: $0.row, column: $0.column, label: $0.label) })
+              location: v.location.map { .init(siteCode: $0.siteCode, freezerId: $0.freezerId, rackId: $0.rackId, boxId: $0.boxId, row: $0.row, column: $0.column, label: $0.label) },
+              checkedOutSince: v.checkedOutSince, minutesOutOfStorage: v.minutesOutOfStorage)
     }
 
     static func freezerMap(_ m: FreezerMap) -> Components.Schemas.FreezerMap {

@@ -65,6 +65,7 @@ public struct Console: Sendable {
         group.get("find") { request, _ in try await self.find(request) }
         group.get("freezers") { _, _ in try await self.freezerList() }
         group.get("freezers/{id}") { request, context in try await self.freezerPage(context.parameters.require("id"), request) }
+        group.post("freezers/{id}/evacuate") { request, context in try await self.evacuateFreezer(context.parameters.require("id"), request) }
         group.get("vials/{id}") { request, context in try await self.vialCard(context.parameters.require("id"), message: nil) }
         group.post("vials/{id}/move") { request, context in try await self.moveVial(context.parameters.require("id"), request, context) }
         group.get("lots") { request, _ in try await self.lotList(request) }

@@ -41,6 +41,11 @@ public enum OperationAccess {
         "createRack": [.manageStorage],
         "createBox": [.manageStorage],
         "recordTemperature": [.recordTemperature],
+        "evacuateStorage": [.placeVial],
+        "checkOutStorage": [.placeVial],
+        "checkInStorage": [.placeVial],
+        "getStorageSpace": [.readInventory],
+        "findFreePositions": [.readInventory],
         // custody and audit
         "listCustodyEvents": [.readCustody],
         "verifyAuditTrail": [.readCustody],

@@ -5,11 +5,13 @@ import Foundation
 
 extension SiteKind: ExpressibleByArgument {}
 extension FreezerKind: ExpressibleByArgument {}
+extension EvacuationMode: ExpressibleByArgument {}
+extension CheckoutPurpose: ExpressibleByArgument {}
 
 struct StorageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "storage", abstract: "Sites, freezers, racks and boxes; freezer maps.",
-        subcommands: [AddSite.self, AddFreezer.self, AddRack.self, AddBox.self, Freezers.self, Map.self, Temperature.self])
+        subcommands: [AddSite.self, AddFreezer.self, AddRack.self, AddBox.self, Freezers.self, Map.self, Temperature.self, Evacuate.self, CheckOut.self, CheckIn.self, SpaceReport.self, FindSpace.self])
 
     struct AddSite: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add-site")

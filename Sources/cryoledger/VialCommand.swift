@@ -9,18 +9,22 @@ struct VialCommand: AsyncParsableCommand {
 
     static func describe(_ v: VialRecord) -> String {
         "\(v.id)  lot \(v.lotNumber) #\(v.ordinal)  \(v.productCode)  \(v.status)  expires \(v.expiresOn)  at \(v.location.map { "\($0.siteCode)/\($0.freezerId)/\($0.rackId)/\($0.label)" } ?? "(not placed)")"
+            + (v.checkedOutSince.map { "  CHECKED OUT since \($0.formatted(.iso8601)) (position kept)" } ?? "")
+            + (v.minutesOutOfStorage > 0 ? "  \(v.minutesOutOfStorage) min out of storage" : "")
     }
 
     struct Create: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Create vials of a lot, optionally placing them into a box.")
+        static let configuration = CommandConfiguration(abstract: "Create vials of a lot and place them (into --box, or where there is space).")
         @OptionGroup var user: UserOptions
         @Option var lot: String
         @Option var count: Int
-        @Option(help: "Box to fill, row by row.") var box: String?
+        @Option(help: "Box to fill, row by row (default: free positions found for the lot, contiguous in one box when possible).") var box: String?
+        @Flag(help: "Create the vials without placing them.") var unplaced = false
         func run() async throws {
             try await runReporting {
                 let vials = try await Database.withStore { store, logger in
-                    try await store.createVials(lotNumber: lot, count: count, boxId: box, actor: try await user.principal(store, logger), logger: logger)
+                    try await store.createVials(lotNumber: lot, count: count, boxId: box, findSpace: box == nil && !unplaced,
+                                                actor: try await user.principal(store, logger), logger: logger)
                 }
                 Output.emit(vials, user.format) { $0.map(VialCommand.describe).joined(separator: "\n") }
             }

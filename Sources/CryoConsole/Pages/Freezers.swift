@@ -14,7 +14,7 @@ extension Console {
     }
 
     /// Site › freezer › rack › box, each box as its grid (`BoxGrid`), with utilisation per box and freezer.
-    func freezerPage(_ id: String, _ request: Request) async throws -> Response {
+    func freezerPage(_ id: String, _ request: Request, evacuation: [String: Any]? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try signedIn()
         let map = try await store.freezerMap(id: id, actor: user, logger: logger)
         let held = Set(try await store.listHolds(subject: .vial, id: nil, activeOnly: true, actor: user, logger: logger).map(\.subjectId))
@@ -27,7 +27,9 @@ extension Console {
                         "occupied": map.occupied, "capacity": map.occupied + map.free,
                         "utilisation": Self.percent(map.occupied, map.occupied + map.free)],
             "racks": racks, "legend": VialGlyph.legend,
-        ])
+            "canEvacuate": user.role.may(.placeVial) && map.occupied > 0,
+            "evacuation": evacuation ?? ["samePositions": true],
+        ], status: status)
     }
 
     static func percent(_ part: Int, _ whole: Int) -> String {

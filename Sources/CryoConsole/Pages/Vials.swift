@@ -18,7 +18,8 @@ extension Console {
         }
         return try page("vial", title: "Vial \(vialId)", [
             "vial": ["id": vial.id, "lot": vial.lotNumber, "product": vial.productCode, "status": "\(vial.status)",
-                     "lotStatus": "\(vial.lotStatus)", "expiresOn": vial.expiresOn, "glyph": VialGlyph(status: "\(vial.status)").symbol],
+                     "lotStatus": "\(vial.lotStatus)", "expiresOn": vial.expiresOn, "glyph": VialGlyph(status: "\(vial.status)").symbol,
+                     "checkedOutSince": vial.checkedOutSince.map(Self.timestamp) as Any, "minutesOut": vial.minutesOutOfStorage],
             "location": location as Any,
             "holds": holds.map { ["reason": $0.reason, "placedBy": $0.placedBy, "placedAt": Self.timestamp($0.placedAt)] },
             "events": events.map(Self.eventRow),

@@ -25,11 +25,13 @@ public struct ProductRecord: Sendable, Codable, Equatable {
     public var thawToInfusionMinutes: Int
     public var specVersion: Int?
     public var specification: [SpecTest]
+    /// The limit on a vial's cumulative time out of storage (check-outs); past it the vial is held.
+    public var maxTimeOutMinutes: Int
     public init(code: String, name: String, shelfLifeDays: Int, storageCondition: String, storageMaxCelsius: Double,
-                thawToInfusionMinutes: Int, specVersion: Int? = nil, specification: [SpecTest] = []) {
+                thawToInfusionMinutes: Int, specVersion: Int? = nil, specification: [SpecTest] = [], maxTimeOutMinutes: Int = 30) {
         self.code = code; self.name = name; self.shelfLifeDays = shelfLifeDays; self.storageCondition = storageCondition
         self.storageMaxCelsius = storageMaxCelsius; self.thawToInfusionMinutes = thawToInfusionMinutes
-        self.specVersion = specVersion; self.specification = specification
+        self.specVersion = specVersion; self.specification = specification; self.maxTimeOutMinutes = maxTimeOutMinutes
     }
 }
 
@@ -44,6 +46,7 @@ extension Store {
         try v.require(p.storageMaxCelsius >= -273.1, "storageMaxCelsius", "must be -273.1 °C or warmer")
         try v.require(p.storageMaxCelsius <= -60, "storageMaxCelsius", "must be -60 °C or colder for a cryopreserved product")
         try v.require((1...1_440).contains(p.thawToInfusionMinutes), "thawToInfusionMinutes", "must be between 1 and 1440 minutes")
+        try v.require((1...1_440).contains(p.maxTimeOutMinutes), "maxTimeOutMinutes", "must be between 1 and 1440 minutes")
         var codes = Set<String>()
         for (i, t) in p.specification.enumerated() {
             try v.matches(t.code, /[a-z][a-z0-9-]*/, "specification[\(i)].code", "must be lower-case letters, digits and '-'")
@@ -62,8 +65,9 @@ extension Store {
         }
         try await transaction(logger) { conn in
             try await conn.guardedQuery("""
-                INSERT INTO product (code, name, shelf_life_days, storage_condition, storage_max_celsius, thaw_to_infusion_minutes)
-                VALUES (\(p.code), \(p.name), \(p.shelfLifeDays), \(p.storageCondition), \(p.storageMaxCelsius)::numeric, \(p.thawToInfusionMinutes))
+                INSERT INTO product (code, name, shelf_life_days, storage_condition, storage_max_celsius, thaw_to_infusion_minutes, max_time_out_minutes)
+                VALUES (\(p.code), \(p.name), \(p.shelfLifeDays), \(p.storageCondition), \(p.storageMaxCelsius)::numeric, \(p.thawToInfusionMinutes),
+                        \(p.maxTimeOutMinutes))
                 """, logger: logger)
             try await conn.guardedQuery("INSERT INTO spec_version (product_code, version, effective_from) VALUES (\(p.code), 1, \(effectiveFrom.description)::date)", logger: logger)
             for t in p.specification {
@@ -83,9 +87,9 @@ extension Store {
         return try await read(logger) { conn in
             guard let r = try await conn.guardedQuery("""
                 SELECT code, name, shelf_life_days, storage_condition, storage_max_celsius::float8, thaw_to_infusion_minutes,
-                       (SELECT max(version) FROM spec_version s WHERE s.product_code = p.code)
+                       (SELECT max(version) FROM spec_version s WHERE s.product_code = p.code), max_time_out_minutes
                 FROM product p WHERE code = \(code)
-                """, logger: logger).decode((String, String, Int, String, Double, Int, Int?).self).all().first else {
+                """, logger: logger).decode((String, String, Int, String, Double, Int, Int?, Int).self).all().first else {
                 throw DomainError.notFound(kind: "product", id: code)
             }
             var tests: [SpecTest] = []
@@ -98,7 +102,7 @@ extension Store {
                 }
             }
             return ProductRecord(code: r.0, name: r.1, shelfLifeDays: r.2, storageCondition: r.3, storageMaxCelsius: r.4,
-                                 thawToInfusionMinutes: r.5, specVersion: r.6, specification: tests)
+                                 thawToInfusionMinutes: r.5, specVersion: r.6, specification: tests, maxTimeOutMinutes: r.7)
         }
     }
 

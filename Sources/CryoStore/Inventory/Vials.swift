@@ -22,12 +22,17 @@ public struct VialRecord: Sendable, Codable, Equatable {
     public var lotStatus: LotStatus
     public var expiresOn: String
     public var location: VialLocation?
+    /// Set while the vial is checked out of storage (its position is kept).
+    public var checkedOutSince: Date?
+    /// Cumulative time out of storage over completed check-outs, in whole minutes rounded up.
+    public var minutesOutOfStorage: Int = 0
 }
 
 extension Store {
     /// Creates `count` vials of a lot, each with a fresh check-charactered id; with `boxId`,
-    /// places them into the box's free positions in row-major order.
-    public func createVials(lotNumber: String, count: Int, boxId: String?, actor: Principal, logger: Logger) async throws -> [VialRecord] {
+    /// places them into the box's free positions in row-major order; without one, with `findSpace`, into the positions
+    /// `Space.findPositions` chooses (contiguous in one box when possible), else unplaced.
+    public func createVials(lotNumber: String, count: Int, boxId: String?, findSpace: Bool = false, actor: Principal, logger: Logger) async throws -> [VialRecord] {
         try actor.require(.createVials)
         try Validator().require((1...1000).contains(count), "count", "must be between 1 and 1000 per request")
         if let boxId { try StorageID.validate(boxId, field: "boxId") }
@@ -48,11 +53,17 @@ extension Store {
                 INSERT INTO vial (id, lot_number, ordinal) SELECT id, \(lotNumber), ord FROM unnest(\(ids)::text[], \(ordinals)::int[]) AS u(id, ord)
                 """, logger: logger)
             var locations: [String: String] = [:]
+            var free: [Position] = []
             if let boxId {
-                let free = try await Self.freePositions(boxId: boxId, count: count, on: conn, logger: logger)
+                free = try await Self.freePositions(boxId: boxId, count: count, on: conn, logger: logger)
+            } else if findSpace {
+                free = try Space.findPositions(count: count, in: try await Self.boxSpaces(freezerId: nil, lotNumber: lotNumber, lock: true,
+                                                                                          on: conn, logger: logger).1)
+            }
+            if !free.isEmpty {
                 try await conn.guardedQuery("""
                     INSERT INTO vial_position (vial_id, box_id, row_no, column_no)
-                    SELECT id, \(boxId), r, c FROM unnest(\(ids)::text[], \(free.map(\.row))::int[], \(free.map(\.column))::int[]) AS u(id, r, c)
+                    SELECT id, b, r, c FROM unnest(\(ids)::text[], \(free.map(\.boxId))::text[], \(free.map(\.row))::int[], \(free.map(\.column))::int[]) AS u(id, b, r, c)
                     """, logger: logger)
                 for (id, pos) in zip(ids, free) { locations[id] = pos.label }
             }
@@ -97,7 +108,8 @@ extension Store {
         static let name = "cryoledger_vial_by_id"
         static let sql = """
             SELECT v.id, v.lot_number, l.product_code, v.ordinal, v.status, l.status, to_char(l.expires_on, 'YYYY-MM-DD'),
-                   f.site_code, f.id, r.id, b.id, p.row_no::int, p.column_no::int
+                   f.site_code, f.id, r.id, b.id, p.row_no::int, p.column_no::int,
+                   (SELECT c.checked_out_at FROM vial_checkout c WHERE c.vial_id = v.id AND c.checked_in_at IS NULL), vial_time_out_seconds(v.id)
             FROM vial v JOIN lot l ON l.lot_number = v.lot_number
             LEFT JOIN vial_position p ON p.vial_id = v.id LEFT JOIN box b ON b.id = p.box_id
             LEFT JOIN rack r ON r.id = b.rack_id LEFT JOIN freezer f ON f.id = r.freezer_id
@@ -117,7 +129,7 @@ extension Store {
         }
     }
 
-    typealias VialRow = (String, String, String, Int, String, String, String, String?, String?, String?, String?, Int?, Int?)
+    typealias VialRow = (String, String, String, Int, String, String, String, String?, String?, String?, String?, Int?, Int?, Date?, Double)
 
     static func vialRecord(_ r: VialRow) throws -> VialRecord {
         var location: VialLocation?
@@ -126,7 +138,7 @@ extension Store {
                                     label: Position(boxId: box, row: row, column: col).label)
         }
         return VialRecord(id: r.0, lotNumber: r.1, productCode: r.2, ordinal: r.3, status: try VialStatus(stored: r.4), lotStatus: try LotStatus(stored: r.5),
-                          expiresOn: r.6, location: location)
+                          expiresOn: r.6, location: location, checkedOutSince: r.13, minutesOutOfStorage: TimeOutOfStorage.minutes(r.14))
     }
 
     func vials(ids: [String], logger: Logger) async throws -> [VialRecord] {
@@ -134,7 +146,8 @@ extension Store {
             var out: [VialRecord] = []
             let rows = try await conn.guardedQuery("""
                 SELECT v.id, v.lot_number, l.product_code, v.ordinal, v.status, l.status, to_char(l.expires_on, 'YYYY-MM-DD'),
-                       f.site_code, f.id, r.id, b.id, p.row_no::int, p.column_no::int
+                       f.site_code, f.id, r.id, b.id, p.row_no::int, p.column_no::int,
+                       (SELECT c.checked_out_at FROM vial_checkout c WHERE c.vial_id = v.id AND c.checked_in_at IS NULL), vial_time_out_seconds(v.id)
                 FROM unnest(\(ids)::text[]) WITH ORDINALITY AS q(id, n)
                 JOIN vial v ON v.id = q.id JOIN lot l ON l.lot_number = v.lot_number
                 LEFT JOIN vial_position p ON p.vial_id = v.id LEFT JOIN box b ON b.id = p.box_id

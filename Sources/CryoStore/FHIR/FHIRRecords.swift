@@ -1,0 +1,84 @@
+import CryoDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+/// What the FHIR BiologicallyDerivedProduct of a vial is made from.
+public struct ProductFacts: Sendable, Equatable {
+    public var vialId: String
+    public var ordinal: Int
+    public var lotNumber: String
+    public var lotStatus: String
+    public var productCode: String
+    public var productName: String
+    public var donorCode: String
+    public var status: VialStatus
+    /// Rule 3's reasons (`vial_blockers`), nil when nothing stops the vial.
+    public var blockers: String?
+    public var expiresOn: String
+    public var storageMaxCelsius: Double
+    public var cellsPerVial: Int64
+    public var createdAt: Date
+}
+
+/// What the FHIR BiologicallyDerivedProductDispense of a reservation is made from.
+public struct DispenseFacts: Sendable, Equatable {
+    public var reservationId: Int64
+    public var allocationId: Int64
+    public var vialId: String
+    public var subjectId: String
+    public var siteCode: String
+    public var status: VialStatus
+    public var cancelled: Bool
+    public var reservedAt: Date
+    public var thawedAt: Date?
+    public var receivedAt: Date?
+    public var administeredAt: Date?
+}
+
+extension Store {
+    /// Vials for the FHIR API: one by id, those of a lot, or all, in id order, at most `limit` rows.
+    public func productFacts(vialId: String?, lotNumber: String?, limit: Int, actor: Principal, logger: Logger) async throws -> [ProductFacts] {
+        try actor.require(.readInventory)
+        let id = try vialId.map { try VialID(parsing: $0).value }
+        return try await read(logger) { conn in
+            var out: [ProductFacts] = []
+            for try await r in try await conn.guardedQuery("""
+                SELECT v.id, v.ordinal, l.lot_number, l.status, p.code, p.name, l.donor_code, v.status, vial_blockers(v.id),
+                       to_char(l.expires_on, 'YYYY-MM-DD'), p.storage_max_celsius::float8, l.cells_per_vial, v.created_at
+                FROM vial v JOIN lot l ON l.lot_number = v.lot_number JOIN product p ON p.code = l.product_code
+                WHERE (\(id)::text IS NULL OR v.id = \(id)) AND (\(lotNumber)::text IS NULL OR v.lot_number = \(lotNumber))
+                ORDER BY v.id LIMIT \(limit)
+                """, logger: logger).decode((String, Int, String, String, String, String, String, String, String?, String, Double, Int64, Date).self) {
+                out.append(ProductFacts(vialId: r.0, ordinal: r.1, lotNumber: r.2, lotStatus: r.3, productCode: r.4, productName: r.5, donorCode: r.6,
+                                        status: try VialStatus(stored: r.7), blockers: r.8, expiresOn: r.9, storageMaxCelsius: r.10,
+                                        cellsPerVial: r.11, createdAt: r.12))
+            }
+            return out
+        }
+    }
+
+    /// Reservations for the FHIR API: one by id, a patient's, or all, in id order. An auditor's read is logged
+    /// against each patient it shows, as for every other read of a patient's record.
+    public func dispenseFacts(reservationId: Int64?, subjectId: String?, limit: Int, actor: Principal, logger: Logger) async throws -> [DispenseFacts] {
+        try actor.require(.readInventory)
+        let rows = try await read(logger) { conn in
+            var out: [DispenseFacts] = []
+            for try await r in try await conn.guardedQuery("""
+                SELECT r.id, r.allocation_id, r.vial_id, r.subject_id, pt.site_code, v.status, r.cancelled_at IS NOT NULL, r.created_at,
+                       v.thawed_at, s.received_at, a.administered_at
+                FROM reservation r JOIN vial v ON v.id = r.vial_id JOIN patient pt ON pt.subject_id = r.subject_id
+                LEFT JOIN shipment_vial sv ON sv.vial_id = r.vial_id LEFT JOIN shipment s ON s.id = sv.shipment_id
+                LEFT JOIN administration a ON a.vial_id = r.vial_id
+                WHERE (\(reservationId)::bigint IS NULL OR r.id = \(reservationId)) AND (\(subjectId)::text IS NULL OR r.subject_id = \(subjectId))
+                ORDER BY r.id LIMIT \(limit)
+                """, logger: logger).decode((Int64, Int64, String, String, String, String, Bool, Date, Date?, Date?, Date?).self) {
+                out.append(DispenseFacts(reservationId: r.0, allocationId: r.1, vialId: r.2, subjectId: r.3, siteCode: r.4, status: try VialStatus(stored: r.5),
+                                         cancelled: r.6, reservedAt: r.7, thawedAt: r.8, receivedAt: r.9, administeredAt: r.10))
+            }
+            return out
+        }
+        try await logAuditorRead(of: Array(Set(rows.map(\.subjectId))).sorted(), what: "FHIR BiologicallyDerivedProductDispense", actor: actor, logger: logger)
+        return rows
+    }
+}

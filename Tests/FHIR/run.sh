@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The FHIR R5 read API (issue 19) checked from outside: every resource the server produces is validated with
+# `fhir.resources` 8.x (PyPI), and every code against its R5 value set (value_sets.py). `cryoledger serve` on a
+# private embedded cluster loaded with the demo, on 127.0.0.1 only; a venv of its own.
+#   Tests/FHIR/run.sh [pytest args]        FHIR_PORT (default 18292), FHIR_VENV (default /tmp/cryoledger-fhir-venv)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source deploy/local/lib.sh
+ensure_packages
+ensure_swift
+VENV="${FHIR_VENV:-/tmp/cryoledger-fhir-venv}"
+if ! "$VENV/bin/python" -c 'import fhir.resources, pytest, requests' 2>/dev/null; then
+    log "installing fhir.resources 8.x, pytest and requests into $VENV"
+    python3 -m venv "$VENV" 2>/dev/null || { apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; rm -rf "$VENV"; python3 -m venv "$VENV"; }
+    "$VENV/bin/pip" install -q --disable-pip-version-check 'fhir.resources>=8,<9' 'pytest>=8,<9' 'requests>=2.31,<3'
+fi
+swift build --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
+BIN="$(swift build --show-bin-path)/cryoledger"
+export CRYOLEDGER_HOME
+CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-fhir.XXXXXX)
+chmod 755 "$CRYOLEDGER_HOME"
+unset DATABASE_URL
+PORT="${FHIR_PORT:-18292}"
+cleanup() {
+    [ -n "${API_PID:-}" ] && { kill "$API_PID" 2>/dev/null || true; wait "$API_PID" 2>/dev/null || true; }
+    "$BIN" db stop >/dev/null 2>&1 || true
+    rm -rf "$CRYOLEDGER_HOME"
+}
+trap cleanup EXIT
+"$BIN" db start >/dev/null
+"$BIN" db migrate >/dev/null
+"$BIN" demo load >/dev/null
+(umask 077; : >"$CRYOLEDGER_HOME/api.log")
+"$BIN" serve --host 127.0.0.1 --port "$PORT" </dev/null >>"$CRYOLEDGER_HOME/api.log" 2>&1 &
+API_PID=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
+curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null || { tail -20 "$CRYOLEDGER_HOME/api.log" >&2; exit 1; }
+export FHIR_BASE_URL="http://127.0.0.1:$PORT"
+FHIR_DB_URL=$("$BIN" db url --admin)
+export FHIR_DB_URL
+export FHIR_TOKENS_FILE="$CRYOLEDGER_HOME/demo-tokens.env"
+set +e
+"$VENV/bin/python" -m pytest -q -p no:cacheprovider Tests/FHIR "$@"
+status=$?
+set -e
+if [ "$status" -ne 0 ]; then log "FHIR tests failed; the server's log tail:"; tail -n 30 "$CRYOLEDGER_HOME/api.log" >&2; fi
+# pytest exits 5 when it collected nothing: that is a failure here, not a pass.
+exit "$status"
