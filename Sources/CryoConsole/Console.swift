@@ -67,6 +67,21 @@ public struct Console: Sendable {
         group.get("freezers/{id}") { request, context in try await self.freezerPage(context.parameters.require("id"), request) }
         group.get("vials/{id}") { request, context in try await self.vialCard(context.parameters.require("id"), message: nil) }
         group.post("vials/{id}/move") { request, context in try await self.moveVial(context.parameters.require("id"), request, context) }
+        group.get("freezers/{id}/temperatures") { request, context in
+            try await self.temperaturePage(context.parameters.require("id"), notice: request.uri.queryParameters["recorded"].map(String.init))
+        }
+        group.post("freezers/{id}/temperatures") { request, context in try await self.recordTemperatureForm(context.parameters.require("id"), request) }
+        group.get("studies") { _, _ in try await self.studyList() }
+        group.get("studies/{code}") { _, context in try await self.cohortBoard(context.parameters.require("code")) }
+        group.get("cohorts/{study}/{indication}/{dose}/{arm}") { request, context in
+            try await self.cohortPage(Self.cohortId(context), notice: Self.cohortNotice(request))
+        }
+        group.get("cohorts/{study}/{indication}/{dose}/{arm}/enrol") { _, context in try await self.enrolPage(Self.cohortId(context)) }
+        group.post("cohorts/{study}/{indication}/{dose}/{arm}/enrol") { request, context in try await self.enrolForm(Self.cohortId(context), request) }
+        group.post("cohorts/{study}/{indication}/{dose}/{arm}/dlt") { request, context in try await self.recordDltForm(Self.cohortId(context), request) }
+        group.post("cohorts/{study}/{indication}/{dose}/{arm}/decision") { request, context in
+            try await self.confirmDecisionForm(Self.cohortId(context), request)
+        }
         group.get("lots") { request, _ in try await self.lotList(request) }
         group.get("lots/{lot}") { _, context in try await self.lotPage(context.parameters.require("lot")) }
         group.get("audit") { request, _ in try await self.auditPage(request) }
@@ -89,6 +104,20 @@ public struct Console: Sendable {
         group.post("users/{id}/unlock") { request, context in try await self.userAction(request, context, action: "unlock") }
         group.post("users/{id}/password") { request, context in try await self.userAction(request, context, action: "password") }
         group.post("users/{id}/deactivate") { request, context in try await self.userAction(request, context, action: "deactivate") }
+    }
+
+    /// A cohort's id from its page's path, `/console/cohorts/{study}/{indication}/{dose}/{arm}`.
+    static func cohortId<Context: RequestContext>(_ context: Context) throws -> String {
+        try ["study", "indication", "dose", "arm"].map { try context.parameters.require($0) }.joined(separator: "/")
+    }
+
+    /// What the cohort page confirms after a change (the change redirects here).
+    static func cohortNotice(_ request: Request) -> String? {
+        let q = request.uri.queryParameters
+        if let s = q["enrolled"] { return "✓ \(s) enrolled" }
+        if let s = q["dlt"] { return "✓ DLT recorded for \(s)" }
+        if let s = q["confirmed"] { return "✓ decision '\(s)' confirmed and signed" }
+        return nil
     }
 
     func asset(_ name: String) throws -> Response {

@@ -7,6 +7,7 @@ enum Navigation {
         var items = [["href": "/console", "label": "Work list"], ["href": "/console/freezers", "label": "Freezers"],
                      ["href": "/console/lots", "label": "Lots"], ["href": "/console/audit", "label": "Audit"],
                      ["href": "/console/import", "label": "Import"]]
+        items.append(["href": "/console/studies", "label": "Cohorts"])
         if role.may(.manageUsers) { items.append(["href": "/console/users", "label": "Users"]) }
         return items
     }
