@@ -87,6 +87,7 @@ def checklist(driver):
 def fill_enrolment(driver, subject, weight="62.5", excluded_by=()):
     """Fills the form; every item answered so the patient is eligible, except the codes in `excluded_by`."""
     driver.find_element(By.ID, "subjectId").send_keys(subject)
+    Select(driver.find_element(By.ID, "siteCode")).select_by_visible_text("UCLA")
     driver.find_element(By.ID, "weightKg").send_keys(weight)
     set_value(driver, "infusionOn", today(10))
     for code, exclusion in checklist(driver):
@@ -127,9 +128,9 @@ def test_clinical_enrols_into_resolution_sle_dl1_without_lymphodepletion_through
 
 
 def test_an_enrolment_failing_an_item_names_it_and_writes_nothing(browser):
-    events = sql("SELECT count(*) FROM custody_event")
     sign_in(browser, "clinical")
     browser.get(f"{BASE}/console/cohorts/{SLE_NO_LD}/enrol")
+    events = sql("SELECT count(*) FROM custody_event")
     fill_enrolment(browser, "CLN-SLE-009", excluded_by=("no-active-infection", "contraception"))
     submit_and_wait(browser, browser.find_element(By.ID, "enrol-submit"))
     message = browser.find_element(By.ID, "eligibility-error").text
