@@ -135,7 +135,10 @@ def test_an_enrolment_failing_an_item_names_it_and_writes_nothing(browser):
     submit_and_wait(browser, browser.find_element(By.ID, "enrol-submit"))
     message = browser.find_element(By.ID, "eligibility-error").text
     assert "not eligible" in message and "no-active-infection" in message and "contraception" in message
-    assert browser.find_element(By.ID, "no-active-infection-failing").is_displayed()
+    failing = browser.find_element(By.ID, "no-active-infection-failing")
+    assert failing.is_displayed()
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", failing)
+    screenshot(browser, "enrolment-refused")
     assert browser.find_element(By.ID, "contraception-failing").is_displayed()
     assert "failing" in browser.find_element(By.ID, "criterion-no-active-infection").get_attribute("class")
     assert not browser.find_elements(By.ID, "age-18-to-under-70-failing")

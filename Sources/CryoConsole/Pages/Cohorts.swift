@@ -112,7 +112,9 @@ extension Console {
                 "state": c.state, "outcome": c.outcome as Any, "places": c.capacity, "enrolled": c.enrolled,
                 "treated": d.treated, "evaluable": d.evaluable, "dlts": d.patientsWithDlt,
                 "decision": d.decision.rawValue, "actionable": d.actionable, "rationale": d.rationale,
-                "awaiting": d.awaiting.map { ["subject": $0.subjectId, "ends": $0.windowEnds] }, "hasAwaiting": !d.awaiting.isEmpty,
+                "awaiting": d.awaiting.map { ["subject": $0.subjectId, "ends": $0.windowEnds] }, 
+                // Once the rules decide, the windows still running no longer change the answer.
+                "hasAwaiting": !d.actionable && !d.awaiting.isEmpty,
                 // The engine says "enrol" exactly while the cohort has places open.
                 "canEnrol": role.may(.enrollPatient) && d.decision == .enrol]
     }

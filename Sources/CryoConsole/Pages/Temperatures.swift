@@ -36,7 +36,7 @@ extension Console {
             let when = try Self.utcMinute(form["measuredAt"] ?? "", field: "measuredAt") ?? Date()
             let probe = form["probe"].flatMap { $0.isEmpty ? nil : $0 }
             let reading = try await store.recordTemperature(freezerId: id, celsius: celsius, measuredAt: when, probe: probe, actor: user, logger: logger)
-            let notice = reading.excursion ? "excursion: \(reading.heldVials.count) vials put on hold" : "recorded, within limits"
+            let notice = reading.excursion ? "excursion recorded; vials put on hold: \(reading.heldVials.count)" : "recorded, within limits"
             return Response.redirect(to: "/console/freezers/\(id)/temperatures?recorded=\(Self.queryValue(notice))", type: .normal)
         } catch let error as DomainError {
             if case .forbidden = error { throw error }
