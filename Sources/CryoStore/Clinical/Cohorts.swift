@@ -22,6 +22,7 @@ public struct CohortDecisionRecord: Sendable, Codable, Equatable {
 public struct AwaitedDltWindow: Sendable, Codable, Equatable {
     public var subjectId: String
     public var windowEnds: String
+    public init(subjectId: String, windowEnds: String) { self.subjectId = subjectId; self.windowEnds = windowEnds }
 }
 
 extension Store {
