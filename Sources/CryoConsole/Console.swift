@@ -68,7 +68,7 @@ public struct Console: Sendable {
         group.get("vials/{id}") { request, context in try await self.vialCard(context.parameters.require("id"), message: nil) }
         group.post("vials/{id}/move") { request, context in try await self.moveVial(context.parameters.require("id"), request, context) }
         group.get("freezers/{id}/temperatures") { request, context in
-            try await self.temperaturePage(context.parameters.require("id"), notice: request.uri.queryParameters["recorded"].map(String.init))
+            try await self.temperaturePage(context.parameters.require("id"), recorded: request.uri.queryParameters["recorded"].map(String.init))
         }
         group.post("freezers/{id}/temperatures") { request, context in try await self.recordTemperatureForm(context.parameters.require("id"), request) }
         group.get("studies") { _, _ in try await self.studyList() }
@@ -111,12 +111,13 @@ public struct Console: Sendable {
         try ["study", "indication", "dose", "arm"].map { try context.parameters.require($0) }.joined(separator: "/")
     }
 
-    /// What the cohort page confirms after a change (the change redirects here).
-    static func cohortNotice(_ request: Request) -> String? {
+    /// What the cohort page confirms after a change (the change redirects here); the page shows it only when
+    /// its records bear it out, so a crafted link cannot make it say something that did not happen.
+    static func cohortNotice(_ request: Request) -> CohortNotice? {
         let q = request.uri.queryParameters
-        if let s = q["enrolled"] { return "✓ \(s) enrolled" }
-        if let s = q["dlt"] { return "✓ DLT recorded for \(s)" }
-        if let s = q["confirmed"] { return "✓ decision '\(s)' confirmed and signed" }
+        if let s = q["enrolled"] { return .enrolled(String(s)) }
+        if let s = q["dlt"] { return .dlt(String(s)) }
+        if let s = q["confirmed"], let d = CohortDecision(rawValue: String(s)) { return .confirmed(d) }
         return nil
     }
 

@@ -30,7 +30,7 @@ extension Console {
     }
 
     /// One cohort: the board's row in full, its patients, recording a DLT and confirming a decision (signed).
-    func cohortPage(_ id: String, notice: String? = nil, content extra: [String: Any] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
+    func cohortPage(_ id: String, notice: CohortNotice? = nil, content extra: [String: Any] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try signedIn()
         let decision = try await store.cohortDecision(cohortId: id, actor: user, logger: logger)
         let study = try await store.study(code: Self.studyCode(of: id), actor: user, logger: logger)
@@ -46,7 +46,7 @@ extension Console {
         let canDecide = decision.actionable && user.role.may(.decideCohort)
         var content: [String: Any] = [
             "study": Self.studyFacts(study), "cohort": Self.cohortRow(decision, role: user.role), "patients": rows,
-            "history": decision.history, "notice": notice as Any,
+            "history": decision.history, "notice": notice.flatMap { $0.text(patients: patients, history: decision.history) } as Any,
             "canRecordDlt": user.role.may(.recordDlt) && !dosed.isEmpty,
             "dosed": dosed.map { ["subject": $0, "selected": $0 == (extra["dltSubject"] as? String)] },
             "today": CalendarDay.today().description, "canDecide": canDecide,
@@ -127,4 +127,18 @@ extension Console {
     static func studyCode(of cohortId: String) -> String { String(cohortId.prefix { $0 != "/" }) }
 
     static func queryValue(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
+}
+
+/// What a change on the cohort page did, named in the redirect back to it.
+enum CohortNotice {
+    case enrolled(String), dlt(String), confirmed(CohortDecision)
+
+    /// The text, when the cohort's records show it: the patient is in the cohort (with a DLT), the decision in its history.
+    func text(patients: [CohortPatient], history: [String]) -> String? {
+        switch self {
+        case .enrolled(let s): patients.contains { $0.subjectId == s } ? "✓ \(s) enrolled" : nil
+        case .dlt(let s): patients.contains { $0.subjectId == s && $0.dlts > 0 } ? "✓ DLT recorded for \(s)" : nil
+        case .confirmed(let d): history.contains { $0.hasPrefix("\(d.rawValue) by ") } ? "✓ decision '\(d.rawValue)' confirmed and signed" : nil
+        }
+    }
 }

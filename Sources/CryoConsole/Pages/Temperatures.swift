@@ -6,7 +6,7 @@ import Hummingbird
 /// A freezer's temperature history: every reading, its excursions and the vials each one put on hold;
 /// manufacturing and QA record a reading here as with `POST /freezers/{id}/temperatures`.
 extension Console {
-    func temperaturePage(_ id: String, notice: String? = nil, form: [String: String] = [:], errors: [String: Any] = [:],
+    func temperaturePage(_ id: String, recorded: String? = nil, form: [String: String] = [:], errors: [String: Any] = [:],
                          status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try signedIn()
         let readings = try await store.temperatureReadings(freezerId: id, limit: 500, actor: user, logger: logger)
@@ -18,7 +18,9 @@ extension Console {
         var content: [String: Any] = [
             "freezer": id, "readings": readings.map(row), "empty": readings.isEmpty,
             "excursions": readings.filter(\.excursion).map(row), "noExcursions": !readings.contains(where: \.excursion),
-            "canRecord": user.role.may(.recordTemperature), "notice": notice as Any,
+            "canRecord": user.role.may(.recordTemperature),
+            // Named by the redirect after recording; only these two texts can be shown.
+            "notice": ["excursion": "excursion recorded: the vials exposed are on hold (below)", "ok": "reading recorded, within limits"][recorded ?? ""] as Any,
             "form": ["celsius": form["celsius"] ?? "", "measuredAt": form["measuredAt"] ?? "", "probe": form["probe"] ?? ""],
         ]
         content.merge(errors) { _, new in new }
@@ -36,8 +38,7 @@ extension Console {
             let when = try Self.utcMinute(form["measuredAt"] ?? "", field: "measuredAt") ?? Date()
             let probe = form["probe"].flatMap { $0.isEmpty ? nil : $0 }
             let reading = try await store.recordTemperature(freezerId: id, celsius: celsius, measuredAt: when, probe: probe, actor: user, logger: logger)
-            let notice = reading.excursion ? "excursion recorded; vials put on hold: \(reading.heldVials.count)" : "recorded, within limits"
-            return Response.redirect(to: "/console/freezers/\(id)/temperatures?recorded=\(Self.queryValue(notice))", type: .normal)
+            return Response.redirect(to: "/console/freezers/\(id)/temperatures?recorded=\(reading.excursion ? "excursion" : "ok")", type: .normal)
         } catch let error as DomainError {
             if case .forbidden = error { throw error }
             return try await temperaturePage(id, form: form, errors: FieldErrors.context(error, fields: ["celsius", "measuredAt", "probe"]),
