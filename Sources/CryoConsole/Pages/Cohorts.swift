@@ -19,13 +19,9 @@ extension Console {
     func cohortBoard(_ code: String) async throws -> Response {
         let user = try signedIn()
         let study = try await store.study(code: code, actor: user, logger: logger)
-        var rows: [[String: Any]] = []
-        for cohort in study.cohorts {
-            let decision = try await store.cohortDecision(cohortId: cohort.id, actor: user, logger: logger)
-            rows.append(Self.cohortRow(decision, role: user.role))
-        }
+        let decisions = try await store.cohortDecisions(studyCode: study.code, actor: user, logger: logger)
         return try page("cohort-board", title: "Cohort board: \(study.code)", [
-            "study": Self.studyFacts(study), "cohorts": rows,
+            "study": Self.studyFacts(study), "cohorts": decisions.map { Self.cohortRow($0, role: user.role) },
         ])
     }
 

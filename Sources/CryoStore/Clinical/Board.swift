@@ -40,6 +40,20 @@ extension Store {
         }
     }
 
+    /// What the 3+3 rules say for every cohort of a study, in the board's order, read on one connection.
+    public func cohortDecisions(studyCode: String, actor: Principal, logger: Logger) async throws -> [CohortDecisionRecord] {
+        try actor.require(.readInventory)
+        return try await read(logger) { conn in
+            let ids = try await conn.guardedQuery("""
+                SELECT c.id FROM cohort c JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code
+                WHERE c.study_code = \(studyCode) ORDER BY c.indication_code, c.arm_code, d.ordinal
+                """, logger: logger).decode(String.self).all()
+            var out: [CohortDecisionRecord] = []
+            for id in ids { out.append(try await Self.cohortDecision(id, today: today(), on: conn, logger: logger)) }
+            return out
+        }
+    }
+
     /// The cohort's patients, withdrawn ones included; an auditor's read is logged as for a patient record.
     public func cohortPatients(cohortId: String, actor: Principal, logger: Logger) async throws -> [CohortPatient] {
         try actor.require(.readInventory)
