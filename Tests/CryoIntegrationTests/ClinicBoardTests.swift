@@ -28,6 +28,10 @@ struct ClinicBoardTests {
             let ends = CalendarDay.today(offset: 28).description
             #expect(decision.decision == .observe)
             #expect(decision.awaiting == [AwaitedDltWindow(subjectId: "RES-001", windowEnds: ends), AwaitedDltWindow(subjectId: "RES-003", windowEnds: ends)])
+            // The board's read of every cohort agrees with the one-cohort read, in the study's order.
+            let all = try await f.store.cohortDecisions(studyCode: "RES", actor: clin, logger: Fixture.logger)
+            #expect(all.map(\.cohort.id) == (try await f.store.study(code: "RES", actor: clin, logger: Fixture.logger)).cohorts.map(\.id))
+            #expect(all.first { $0.cohort.id == Fixture.cohort } == decision)
             // A planned cohort awaits nobody.
             #expect(try await f.store.cohortDecision(cohortId: "RES/SLE/DL2/no-LD", actor: clin, logger: Fixture.logger).awaiting.isEmpty)
             _ = try await f.store.cohortPatients(cohortId: Fixture.cohort, actor: f.user(.auditor), logger: Fixture.logger)
