@@ -68,6 +68,21 @@ public struct Console: Sendable {
         group.post("freezers/{id}/evacuate") { request, context in try await self.evacuateFreezer(context.parameters.require("id"), request) }
         group.get("vials/{id}") { request, context in try await self.vialCard(context.parameters.require("id"), message: nil) }
         group.post("vials/{id}/move") { request, context in try await self.moveVial(context.parameters.require("id"), request, context) }
+        group.get("freezers/{id}/temperatures") { request, context in
+            try await self.temperaturePage(context.parameters.require("id"), recorded: request.uri.queryParameters["recorded"].map(String.init))
+        }
+        group.post("freezers/{id}/temperatures") { request, context in try await self.recordTemperatureForm(context.parameters.require("id"), request) }
+        group.get("studies") { _, _ in try await self.studyList() }
+        group.get("studies/{code}") { _, context in try await self.cohortBoard(context.parameters.require("code")) }
+        group.get("cohorts/{study}/{indication}/{dose}/{arm}") { request, context in
+            try await self.cohortPage(Self.cohortId(context), notice: Self.cohortNotice(request))
+        }
+        group.get("cohorts/{study}/{indication}/{dose}/{arm}/enrol") { _, context in try await self.enrolPage(Self.cohortId(context)) }
+        group.post("cohorts/{study}/{indication}/{dose}/{arm}/enrol") { request, context in try await self.enrolForm(Self.cohortId(context), request) }
+        group.post("cohorts/{study}/{indication}/{dose}/{arm}/dlt") { request, context in try await self.recordDltForm(Self.cohortId(context), request) }
+        group.post("cohorts/{study}/{indication}/{dose}/{arm}/decision") { request, context in
+            try await self.confirmDecisionForm(Self.cohortId(context), request)
+        }
         group.get("lots") { request, _ in try await self.lotList(request) }
         group.get("lots/{lot}") { _, context in try await self.lotPage(context.parameters.require("lot")) }
         group.get("audit") { request, _ in try await self.auditPage(request) }
@@ -93,6 +108,21 @@ public struct Console: Sendable {
         group.post("users/{id}/password") { request, context in try await self.userAction(request, context, action: "password") }
         group.post("users/{id}/deactivate") { request, context in try await self.userAction(request, context, action: "deactivate") }
         registerRelease(on: group)
+    }
+
+    /// A cohort's id from its page's path, `/console/cohorts/{study}/{indication}/{dose}/{arm}`.
+    static func cohortId<Context: RequestContext>(_ context: Context) throws -> String {
+        try ["study", "indication", "dose", "arm"].map { try context.parameters.require($0) }.joined(separator: "/")
+    }
+
+    /// What the cohort page confirms after a change (the change redirects here); the page shows it only when
+    /// its records bear it out, so a crafted link cannot make it say something that did not happen.
+    static func cohortNotice(_ request: Request) -> CohortNotice? {
+        let q = request.uri.queryParameters
+        if let s = q["enrolled"] { return .enrolled(String(s)) }
+        if let s = q["dlt"] { return .dlt(String(s)) }
+        if let s = q["confirmed"], let d = CohortDecision(rawValue: String(s)) { return .confirmed(d) }
+        return nil
     }
 
     func asset(_ name: String) throws -> Response {

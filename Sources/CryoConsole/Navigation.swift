@@ -9,6 +9,7 @@ enum Navigation {
                      ["href": "/console/import", "label": "Import"]]
         items.append(["href": "/console/release", "label": "Release"])
         items += [["href": "/console/pharmacy", "label": "Pharmacy"], ["href": "/console/bedside", "label": "Bedside"]]
+        items.append(["href": "/console/studies", "label": "Cohorts"])
         if role.may(.manageUsers) { items.append(["href": "/console/users", "label": "Users"]) }
         return items
     }

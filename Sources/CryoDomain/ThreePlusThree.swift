@@ -156,6 +156,12 @@ public struct EligibilityAnswer: Sendable, Equatable {
     public var criterion: String
     public var satisfied: Bool
     public init(criterion: String, satisfied: Bool) { self.criterion = criterion; self.satisfied = satisfied }
+
+    /// An answer to "does what the criterion says apply to the patient?": an inclusion criterion is satisfied
+    /// when it applies, an exclusion criterion when it does not.
+    public init(criterion: String, kind: String, applies: Bool) {
+        self.init(criterion: criterion, satisfied: kind == "exclusion" ? !applies : applies)
+    }
 }
 
 public enum Eligibility {

@@ -87,4 +87,12 @@ struct ThreePlusThreeTests {
         #expect(DoseBasis.perKg.targetCells(doseCells: 1_000_000, weightKg: 72.5) == 72_500_000)
         #expect(DoseBasis.flat.targetCells(doseCells: 40_000_000, weightKg: 72.5) == 40_000_000)
     }
+
+    @Test("a checklist answer says whether the criterion applies: an exclusion that applies is not satisfied, an inclusion that applies is")
+    func answerDirection() {
+        #expect(!EligibilityAnswer(criterion: "no-active-infection", kind: "exclusion", applies: true).satisfied)
+        #expect(EligibilityAnswer(criterion: "no-active-infection", kind: "exclusion", applies: false).satisfied)
+        #expect(EligibilityAnswer(criterion: "age-18-to-under-70", kind: "inclusion", applies: true).satisfied)
+        #expect(!EligibilityAnswer(criterion: "age-18-to-under-70", kind: "inclusion", applies: false).satisfied)
+    }
 }

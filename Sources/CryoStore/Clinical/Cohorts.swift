@@ -14,6 +14,15 @@ public struct CohortDecisionRecord: Sendable, Codable, Equatable {
     public var rationale: String
     public var lowerDoseIsMTD: Bool
     public var history: [String]
+    /// Treated patients still inside their DLT window (what `observe` waits for), earliest end first.
+    public var awaiting: [AwaitedDltWindow] = []
+}
+
+/// A treated patient whose DLT window is still running, and its last day.
+public struct AwaitedDltWindow: Sendable, Codable, Equatable {
+    public var subjectId: String
+    public var windowEnds: String
+    public init(subjectId: String, windowEnds: String) { self.subjectId = subjectId; self.windowEnds = windowEnds }
 }
 
 extension Store {
@@ -61,7 +70,9 @@ extension Store {
             """, logger: logger).decode(String.self).all()
         return CohortDecisionRecord(cohort: cohort, treated: f.treated, evaluable: f.evaluable, patientsWithDlt: f.patientsWithDlt,
                                     decision: rec.decision, actionable: rec.decision.isActionable, rationale: rec.rationale,
-                                    lowerDoseIsMTD: rec.lowerDoseIsMTD, history: history)
+                                    lowerDoseIsMTD: rec.lowerDoseIsMTD, history: history,
+                                    awaiting: cohort.state == "closed" || cohort.state == "planned" ? []
+                                        : f.awaiting.map { AwaitedDltWindow(subjectId: $0.subjectId, windowEnds: $0.windowEnds.description) })
     }
 
     /// A clinician confirms what the rules recommend, with an electronic signature; the cohorts change accordingly.

@@ -67,3 +67,23 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// A freezer's readings, newest first, each excursion with the vials it put on hold (active or lifted since).
+    public func temperatureReadings(freezerId: String, limit: Int, actor: Principal, logger: Logger) async throws -> [TemperatureRecord] {
+        try actor.require(.readInventory)
+        try Validator().require((1...5000).contains(limit), "limit", "between 1 and 5000")
+        return try await read(logger) { conn in
+            guard try await conn.guardedQuery("SELECT 1 FROM freezer WHERE id = \(freezerId)", logger: logger).decode(Int.self).all().first != nil else {
+                throw DomainError.notFound(kind: "freezer", id: freezerId)
+            }
+            return try await conn.guardedQuery("""
+                SELECT t.id, t.measured_at, t.celsius::float8, t.probe, t.excursion,
+                       coalesce((SELECT array_agg(h.subject_id ORDER BY h.subject_id) FROM hold h
+                                 WHERE h.source = 'excursion' AND h.subject_type = 'vial' AND h.source_ref = t.id::text), '{}')
+                FROM temperature_reading t WHERE t.freezer_id = \(freezerId) ORDER BY t.measured_at DESC LIMIT \(limit)
+                """, logger: logger).decode((Int64, Date, Double, String?, Bool, [String]).self).all()
+                .map { TemperatureRecord(id: $0.0, freezerId: freezerId, measuredAt: $0.1, celsius: $0.2, probe: $0.3, excursion: $0.4, heldVials: $0.5) }
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import CryoDomain
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A study as listed: enough to choose it.
+public struct StudySummary: Sendable, Codable, Equatable {
+    public var code: String
+    public var name: String
+    public var productCode: String
+    public var dltWindowDays: Int
+}
+
+/// A patient of a cohort as the cohort board shows them.
+public struct CohortPatient: Sendable, Codable, Equatable {
+    public var subjectId: String
+    public var siteCode: String
+    public var status: String
+    public var infusionOn: String
+    /// The calendar day (UTC) of the infusion, once dosed.
+    public var dosedOn: String?
+    public var dlts: Int
+}
+
+extension StudyRecord {
+    /// The checklist of one indication: the study's criteria for every indication and those for this one
+    /// (the criteria `enrollPatient` requires), inclusion first.
+    public func criteria(for indication: String) -> [StudyDefinition.Criterion] {
+        criteria.filter { $0.indication == nil || $0.indication == indication }
+    }
+}
+
+extension Store {
+    public func studies(actor: Principal, logger: Logger) async throws -> [StudySummary] {
+        try actor.require(.readInventory)
+        return try await read(logger) { conn in
+            try await conn.guardedQuery("SELECT code, name, product_code, dlt_window_days FROM study ORDER BY code", logger: logger)
+                .decode((String, String, String, Int).self).all()
+                .map { StudySummary(code: $0.0, name: $0.1, productCode: $0.2, dltWindowDays: $0.3) }
+        }
+    }
+
+    /// What the 3+3 rules say for every cohort of a study, in the board's order, read on one connection.
+    public func cohortDecisions(studyCode: String, actor: Principal, logger: Logger) async throws -> [CohortDecisionRecord] {
+        try actor.require(.readInventory)
+        return try await read(logger) { conn in
+            let ids = try await conn.guardedQuery("""
+                SELECT c.id FROM cohort c JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code
+                WHERE c.study_code = \(studyCode) ORDER BY c.indication_code, c.arm_code, d.ordinal
+                """, logger: logger).decode(String.self).all()
+            var out: [CohortDecisionRecord] = []
+            for id in ids { out.append(try await Self.cohortDecision(id, today: today(), on: conn, logger: logger)) }
+            return out
+        }
+    }
+
+    /// The cohort's patients, withdrawn ones included; an auditor's read is logged as for a patient record.
+    public func cohortPatients(cohortId: String, actor: Principal, logger: Logger) async throws -> [CohortPatient] {
+        try actor.require(.readInventory)
+        let patients = try await read(logger) { conn in
+            try await conn.guardedQuery("""
+                SELECT p.subject_id, p.site_code, p.status, to_char(p.infusion_on, 'YYYY-MM-DD'),
+                       to_char((p.dosed_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD'),
+                       (SELECT count(*)::int FROM dlt WHERE dlt.subject_id = p.subject_id)
+                FROM patient p WHERE p.cohort_id = \(cohortId) ORDER BY p.subject_id
+                """, logger: logger).decode((String, String, String, String, String?, Int).self).all()
+                .map { CohortPatient(subjectId: $0.0, siteCode: $0.1, status: $0.2, infusionOn: $0.3, dosedOn: $0.4, dlts: $0.5) }
+        }
+        try await logAuditorRead(of: patients.map(\.subjectId), what: "cohort board", actor: actor, logger: logger)
+        return patients
+    }
+}
