@@ -5,11 +5,10 @@ import CryoDomain
 enum Navigation {
     static func items(for role: Role) -> [[String: String]] {
         var items = [["href": "/console", "label": "Work list"], ["href": "/console/freezers", "label": "Freezers"],
-                     ["href": "/console/lots", "label": "Lots"], ["href": "/console/audit", "label": "Audit"],
+                     ["href": "/console/lots", "label": "Lots"], ["href": "/console/release", "label": "Release"],
+                     ["href": "/console/pharmacy", "label": "Pharmacy"], ["href": "/console/bedside", "label": "Bedside"],
+                     ["href": "/console/studies", "label": "Cohorts"], ["href": "/console/audit", "label": "Audit"],
                      ["href": "/console/import", "label": "Import"]]
-        items.append(["href": "/console/release", "label": "Release"])
-        items += [["href": "/console/pharmacy", "label": "Pharmacy"], ["href": "/console/bedside", "label": "Bedside"]]
-        items.append(["href": "/console/studies", "label": "Cohorts"])
         if role.may(.manageUsers) { items.append(["href": "/console/users", "label": "Users"]) }
         return items
     }

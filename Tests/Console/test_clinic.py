@@ -13,9 +13,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import BASE, screenshot, sign_in, sql, submit_and_wait, users
 
-SLE_NO_LD = "RESOLUTION/SLE/DL1/no-LD"
-# The decision test closes its cohort (2 DLTs at the lowest dose stop it), so it uses one the demo story leaves alone.
-IIM_NO_LD = "RESOLUTION/IIM/DL1/no-LD"
+# The demo story (test_story.py, run first) fills SLE DL1 without lymphodepletion; enrolment is tested on SSc.
+SSC_NO_LD = "RESOLUTION/SSc/DL1/no-LD"
+# The decision test closes its cohort (2 DLTs at the lowest dose stop it): one arm no other test enrols into
+# (the story takes SLE DL1 and the pharmacy IIM DL1, both without lymphodepletion).
+IIM_CY = "RESOLUTION/IIM/DL1/Cy"
 
 
 def today(days=0):
@@ -99,39 +101,41 @@ def fill_enrolment(driver, subject, weight="62.5", excluded_by=()):
 def enrol(driver, cohort, subject):
     driver.get(f"{BASE}/console/cohorts/{cohort}/enrol")
     fill_enrolment(driver, subject)
+    if driver.find_elements(By.ID, "ldStartOn"):
+        set_value(driver, "ldStartOn", today(5))
     submit_and_wait(driver, driver.find_element(By.ID, "enrol-submit"))
     assert f"{subject} enrolled" in driver.find_element(By.ID, "notice").text
 
 
-def test_clinical_enrols_into_resolution_sle_dl1_without_lymphodepletion_through_the_checklist(browser):
+def test_clinical_enrols_into_resolution_ssc_dl1_without_lymphodepletion_through_the_checklist(browser):
     sign_in(browser, "clinical")
     open_board(browser)
-    row = browser.find_element(By.ID, f"cohort-{slug(SLE_NO_LD)}")
+    row = browser.find_element(By.ID, f"cohort-{slug(SSC_NO_LD)}")
     submit_and_wait(browser, row.find_element(By.LINK_TEXT, "Enrol a patient"))
     assert browser.find_element(By.ID, "arm-lymphodepletion").text == "none"
     assert browser.find_element(By.ID, "no-lymphodepletion").is_displayed()
     assert not browser.find_elements(By.ID, "ldStartOn")
     items = checklist(browser)
-    expected = sql("SELECT count(*) FROM eligibility_criterion WHERE study_code = 'RESOLUTION' AND (indication IS NULL OR indication = 'SLE')")
+    expected = sql("SELECT count(*) FROM eligibility_criterion WHERE study_code = 'RESOLUTION' AND (indication IS NULL OR indication = 'SSc')")
     assert len(items) == int(expected)
     infection = browser.find_element(By.ID, "criterion-no-active-infection").text
     assert "Does the patient have this?" in infection and "Yes excludes the patient" in infection
-    fill_enrolment(browser, "CLN-SLE-001")
+    fill_enrolment(browser, "CLN-SSC-001")
     screenshot(browser, "enrolment-checklist")
     submit_and_wait(browser, browser.find_element(By.ID, "enrol-submit"))
-    assert "CLN-SLE-001 enrolled" in browser.find_element(By.ID, "notice").text
-    assert browser.find_element(By.ID, "patient-CLN-SLE-001")
-    assert sql("SELECT cohort_id, site_code, status, ld_start_on IS NULL, infusion_on, weight_kg FROM patient WHERE subject_id = 'CLN-SLE-001'") \
-        == f"{SLE_NO_LD}|UCLA|enrolled|t|{today(10)}|62.5"
-    assert sql("SELECT count(*), bool_and(satisfied) FROM patient_eligibility WHERE subject_id = 'CLN-SLE-001'") == f"{expected}|t"
-    assert sql("SELECT count(*) FROM custody_event WHERE subject_type = 'patient' AND subject_id = 'CLN-SLE-001' AND action = 'patient.enrolled'") == "1"
+    assert "CLN-SSC-001 enrolled" in browser.find_element(By.ID, "notice").text
+    assert browser.find_element(By.ID, "patient-CLN-SSC-001")
+    assert sql("SELECT cohort_id, site_code, status, ld_start_on IS NULL, infusion_on, weight_kg FROM patient WHERE subject_id = 'CLN-SSC-001'") \
+        == f"{SSC_NO_LD}|UCLA|enrolled|t|{today(10)}|62.5"
+    assert sql("SELECT count(*), bool_and(satisfied) FROM patient_eligibility WHERE subject_id = 'CLN-SSC-001'") == f"{expected}|t"
+    assert sql("SELECT count(*) FROM custody_event WHERE subject_type = 'patient' AND subject_id = 'CLN-SSC-001' AND action = 'patient.enrolled'") == "1"
 
 
 def test_an_enrolment_failing_an_item_names_it_and_writes_nothing(browser):
     sign_in(browser, "clinical")
-    browser.get(f"{BASE}/console/cohorts/{SLE_NO_LD}/enrol")
+    browser.get(f"{BASE}/console/cohorts/{SSC_NO_LD}/enrol")
     events = sql("SELECT count(*) FROM custody_event")
-    fill_enrolment(browser, "CLN-SLE-009", excluded_by=("no-active-infection", "contraception"))
+    fill_enrolment(browser, "CLN-SSC-009", excluded_by=("no-active-infection", "contraception"))
     submit_and_wait(browser, browser.find_element(By.ID, "enrol-submit"))
     message = browser.find_element(By.ID, "eligibility-error").text
     assert "not eligible" in message and "no-active-infection" in message and "contraception" in message
@@ -144,28 +148,28 @@ def test_an_enrolment_failing_an_item_names_it_and_writes_nothing(browser):
     assert not browser.find_elements(By.ID, "age-18-to-under-70-failing")
     # The answers are kept: the failing exclusion still reads "yes, the patient has it".
     assert browser.find_element(By.ID, "no-active-infection-yes").is_selected()
-    assert browser.find_element(By.ID, "subjectId").get_attribute("value") == "CLN-SLE-009"
-    assert sql("SELECT count(*) FROM patient WHERE subject_id = 'CLN-SLE-009'") == "0"
-    assert sql("SELECT count(*) FROM patient_eligibility WHERE subject_id = 'CLN-SLE-009'") == "0"
+    assert browser.find_element(By.ID, "subjectId").get_attribute("value") == "CLN-SSC-009"
+    assert sql("SELECT count(*) FROM patient WHERE subject_id = 'CLN-SSC-009'") == "0"
+    assert sql("SELECT count(*) FROM patient_eligibility WHERE subject_id = 'CLN-SSC-009'") == "0"
     assert sql("SELECT count(*) FROM custody_event") == events
 
 
 def test_an_enrolment_refusal_shows_the_rule_next_to_the_field(browser):
     sign_in(browser, "clinical")
-    browser.get(f"{BASE}/console/cohorts/{SLE_NO_LD}/enrol")
-    fill_enrolment(browser, "CLN-SLE-008", weight="12")
+    browser.get(f"{BASE}/console/cohorts/{SSC_NO_LD}/enrol")
+    fill_enrolment(browser, "CLN-SSC-008", weight="12")
     submit_and_wait(browser, browser.find_element(By.ID, "enrol-submit"))
     assert "weightKg: between 20 and 300 kg" in browser.find_element(By.ID, "weightKg-error").text
-    assert sql("SELECT count(*) FROM patient WHERE subject_id = 'CLN-SLE-008'") == "0"
+    assert sql("SELECT count(*) FROM patient WHERE subject_id = 'CLN-SSC-008'") == "0"
 
 
 def test_the_board_shows_each_cohorts_counts(browser):
     sign_in(browser, "clinical")
     open_board(browser)
-    row = board_row(browser, SLE_NO_LD)
+    row = board_row(browser, SSC_NO_LD)
     places, enrolled, dosed = sql(f"SELECT c.capacity, (SELECT count(*) FROM patient p WHERE p.cohort_id = c.id AND p.status <> 'withdrawn'), "
                                   f"(SELECT count(*) FROM patient p WHERE p.cohort_id = c.id AND p.dosed_at IS NOT NULL) "
-                                  f"FROM cohort c WHERE c.id = '{SLE_NO_LD}'").split("|")
+                                  f"FROM cohort c WHERE c.id = '{SSC_NO_LD}'").split("|")
     assert (row["places"], row["enrolled"], row["treated"]) == (places, enrolled, dosed)
     assert int(enrolled) >= 1
     cohorts = sql("SELECT count(*) FROM cohort WHERE study_code = 'RESOLUTION'")
@@ -185,7 +189,7 @@ def record_dlt(driver, subject, description):
 def sign_decision(driver, password):
     driver.find_element(By.ID, "confirm-decision-open").click()
     field = WebDriverWait(driver, 5).until(EC.visibility_of_element_located((By.ID, "confirm-decision-password")))
-    assert "I confirm the 3+3 decision 'stop' for cohort " + IIM_NO_LD in driver.find_element(By.ID, "confirm-decision-manifest").text
+    assert "I confirm the 3+3 decision 'stop' for cohort " + IIM_CY in driver.find_element(By.ID, "confirm-decision-manifest").text
     field.send_keys(password)
     submit_and_wait(driver, driver.find_element(By.ID, "confirm-decision-sign"))
 
@@ -194,11 +198,11 @@ def test_record_dlts_see_the_engines_decision_and_confirm_it_signed(browser):
     subjects = ["CLN-IIM-001", "CLN-IIM-002", "CLN-IIM-003"]
     sign_in(browser, "clinical")
     for subject in subjects:
-        enrol(browser, IIM_NO_LD, subject)
-    assert sql(f"SELECT count(*) FROM patient WHERE cohort_id = '{IIM_NO_LD}'") == "3"
+        enrol(browser, IIM_CY, subject)
+    assert sql(f"SELECT count(*) FROM patient WHERE cohort_id = '{IIM_CY}'") == "3"
     dose(subjects)
 
-    browser.get(f"{BASE}/console/cohorts/{IIM_NO_LD}")
+    browser.get(f"{BASE}/console/cohorts/{IIM_CY}")
     record_dlt(browser, "CLN-IIM-002", "grade 3 cytokine release syndrome")
     assert sql("SELECT grade, description, onset_on FROM dlt WHERE subject_id = 'CLN-IIM-002'") \
         == f"3|grade 3 cytokine release syndrome|{today()}"
@@ -218,39 +222,39 @@ def test_record_dlts_see_the_engines_decision_and_confirm_it_signed(browser):
     assert "2 of 3 treated had a DLT at the lowest dose" in browser.find_element(By.ID, "rationale").text
 
     open_board(browser)
-    row = board_row(browser, IIM_NO_LD)
+    row = board_row(browser, IIM_CY)
     assert (row["places"], row["enrolled"], row["treated"], row["evaluable"], row["dlts"]) == ("3", "3", "3", "2", "2")
     assert row["decision"].startswith("stop") and "2 of 3 treated had a DLT" in row["rationale"]
     screenshot(browser, "cohort-board")
 
-    browser.get(f"{BASE}/console/cohorts/{IIM_NO_LD}")
+    browser.get(f"{BASE}/console/cohorts/{IIM_CY}")
     uid = sql(f"SELECT id FROM app_user WHERE lower(login) = lower('{users()['clinical'][0]}')")
     failed = int(sql(f"SELECT count(*) FROM custody_event WHERE subject_type = 'user' AND subject_id = '{uid}' AND action = 'signature.failed'"))
     sign_decision(browser, "not-my-password")
     assert "wrong password" in browser.find_element(By.ID, "decision-error").text
-    assert sql(f"SELECT count(*) FROM cohort_decision WHERE cohort_id = '{IIM_NO_LD}'") == "0"
-    assert sql(f"SELECT state FROM cohort WHERE id = '{IIM_NO_LD}'") == "open"
+    assert sql(f"SELECT count(*) FROM cohort_decision WHERE cohort_id = '{IIM_CY}'") == "0"
+    assert sql(f"SELECT state FROM cohort WHERE id = '{IIM_CY}'") == "open"
     assert int(sql(f"SELECT count(*) FROM custody_event WHERE subject_type = 'user' AND subject_id = '{uid}' "
                    "AND action = 'signature.failed'")) == failed + 1
 
     sign_decision(browser, users()["clinical"][1])
     assert "decision 'stop' confirmed and signed" in browser.find_element(By.ID, "notice").text
-    assert sql(f"SELECT decision, treated, dlts, decided_by FROM cohort_decision WHERE cohort_id = '{IIM_NO_LD}'") == f"stop|3|2|{uid}"
-    assert sql(f"SELECT state, outcome FROM cohort WHERE id = '{IIM_NO_LD}'") == "closed|stopped"
+    assert sql(f"SELECT decision, treated, dlts, decided_by FROM cohort_decision WHERE cohort_id = '{IIM_CY}'") == f"stop|3|2|{uid}"
+    assert sql(f"SELECT state, outcome FROM cohort WHERE id = '{IIM_CY}'") == "closed|stopped"
     assert sql(f"SELECT signature->>'printedName', signature->>'meaning' FROM custody_event WHERE subject_type = 'study' "
-               f"AND subject_id = '{IIM_NO_LD}' AND action = 'cohort.decided'") \
-        == f"Casey Clinician|I confirm the 3+3 decision 'stop' for cohort {IIM_NO_LD}"
+               f"AND subject_id = '{IIM_CY}' AND action = 'cohort.decided'") \
+        == f"Casey Clinician|I confirm the 3+3 decision 'stop' for cohort {IIM_CY}"
     assert "stop by Casey Clinician" in browser.find_element(By.CSS_SELECTOR, ".history").text
 
 
 def test_controls_only_for_roles_that_may(browser):
     sign_in(browser, "pharmacy")
     browser.get(f"{BASE}/console/studies/RESOLUTION")
-    assert browser.find_element(By.ID, f"cohort-{slug(SLE_NO_LD)}")
+    assert browser.find_element(By.ID, f"cohort-{slug(SSC_NO_LD)}")
     assert not browser.find_elements(By.LINK_TEXT, "Enrol a patient")
-    browser.get(f"{BASE}/console/cohorts/{SLE_NO_LD}")
+    browser.get(f"{BASE}/console/cohorts/{SSC_NO_LD}")
     assert not browser.find_elements(By.ID, "dlt-form") and not browser.find_elements(By.ID, "decision-form")
-    browser.get(f"{BASE}/console/cohorts/{SLE_NO_LD}/enrol")
+    browser.get(f"{BASE}/console/cohorts/{SSC_NO_LD}/enrol")
     assert "enrolling patients is done by clinical" in browser.find_element(By.ID, "error-message").text
     assert not browser.find_elements(By.ID, "enrol-form")
 
