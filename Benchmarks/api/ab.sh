@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A/B of two builds of `cryoledger serve` on one database, alternating A and B ROUNDS times, so that both meet the
 # same load from the rest of the machine: per run, the rate and the API process's CPU time per request
-# (user + system, /proc) for GET /vials/{id} and POST /lots at 200 connections.
+# (user + system, /proc) for GET /vials/{id}, GET /lots?product=ALLO-501&limit=20 and POST /lots at 200 connections.
 #   Benchmarks/api/ab.sh BINARY_A BINARY_B [ROUNDS] [SECONDS]      (defaults 3, 15)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -43,6 +43,8 @@ for round in $(seq 1 "$ROUNDS"); do
         for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
         curl -fs -o /dev/null -H "Authorization: Bearer $CRYOLEDGER_TOKEN_MANUFACTURING" "http://127.0.0.1:$PORT/vials/$VIAL"
         TOKEN=$CRYOLEDGER_TOKEN_MANUFACTURING measure "round $round $which GET /vials" -s Benchmarks/api/report.lua "http://127.0.0.1:$PORT/vials/$VIAL"
+        TOKEN=$CRYOLEDGER_TOKEN_MANUFACTURING measure "round $round $which GET /lots" -s Benchmarks/api/report.lua \
+            "http://127.0.0.1:$PORT/lots?product=ALLO-501&limit=20"
         TOKEN=$CRYOLEDGER_TOKEN_MANUFACTURING RUN_TAG="AB$round$which$(date +%s)" ACK_DIR="$CRYOLEDGER_HOME" \
             measure "round $round $which POST /lots" -s Benchmarks/api/register_lot.lua "http://127.0.0.1:$PORT"
         kill "$API_PID"; wait "$API_PID" 2>/dev/null || true; API_PID=
