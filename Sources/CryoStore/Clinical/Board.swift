@@ -3,25 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// A study as listed: enough to choose it.
-public struct StudySummary: Sendable, Codable, Equatable {
-    public var code: String
-    public var name: String
-    public var productCode: String
-    public var dltWindowDays: Int
-}
-
-/// A patient of a cohort as the cohort board shows them.
-public struct CohortPatient: Sendable, Codable, Equatable {
-    public var subjectId: String
-    public var siteCode: String
-    public var status: String
-    public var infusionOn: String
-    /// The calendar day (UTC) of the infusion, once dosed.
-    public var dosedOn: String?
-    public var dlts: Int
-}
-
 extension StudyRecord {
     /// The checklist of one indication: the study's criteria for every indication and those for this one
     /// (the criteria `enrollPatient` requires), inclusion first.

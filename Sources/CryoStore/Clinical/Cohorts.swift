@@ -3,28 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-public struct CohortDecisionRecord: Sendable, Codable, Equatable {
-    public var cohort: CohortRecord
-    public var treated: Int
-    public var evaluable: Int
-    public var patientsWithDlt: Int
-    /// What the 3+3 rules say now; actionable ones await a signed clinical decision.
-    public var decision: CohortDecision
-    public var actionable: Bool
-    public var rationale: String
-    public var lowerDoseIsMTD: Bool
-    public var history: [String]
-    /// Treated patients still inside their DLT window (what `observe` waits for), earliest end first.
-    public var awaiting: [AwaitedDltWindow] = []
-}
-
-/// A treated patient whose DLT window is still running, and its last day.
-public struct AwaitedDltWindow: Sendable, Codable, Equatable {
-    public var subjectId: String
-    public var windowEnds: String
-    public init(subjectId: String, windowEnds: String) { self.subjectId = subjectId; self.windowEnds = windowEnds }
-}
-
 extension Store {
     public func cohortDecision(cohortId: String, actor: Principal, logger: Logger) async throws -> CohortDecisionRecord {
         try actor.require(.readInventory)

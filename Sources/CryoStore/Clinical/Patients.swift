@@ -3,62 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-public struct Enrolment: Sendable {
-    public var subjectId: String
-    public var studyCode: String
-    public var siteCode: String
-    public var cohortId: String
-    public var weightKg: Double
-    public var ldStartOn: CalendarDay?
-    public var infusionOn: CalendarDay
-    public var antiHla: [String]
-    public var eligibility: [EligibilityAnswer]
-
-    public init(subjectId: String, studyCode: String, siteCode: String, cohortId: String, weightKg: Double, ldStartOn: CalendarDay?,
-                infusionOn: CalendarDay, antiHla: [String], eligibility: [EligibilityAnswer]) {
-        self.subjectId = subjectId; self.studyCode = studyCode; self.siteCode = siteCode; self.cohortId = cohortId; self.weightKg = weightKg
-        self.ldStartOn = ldStartOn; self.infusionOn = infusionOn; self.antiHla = antiHla; self.eligibility = eligibility
-    }
-
-    func validate() throws {
-        let v = Validator()
-        try v.matches(subjectId, /[A-Z0-9][A-Z0-9-]{2,31}/, "subjectId", "a coded subject id (3 to 32 capitals, digits, dashes), never a name")
-        try v.require((20...300).contains(weightKg), "weightKg", "between 20 and 300 kg")
-        if let ld = ldStartOn { try v.require(ld < infusionOn, "ldStartOn", "lymphodepletion starts before the infusion") }
-        for (i, a) in antiHla.enumerated() {
-            try HLA.validateSpecificity(a, field: "antiHla[\(i)]")
-        }
-        try v.require(Set(eligibility.map(\.criterion)).count == eligibility.count, "eligibility", "each criterion answered once")
-    }
-}
-
-public struct DltRecord: Sendable, Codable, Equatable {
-    public var id: Int64
-    public var description: String
-    public var grade: Int
-    public var onsetOn: String
-    public var recordedBy: String
-    public var recordedAt: Date
-}
-
-public struct PatientRecord: Sendable, Codable, Equatable {
-    public var subjectId: String
-    public var studyCode: String
-    public var siteCode: String
-    public var cohortId: String
-    public var weightKg: Double
-    public var targetCells: Int64
-    public var ldStartOn: String?
-    public var infusionOn: String
-    public var antiHla: [String]
-    public var status: String
-    public var enrolledAt: Date
-    public var dosedAt: Date?
-    public var eligibility: [String: Bool]
-    public var reservedVials: [String]
-    public var dlts: [DltRecord]
-}
-
 extension Store {
     /// Clinical enrols a patient: every criterion of the checklist answered and satisfied, a place free in an open cohort.
     public func enrollPatient(_ e: Enrolment, actor: Principal, logger: Logger) async throws -> PatientRecord {

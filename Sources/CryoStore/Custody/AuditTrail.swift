@@ -4,24 +4,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// What verification found. `intact` is true only when no problem was found.
-public struct VerificationReport: Sendable, Codable, Equatable {
-    public struct Problem: Sendable, Codable, Equatable {
-        /// edited, forged, missing, out-of-order, head-mismatch, checkpoint-mismatch, seal-invalid
-        public var kind: String
-        public var eventId: Int64?
-        public var subject: String?
-        public var detail: String
-    }
-    public var intact: Bool
-    public var eventsChecked: Int
-    public var subjectsChecked: Int
-    public var checkpointsChecked: Int
-    /// The fold of every event hash in id order: the head of the whole log.
-    public var chainHead: String
-    public var problems: [Problem]
-}
-
 /// One custody event as stored, with the text of each hashed field exactly as the database renders it.
 struct StoredEvent {
     var id: Int64

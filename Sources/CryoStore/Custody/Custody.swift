@@ -104,26 +104,6 @@ enum Custody {
     }
 }
 
-public struct CustodyEventRecord: Sendable, Codable, Equatable {
-    public var id: Int64
-    public var subjectType: String
-    public var subjectId: String
-    public var seq: Int64
-    public var action: String
-    public var actorName: String
-    public var actorRole: String
-    public var occurredAt: Date
-    public var fromState: String?
-    public var toState: String?
-    public var fromLocation: String?
-    public var toLocation: String?
-    public var reason: String?
-    public var details: String
-    /// The manifestation of the electronic signature of a signing step (printed name, meaning, time).
-    public var signature: SignatureManifestation?
-    public var hash: String
-}
-
 extension Store {
     public func custodyEvents(subjectType: String, subjectId: String, actor: Principal, logger: Logger) async throws -> [CustodyEventRecord] {
         try actor.require(.readCustody)

@@ -3,14 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// One subject's chain, verified as `audit verify` verifies the whole log: each hash recomputed, each link to
-/// the previous event, no gap in seq, and the chain head. For the console's "this chain verifies" mark.
-public struct SubjectChainReport: Sendable {
-    public var intact: Bool
-    public var events: Int
-    public var problems: [String]
-}
-
 extension Store {
     public func verifyChain(subjectType: String, subjectId: String, actor: Principal, logger: Logger) async throws -> SubjectChainReport {
         try actor.require(.readCustody)

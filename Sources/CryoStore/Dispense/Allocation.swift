@@ -4,43 +4,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-public struct PlanRequest: Sendable {
-    public var doseTolerancePct: Int = 20
-    public var expiryMarginDays: Int = 1
-    public var cohortLots: CohortLotsPolicy = .soft
-    /// Plan only for these patients (and no slots); nil: every patient awaiting a dose, and the open cohort places.
-    public var patients: [String]?
-    public var timeLimitSeconds: Double?
-    public init(patients: [String]? = nil) { self.patients = patients }
-}
-
-public struct PlannedAssignment: Sendable, Codable, Equatable {
-    public var demand: String
-    public var kind: String
-    public var lot: String
-    public var vials: Int
-    /// For patients: the vials commitAllocation will reserve, in pick order. Slots are earmarked only.
-    public var vialIds: [String]
-    public var explanation: String
-}
-
-public struct PlanRecord: Sendable, Codable, Equatable {
-    public var id: UUID
-    public var asOf: String
-    public var objective: [Int]
-    public var provenOptimal: Bool
-    public var solveSeconds: Double
-    public var assignments: [PlannedAssignment]
-    public var unassigned: [[String: String]]
-}
-
-public struct CommittedAllocation: Sendable, Codable, Equatable {
-    public var allocationId: Int64
-    public var subjectId: String
-    public var lotNumber: String
-    public var vialIds: [String]
-}
-
 extension Store {
     /// Builds the FORMAT.md instance from the live state: stored vials that rule 3 (`vial_blockers`) lets through, per lot
     /// and depot; patients awaiting a dose; open cohort places; routes.

@@ -3,41 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-public struct PickListLine: Sendable, Codable, Equatable {
-    public var vialId: String
-    public var subjectId: String
-    public var lotNumber: String
-    public var status: VialStatus
-    /// Where to take it from; nil once picked.
-    public var location: String?
-}
-
-public struct ShipmentInput: Sendable {
-    public var vialIds: [String]
-    public var toSite: String
-    public var dryShipperId: String
-    public var dataLoggerId: String
-    public var validatedHoldHours: Int
-    public init(vialIds: [String], toSite: String, dryShipperId: String, dataLoggerId: String, validatedHoldHours: Int) {
-        self.vialIds = vialIds; self.toSite = toSite; self.dryShipperId = dryShipperId; self.dataLoggerId = dataLoggerId; self.validatedHoldHours = validatedHoldHours
-    }
-}
-
-public struct ShipmentRecord: Sendable, Codable, Equatable {
-    public var id: String
-    public var fromSite: String
-    public var toSite: String
-    public var dryShipperId: String
-    public var dataLoggerId: String
-    public var validatedHoldHours: Int
-    public var shippedAt: Date
-    public var expectedArrival: Date
-    public var receivedAt: Date?
-    public var loggerMaxCelsius: Double?
-    public var receiptExcursion: Bool?
-    public var vialIds: [String]
-}
-
 extension Store {
     /// What to take out of which freezer for an allocation.
     public func pickList(allocationId: Int64, actor: Principal, logger: Logger) async throws -> [PickListLine] {

@@ -3,21 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-public struct DonorRecord: Sendable, Codable, Equatable {
-    public struct Test: Sendable, Codable, Equatable {
-        public var test: String
-        public var result: String
-        public var testedOn: String
-    }
-    public var code: String
-    public var eligibility: DonorEligibility
-    public var eligibilityDecidedAt: Date?
-    public var screeningTests: [Test]
-    public var hla: [String]
-    public var lots: [String]
-    public var registeredAt: Date
-}
-
 extension Store {
     public func registerDonor(_ request: DonorRegistration, actor: Principal, logger: Logger) async throws -> DonorRecord {
         try actor.require(.registerDonor)

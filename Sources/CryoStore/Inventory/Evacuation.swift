@@ -3,16 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-public struct EvacuationResult: Sendable, Codable, Equatable {
-    public var source: String
-    public var target: String
-    public var mode: String
-    public var reason: String
-    /// True when nothing was written: the moves are what a real run would do now.
-    public var dryRun: Bool
-    public var moves: [EvacuationMove]
-}
-
 extension Store {
     /// Moves every vial of a box, rack or freezer into `target` (`Evacuation.plan` decides where), in one transaction,
     /// with one `vial.moved` custody event per vial carrying the reason. A dry run plans the same way and writes nothing.

@@ -3,26 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// What a vial's label carries: its id (printed with the check character), product, lot, expiry and storage condition.
-public struct VialLabel: Sendable, Codable, Equatable {
-    public var vialId: String
-    public var productCode: String
-    public var productName: String
-    public var lotNumber: String
-    public var ordinal: Int
-    public var vialCount: Int
-    public var expiresOn: String
-    public var storageCondition: String
-    public var storageMaxCelsius: Double
-
-    public init(vialId: String, productCode: String, productName: String, lotNumber: String, ordinal: Int, vialCount: Int,
-                expiresOn: String, storageCondition: String, storageMaxCelsius: Double) {
-        self.vialId = vialId; self.productCode = productCode; self.productName = productName; self.lotNumber = lotNumber
-        self.ordinal = ordinal; self.vialCount = vialCount; self.expiresOn = expiresOn
-        self.storageCondition = storageCondition; self.storageMaxCelsius = storageMaxCelsius
-    }
-}
-
 extension Store {
     /// The labels of a lot's vials (in ordinal order), or of the vials named, in the order given.
     public func vialLabels(lotNumber: String?, vialIds: [String], actor: Principal, logger: Logger) async throws -> [VialLabel] {

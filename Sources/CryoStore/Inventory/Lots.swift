@@ -3,26 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-public struct LotRecord: Sendable, Codable, Equatable {
-    public var lotNumber: String
-    public var productCode: String
-    public var donorCode: String
-    public var manufacturedOn: String
-    public var expiresOn: String
-    public var cellsPerVial: Int64
-    public var plannedVials: Int
-    public var status: LotStatus
-    public var heldFrom: LotStatus?
-    public var statusChangedAt: Date
-    public var vialsByStatus: [String: Int]
-}
-
-public struct LotPage: Sendable {
-    public var lots: [LotRecord]
-    /// Pass back as `after` to get the next page; nil on the last page.
-    public var nextCursor: String?
-}
-
 extension Store {
     /// One connection, five round trips: BEGIN, the product's shelf life and the donor's eligibility (locked FOR SHARE
     /// until COMMIT) in one statement, the lot row (returning what the database filled in), its custody event, COMMIT.

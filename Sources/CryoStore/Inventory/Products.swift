@@ -3,38 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-public struct SpecTest: Sendable, Codable, Equatable {
-    public var code: String
-    public var name: String
-    public var kind: String
-    public var unit: String?
-    public var min: Double?
-    public var max: Double?
-    public var expected: String?
-    public init(code: String, name: String, kind: String, unit: String? = nil, min: Double? = nil, max: Double? = nil, expected: String? = nil) {
-        self.code = code; self.name = name; self.kind = kind; self.unit = unit; self.min = min; self.max = max; self.expected = expected
-    }
-}
-
-public struct ProductRecord: Sendable, Codable, Equatable {
-    public var code: String
-    public var name: String
-    public var shelfLifeDays: Int
-    public var storageCondition: String
-    public var storageMaxCelsius: Double
-    public var thawToInfusionMinutes: Int
-    public var specVersion: Int?
-    public var specification: [SpecTest]
-    /// The limit on a vial's cumulative time out of storage (check-outs); past it the vial is held.
-    public var maxTimeOutMinutes: Int
-    public init(code: String, name: String, shelfLifeDays: Int, storageCondition: String, storageMaxCelsius: Double,
-                thawToInfusionMinutes: Int, specVersion: Int? = nil, specification: [SpecTest] = [], maxTimeOutMinutes: Int = 30) {
-        self.code = code; self.name = name; self.shelfLifeDays = shelfLifeDays; self.storageCondition = storageCondition
-        self.storageMaxCelsius = storageMaxCelsius; self.thawToInfusionMinutes = thawToInfusionMinutes
-        self.specVersion = specVersion; self.specification = specification; self.maxTimeOutMinutes = maxTimeOutMinutes
-    }
-}
-
 extension Store {
     /// Defines a product with its first specification version, effective from `effectiveFrom`.
     public func createProduct(_ p: ProductRecord, effectiveFrom: CalendarDay, actor: Principal, logger: Logger) async throws -> ProductRecord {

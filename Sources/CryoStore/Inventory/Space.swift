@@ -3,36 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Utilisation per freezer, rack and box, the empty positions, and boxes that could be consolidated.
-public struct SpaceReport: Sendable, Codable, Equatable {
-    public struct Box: Sendable, Codable, Equatable {
-        public var id: String
-        public var label: String
-        public var occupied: Int
-        public var capacity: Int
-        public var utilisation: Double
-        public var emptyPositions: [String]
-    }
-    public struct Rack: Sendable, Codable, Equatable {
-        public var id: String
-        public var label: String
-        public var occupied: Int
-        public var capacity: Int
-        public var utilisation: Double
-        public var boxes: [Box]
-    }
-    public struct Freezer: Sendable, Codable, Equatable {
-        public var id: String
-        public var name: String
-        public var occupied: Int
-        public var capacity: Int
-        public var utilisation: Double
-        public var racks: [Rack]
-    }
-    public var freezers: [Freezer]
-    public var consolidation: [ConsolidationCandidate]
-}
-
 extension Store {
     public func spaceReport(freezerId: String?, actor: Principal, logger: Logger) async throws -> SpaceReport {
         try actor.require(.readInventory)

@@ -3,51 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-public struct FreezerMap: Sendable, Codable, Equatable {
-    public struct Slot: Sendable, Codable, Equatable {
-        public var row: Int
-        public var column: Int
-        public var label: String
-        public var vialId: String?
-        public var lotNumber: String?
-        public var status: String?
-        /// The lot's expiry (YYYY-MM-DD), so a map needs no query per lot.
-        public var expiresOn: String?
-    }
-    public struct Box: Sendable, Codable, Equatable {
-        public var id: String
-        public var label: String
-        public var rows: Int
-        public var columns: Int
-        public var occupied: Int
-        public var free: Int
-        public var slots: [Slot]
-    }
-    public struct Rack: Sendable, Codable, Equatable {
-        public var id: String
-        public var label: String
-        public var boxes: [Box]
-    }
-    public var freezerId: String
-    public var siteCode: String
-    public var kind: String
-    public var name: String
-    public var maxCelsius: Double
-    public var occupied: Int
-    public var free: Int
-    public var racks: [Rack]
-}
-
-public struct FreezerSummary: Sendable, Codable, Equatable {
-    public var id: String
-    public var siteCode: String
-    public var kind: String
-    public var name: String
-    public var maxCelsius: Double
-    public var occupied: Int
-    public var capacity: Int
-}
-
 extension Store {
     public func createSite(code: String, name: String, kind: SiteKind, actor: Principal, logger: Logger) async throws {
         try actor.require(.manageStorage)

@@ -3,17 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-public struct TemperatureRecord: Sendable, Codable, Equatable {
-    public var id: Int64
-    public var freezerId: String
-    public var measuredAt: Date
-    public var celsius: Double
-    public var probe: String?
-    public var excursion: Bool
-    /// The vials this reading put on hold: those in the freezer at any time since the previous reading.
-    public var heldVials: [String]
-}
-
 extension Store {
     /// Records a freezer temperature. A reading above a product's storage limit is an excursion: every vial of
     /// that product that was in the freezer between the previous reading and this one goes on hold, and no other.

@@ -3,27 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// A vial, or every vial in a box, to check out of storage or back in.
-public enum CheckoutTarget: Sendable, Equatable {
-    case vial(String), box(String)
-}
-
-public struct CheckoutRecord: Sendable, Codable, Equatable {
-    public var vialId: String
-    /// The position kept for the vial while it is out.
-    public var position: String
-    public var purpose: String
-    public var checkedOutAt: Date
-    public var checkedInAt: Date?
-    /// This check-out's time, once checked in (whole minutes, rounded up).
-    public var minutesOut: Int?
-    /// Every completed check-out of the vial, summed.
-    public var totalMinutesOut: Int
-    public var limitMinutes: Int
-    /// The hold placed because this check-in took the vial past its product's limit.
-    public var holdId: Int64?
-}
-
 extension Store {
     /// Checks a vial or a box out of its freezer. The vials keep their positions (nobody else can be put there) and
     /// cannot be allocated, shipped, moved or evacuated until they are checked back in. Times come from the store's clock.

@@ -3,31 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-public struct VialLocation: Sendable, Codable, Equatable {
-    public var siteCode: String
-    public var freezerId: String
-    public var rackId: String
-    public var boxId: String
-    public var row: Int
-    public var column: Int
-    public var label: String
-}
-
-public struct VialRecord: Sendable, Codable, Equatable {
-    public var id: String
-    public var lotNumber: String
-    public var productCode: String
-    public var ordinal: Int
-    public var status: VialStatus
-    public var lotStatus: LotStatus
-    public var expiresOn: String
-    public var location: VialLocation?
-    /// Set while the vial is checked out of storage (its position is kept).
-    public var checkedOutSince: Date?
-    /// Cumulative time out of storage over completed check-outs, in whole minutes rounded up.
-    public var minutesOutOfStorage: Int = 0
-}
-
 extension Store {
     /// Creates `count` vials of a lot, each with a fresh check-charactered id; with `boxId`,
     /// places them into the box's free positions in row-major order; without one, with `findSpace`, into the positions

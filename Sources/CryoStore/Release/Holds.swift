@@ -3,27 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-public enum HoldSubject: String, Sendable, CaseIterable, Codable {
-    case lot, vial, donor, freezer
-
-    /// Holds are recorded in the custody log of what they hold; a freezer's log is its storage log.
-    var custodyType: String { self == .freezer ? "storage" : rawValue }
-}
-
-public struct HoldRecord: Sendable, Codable, Equatable {
-    public var id: Int64
-    public var subjectType: String
-    public var subjectId: String
-    public var reason: String
-    public var source: String
-    public var sourceRef: String?
-    public var placedBy: String
-    public var placedAt: Date
-    public var liftedBy: String?
-    public var liftedAt: Date?
-    public var liftReason: String?
-}
-
 /// One hold to place: the system places them in bulk (look-back, excursions), QA one at a time.
 struct NewHold: Sendable {
     var subject: HoldSubject

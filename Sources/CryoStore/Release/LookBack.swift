@@ -3,24 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-public struct DosedPatient: Sendable, Codable, Equatable {
-    public var subjectId: String
-    public var vialId: String
-    public var lotNumber: String
-    public var administeredAt: Date
-}
-
-public struct LookBackReport: Sendable, Codable, Equatable {
-    public var donorCode: String
-    public var lotsHeld: [String]
-    public var vialsHeld: [String]
-    /// Reservations cancelled: the vials go back to stored (and on hold).
-    public var reservationsCancelled: [String]
-    /// Vials already shipped, received or thawed: held where they are, for the site to quarantine or destroy.
-    public var vialsOutsideStorage: [String]
-    public var dosedPatients: [DosedPatient]
-}
-
 extension Store {
     /// A donor found ineligible after the fact: in one transaction the donor, every lot made from it and
     /// every vial of those lots go on hold, open reservations are cancelled, and the patients already

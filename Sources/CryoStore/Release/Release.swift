@@ -3,47 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-public struct QcResultInput: Sendable {
-    public var testCode: String
-    public var numericValue: Double?
-    public var textValue: String?
-    public var unit: String?
-    public var method: String
-    public var instrument: String?
-    public var analyst: String
-    /// Set when this result corrects an earlier one; then a reason is required.
-    public var supersedes: Int64?
-    public var correctionReason: String?
-
-    public init(testCode: String, numericValue: Double? = nil, textValue: String? = nil, unit: String? = nil, method: String,
-                instrument: String? = nil, analyst: String, supersedes: Int64? = nil, correctionReason: String? = nil) {
-        self.testCode = testCode; self.numericValue = numericValue; self.textValue = textValue; self.unit = unit; self.method = method
-        self.instrument = instrument; self.analyst = analyst; self.supersedes = supersedes; self.correctionReason = correctionReason
-    }
-}
-
-public struct QcResultRecord: Sendable, Codable, Equatable {
-    public var id: Int64
-    public var lotNumber: String
-    public var testCode: String
-    public var numericValue: Double?
-    public var textValue: String?
-    public var unit: String?
-    public var method: String
-    public var instrument: String?
-    public var analyst: String
-    public var recordedBy: String
-    public var recordedAt: Date
-    public var outcome: String
-    public var supersedes: Int64?
-    public var correctionReason: String?
-    public var current: Bool
-}
-
-public enum ReleaseKind: String, Sendable, CaseIterable {
-    case standard, conditional, outOfSpecification = "out-of-specification"
-}
-
 extension Store {
     /// Records a QC result (qc role) and evaluates it against the lot's specification version.
     public func recordQcResult(lotNumber: String, _ input: QcResultInput, actor: Principal, logger: Logger) async throws -> QcResultRecord {

@@ -3,23 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// The specification a lot is judged against: the version in force at its manufacture (nil when none was).
-public struct LotSpecification: Sendable, Equatable {
-    public var lotNumber: String
-    public var productCode: String
-    public var version: Int?
-    public var effectiveFrom: String?
-    public var tests: [SpecTest]
-}
-
-/// Where a donor's look-back stands: the look-back holds still active and the patients already dosed.
-public struct LookBackStatus: Sendable, Equatable {
-    public var donorCode: String
-    public var lotHolds: [HoldRecord]
-    public var vialHolds: [HoldRecord]
-    public var dosedPatients: [DosedPatient]
-}
-
 extension Store {
     /// The tests QC records and QA reviews for a lot, with their limits, from its specification version.
     public func lotSpecification(lotNumber: String, actor: Principal, logger: Logger) async throws -> LotSpecification {

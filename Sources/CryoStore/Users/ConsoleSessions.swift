@@ -5,15 +5,6 @@ import HummingbirdBcrypt
 import Logging
 import PostgresNIO
 
-/// A signed-in console user (21 CFR 11.100, 11.300): sessions live in PostgreSQL, known by the SHA-256 of
-/// their cookie, and end at sign-out, at the next sign-in, or after the idle time-out.
-public struct ConsoleSession: Sendable {
-    public let user: Principal
-    /// Sent back in every form that changes anything; a POST without it is refused.
-    public let csrfToken: String
-    public let lastSeen: Date
-}
-
 extension Store {
     static let signInRefused = "the login name or the password is wrong"
 

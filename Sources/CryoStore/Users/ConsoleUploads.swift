@@ -3,17 +3,6 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// A CSV uploaded in the console: kept between the dry run and the confirmed import, so the file that was
-/// checked is the file that is imported; only its uploader may use it.
-public struct ConsoleUpload: Sendable {
-    public let id: UUID
-    public let kind: ImportKind
-    public let fileName: String
-    public let content: Data
-    public let rejectsCSV: Data?
-    public let imported: Bool
-}
-
 extension Store {
     public func saveUpload(kind: ImportKind, fileName: String, content: Data, actor: Principal, logger: Logger) async throws -> UUID {
         try actor.require(kind.action)

@@ -4,13 +4,6 @@ import HummingbirdBcrypt
 import Logging
 import PostgresNIO
 
-/// What a signer supplies at the moment of signing: their password again, and what the signature means.
-public struct SignatureInput: Sendable {
-    public var password: String
-    public var meaning: String
-    public init(password: String, meaning: String) { self.password = password; self.meaning = meaning }
-}
-
 /// What the custody event records of a signature.
 struct SignatureRecord: Sendable {
     var printedName: String

@@ -2,28 +2,6 @@ import CryoDomain
 import Logging
 import PostgresNIO
 
-/// A user named by the API (its id) or by the CLI (its name).
-public enum UserReference: Sendable {
-    case id(Int64)
-    case name(String)
-
-    var text: String {
-        switch self {
-        case .id(let id): return String(id)
-        case .name(let name): return name
-        }
-    }
-}
-
-/// An account's signing state.
-public struct UserAccount: Sendable, Equatable {
-    public let id: Int64
-    public let name: String
-    public let role: Role
-    public let locked: Bool
-    public let failedSignatures: Int
-}
-
 extension Store {
     /// Unlocks an account locked after failed signatures (admin only), with its custody event.
     /// The one operation behind `POST /users/{userId}/unlock` and `cryoledger user unlock`.

@@ -4,17 +4,6 @@ import HummingbirdBcrypt
 import Logging
 import PostgresNIO
 
-/// A user as the administrators' screen lists it.
-public struct UserSummary: Sendable, Equatable {
-    public let id: Int64
-    public let name: String
-    public let login: String?
-    public let role: Role
-    public let locked: Bool
-    public let deactivated: Bool
-    public let hasPassword: Bool
-}
-
 extension Store {
     public func users(actor: Principal, logger: Logger) async throws -> [UserSummary] {
         try actor.require(.manageUsers)

@@ -6,12 +6,6 @@ import Logging
 import PostgresNIO
 import Synchronization
 
-public struct IssuedToken: Sendable {
-    public let user: Principal
-    /// Shown once; only a hash of its secret is stored (TokenHash).
-    public let token: String
-}
-
 extension Store {
     /// Creates a user and its first token. The bootstrap path: no caller is checked.
     public func createUser(name: String, role: Role, password: String?, login: String? = nil, logger: Logger) async throws -> IssuedToken {
