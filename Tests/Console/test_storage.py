@@ -5,7 +5,8 @@ from datetime import date
 
 import requests
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import Select
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import BASE, sign_in, sql, submit_and_wait
 
@@ -39,6 +40,11 @@ def evacuate_form(browser, target, mode, reason):
     submit_and_wait(browser, browser.find_element(By.ID, "evacuate-preview"))
 
 
+def text_of(browser, element_id):
+    """The element's text once the new page has it (the page may still be loading after the old one went stale)."""
+    return WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, element_id))).text
+
+
 def moved_events():
     return int(sql("SELECT count(*) FROM custody_event WHERE action = 'vial.moved' AND details->>'evacuation' = 'freezer:EVAC-A -> freezer:EVAC-B'"))
 
@@ -48,18 +54,18 @@ def test_evacuate_a_freezer_dry_run_then_confirm(browser):
     sign_in(browser, "manufacturing")
     # Same positions into a target whose A1 is taken: refused next to the form, nothing moved.
     evacuate_form(browser, "EVAC-B", "same-positions", "LN2 alarm (console test)")
-    error = browser.find_element(By.ID, "evacuate-error").text
+    error = text_of(browser, "evacuate-error")
     assert "EVAC-B-B1:A1 already holds vial" in error
     assert sql("SELECT count(*) FROM vial_position WHERE box_id = 'EVAC-A-B1'") == "5" and moved_events() == 0
     # Free positions: the dry run lists the moves and writes nothing.
     evacuate_form(browser, "EVAC-B", "free-positions", "LN2 alarm (console test)")
-    assert "Dry run, nothing was moved: 5 vials would move" in browser.find_element(By.ID, "evacuation-summary").text
+    assert "Dry run, nothing was moved: 5 vials would move" in text_of(browser, "evacuation-summary")
     rows = browser.find_elements(By.CSS_SELECTOR, "#evacuation-moves tbody tr")
     assert len(rows) == 5 and "EVAC-B-B1:A2" in rows[0].text
     assert sql("SELECT count(*) FROM vial_position WHERE box_id = 'EVAC-A-B1'") == "5" and moved_events() == 0
     # Confirmed: every vial moves, one custody event each with the reason.
     submit_and_wait(browser, browser.find_element(By.ID, "evacuate-confirm"))
-    assert "Moved 5 vials" in browser.find_element(By.ID, "evacuation-summary").text
+    assert "Moved 5 vials" in text_of(browser, "evacuation-summary")
     assert sql("SELECT count(*) FROM vial_position WHERE box_id = 'EVAC-A-B1'") == "0"
     assert sql("SELECT count(*) FROM vial_position WHERE box_id = 'EVAC-B-B1'") == "6"
     assert moved_events() == 5
