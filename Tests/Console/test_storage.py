@@ -1,0 +1,77 @@
+"""Console, issue 19: evacuating a freezer from its page, a dry run first, then the confirmation. Checks the database."""
+import os
+import pathlib
+from datetime import date
+
+import requests
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from conftest import BASE, sign_in, sql, submit_and_wait
+
+
+def api(method, path, **kw):
+    tokens = dict(line.split("=", 1) for line in
+                  (pathlib.Path(os.environ["CONSOLE_USERS_FILE"]).parent / "demo-tokens.env").read_text().split())
+    r = requests.request(method, BASE + path, headers={"Authorization": "Bearer " + tokens["CRYOLEDGER_TOKEN_MANUFACTURING"]}, timeout=30, **kw)
+    assert r.status_code in (200, 201), r.text
+    return r.json()
+
+
+def setup_freezers():
+    for f in ["EVAC-A", "EVAC-B"]:
+        api("POST", "/freezers", json={"id": f, "siteCode": "SSF", "kind": "ln2-dewar", "name": f"Console test {f}", "maxCelsius": -150})
+        api("POST", "/racks", json={"id": f"{f}-R1", "freezerId": f, "label": "R1"})
+        api("POST", "/boxes", json={"id": f"{f}-B1", "rackId": f"{f}-R1", "label": "B1", "rows": 9, "columns": 9})
+    for lot, count, box in [("EVAC-LOT-1", 5, "EVAC-A-B1"), ("EVAC-LOT-2", 1, "EVAC-B-B1")]:
+        api("POST", "/lots", json={"lotNumber": lot, "productCode": "ALLO-501", "donorCode": "DN-000101",
+                                   "manufacturedOn": date.today().isoformat(), "cellsPerVial": 40000000, "vialCount": count})
+        api("POST", f"/lots/{lot}/vials", json={"count": count, "boxId": box})
+
+
+def evacuate_form(browser, target, mode, reason):
+    browser.get(f"{BASE}/console/freezers/EVAC-A")
+    browser.find_element(By.ID, "evacuate-target").clear()
+    browser.find_element(By.ID, "evacuate-target").send_keys(target)
+    Select(browser.find_element(By.ID, "evacuate-mode")).select_by_value(mode)
+    browser.find_element(By.ID, "evacuate-reason").clear()
+    browser.find_element(By.ID, "evacuate-reason").send_keys(reason)
+    submit_and_wait(browser, browser.find_element(By.ID, "evacuate-preview"))
+
+
+def text_of(browser, element_id):
+    """The element's text once the new page has it (the page may still be loading after the old one went stale)."""
+    return WebDriverWait(browser, 10).until(EC.presence_of_element_located((By.ID, element_id))).text
+
+
+def moved_events():
+    return int(sql("SELECT count(*) FROM custody_event WHERE action = 'vial.moved' AND details->>'evacuation' = 'freezer:EVAC-A -> freezer:EVAC-B'"))
+
+
+def test_evacuate_a_freezer_dry_run_then_confirm(browser):
+    setup_freezers()
+    sign_in(browser, "manufacturing")
+    # Same positions into a target whose A1 is taken: refused next to the form, nothing moved.
+    evacuate_form(browser, "EVAC-B", "same-positions", "LN2 alarm (console test)")
+    error = text_of(browser, "evacuate-error")
+    assert "EVAC-B-B1:A1 already holds vial" in error
+    assert sql("SELECT count(*) FROM vial_position WHERE box_id = 'EVAC-A-B1'") == "5" and moved_events() == 0
+    # Free positions: the dry run lists the moves and writes nothing.
+    evacuate_form(browser, "EVAC-B", "free-positions", "LN2 alarm (console test)")
+    assert "Dry run, nothing was moved: 5 vials would move" in text_of(browser, "evacuation-summary")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#evacuation-moves tbody tr")
+    assert len(rows) == 5 and "EVAC-B-B1:A2" in rows[0].text
+    assert sql("SELECT count(*) FROM vial_position WHERE box_id = 'EVAC-A-B1'") == "5" and moved_events() == 0
+    # Confirmed: every vial moves, one custody event each with the reason.
+    submit_and_wait(browser, browser.find_element(By.ID, "evacuate-confirm"))
+    assert "Moved 5 vials" in text_of(browser, "evacuation-summary")
+    assert sql("SELECT count(*) FROM vial_position WHERE box_id = 'EVAC-A-B1'") == "0"
+    assert sql("SELECT count(*) FROM vial_position WHERE box_id = 'EVAC-B-B1'") == "6"
+    assert moved_events() == 5
+    assert sql("SELECT count(DISTINCT reason) FROM custody_event WHERE action = 'vial.moved' AND details->>'evacuation' = 'freezer:EVAC-A -> freezer:EVAC-B'") == "1"
+    # An auditor sees the freezer page without the form.
+    browser.delete_all_cookies()
+    sign_in(browser, "auditor")
+    browser.get(f"{BASE}/console/freezers/EVAC-B")
+    assert not browser.find_elements(By.ID, "evacuate-form")
