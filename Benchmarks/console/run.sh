@@ -77,6 +77,8 @@ pages = {
     "QA": ["/console/release", "/console/release/A329-26009", "/console/lots/A329-26009/qc", "/console/donors/DN-000101"],
     "PHARMACY": ["/console/pharmacy", f"/console/pharmacy/plans/{plan}", f"/console/pharmacy/allocations/{allocation['allocationId']}",
                  f"/console/pharmacy/shipments/{shipment}", "/console/bedside"],
+    "CLINICAL": ["/console/studies", "/console/studies/RESOLUTION", "/console/cohorts/RESOLUTION/SLE/DL1/no-LD",
+                 "/console/cohorts/RESOLUTION/SSc/DL1/no-LD/enrol", "/console/freezers/SSF-LN2-01/temperatures"],
     "AUDITOR": ["/console/audit"],
 }
 rows = []
@@ -98,4 +100,4 @@ worst = max(rows, key=lambda r: r[3])
 print(f"slowest p95: {worst[0]} {worst[3]:.1f} ms")
 print(f"sign-in (includes bcrypt, work factor 11): p50 {pct(signins, 50):.0f} ms, max {max(signins):.0f} ms over {len(signins)}")
 PY
-[ -n "${PERF_PID:-}" ] && { kill -INT "$PERF_PID"; wait "$PERF_PID" || true; }
+if [ -n "${PERF_PID:-}" ]; then kill -INT "$PERF_PID"; wait "$PERF_PID" || true; fi
