@@ -27,10 +27,12 @@ final class TokenCache: Sendable {
     }
 
     /// Runs `verify` unless a verification of the same token is already running, whose outcome is then shared.
-    /// A success is cached before the flight ends, so a request arriving just after finds it there.
+    /// A success is cached before its flight ends, and the cache is looked at again under the flight lock: a request
+    /// that missed the cache just before a flight ended finds the entry instead of verifying a second time.
     func verifyOnce(_ key: Data, _ verify: @escaping @Sendable () async throws -> Principal) async throws -> Principal {
-        let task: Task<Principal, any Error> = inFlight.withLock { map in
+        let task: Task<Principal, any Error>? = inFlight.withLock { map in
             if let running = map[key] { return running }
+            if lookup(key) != nil { return nil }
             let task = Task { [self] in
                 defer { _ = inFlight.withLock { $0.removeValue(forKey: key) } }
                 verifications.withLock { $0 += 1 }
@@ -40,6 +42,10 @@ final class TokenCache: Sendable {
             }
             map[key] = task
             return task
+        }
+        guard let task else {
+            if let cached = lookup(key) { return cached }
+            return try await verifyOnce(key, verify)  // expired in between: verify after all
         }
         return try await task.value
     }
