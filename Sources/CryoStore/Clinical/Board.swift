@@ -24,14 +24,22 @@ extension Store {
     /// What the 3+3 rules say for every cohort of a study, in the board's order, read on one connection.
     public func cohortDecisions(studyCode: String, actor: Principal, logger: Logger) async throws -> [CohortDecisionRecord] {
         try actor.require(.readInventory)
-        return try await read(logger) { conn in
-            let ids = try await conn.guardedQuery("""
+        let ids = try await read(logger) { conn in
+            try await conn.guardedQuery("""
                 SELECT c.id FROM cohort c JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code
                 WHERE c.study_code = \(studyCode) ORDER BY c.indication_code, c.arm_code, d.ordinal
                 """, logger: logger).decode(String.self).all()
-            var out: [CohortDecisionRecord] = []
-            for id in ids { out.append(try await Self.cohortDecision(id, today: today(), on: conn, logger: logger)) }
-            return out
+        }
+        // Each cohort's three reads on a connection of its own, all cohorts at once: the board waits for about
+        // three round trips instead of three per cohort (a study has a dozen cohorts).
+        let day = today()
+        return try await withThrowingTaskGroup(of: (Int, CohortDecisionRecord).self) { group in
+            for (index, id) in ids.enumerated() {
+                group.addTask { (index, try await self.read(logger) { conn in try await Self.cohortDecision(id, today: day, on: conn, logger: logger) }) }
+            }
+            var out = [CohortDecisionRecord?](repeating: nil, count: ids.count)
+            for try await (index, record) in group { out[index] = record }
+            return out.compactMap { $0 }
         }
     }
 
