@@ -28,27 +28,11 @@ if ! "$VENV/bin/python" -c 'import selenium, pytest, requests, websockets' 2>/de
 fi
 swift build --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
 BIN="$(swift build --show-bin-path)/cryoledger"
-export CRYOLEDGER_HOME
-CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-console.XXXXXX)
-chmod 755 "$CRYOLEDGER_HOME"
-unset DATABASE_URL
 PORT="${CONSOLE_PORT:-18281}"
-cleanup() {
-    [ -n "${API_PID:-}" ] && { kill "$API_PID" 2>/dev/null || true; wait "$API_PID" 2>/dev/null || true; }
-    "$BIN" db stop >/dev/null 2>&1 || true
-    rm -rf "$CRYOLEDGER_HOME"
-}
-trap cleanup EXIT
-"$BIN" db start >/dev/null
-"$BIN" db migrate >/dev/null
-"$BIN" demo load >/dev/null
+start_demo "$BIN" console
 # A user of its own for the lock-out test, so the demo users stay usable.
 echo "lockout-test-password" | "$BIN" user create --name "Lee Lockout" --role manufacturing --login lee --password-stdin >/dev/null
-(umask 077; : >"$CRYOLEDGER_HOME/api.log")
-"$BIN" serve --host 127.0.0.1 --port "$PORT" </dev/null >>"$CRYOLEDGER_HOME/api.log" 2>&1 &
-API_PID=$!
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
-curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null || { tail -20 "$CRYOLEDGER_HOME/api.log" >&2; exit 1; }
+serve_demo "$PORT"
 export CONSOLE_URL="http://127.0.0.1:$PORT"
 CONSOLE_DB_URL=$("$BIN" db url --admin)
 export CONSOLE_DB_URL

@@ -16,25 +16,9 @@ if ! "$VENV/bin/python" -c 'import fhir.resources, pytest, requests' 2>/dev/null
 fi
 swift build --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
 BIN="$(swift build --show-bin-path)/cryoledger"
-export CRYOLEDGER_HOME
-CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-fhir.XXXXXX)
-chmod 755 "$CRYOLEDGER_HOME"
-unset DATABASE_URL
 PORT="${FHIR_PORT:-18292}"
-cleanup() {
-    [ -n "${API_PID:-}" ] && { kill "$API_PID" 2>/dev/null || true; wait "$API_PID" 2>/dev/null || true; }
-    "$BIN" db stop >/dev/null 2>&1 || true
-    rm -rf "$CRYOLEDGER_HOME"
-}
-trap cleanup EXIT
-"$BIN" db start >/dev/null
-"$BIN" db migrate >/dev/null
-"$BIN" demo load >/dev/null
-(umask 077; : >"$CRYOLEDGER_HOME/api.log")
-"$BIN" serve --host 127.0.0.1 --port "$PORT" </dev/null >>"$CRYOLEDGER_HOME/api.log" 2>&1 &
-API_PID=$!
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
-curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null || { tail -20 "$CRYOLEDGER_HOME/api.log" >&2; exit 1; }
+start_demo "$BIN" fhir
+serve_demo "$PORT"
 export FHIR_BASE_URL="http://127.0.0.1:$PORT"
 FHIR_DB_URL=$("$BIN" db url --admin)
 export FHIR_DB_URL

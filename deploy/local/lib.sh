@@ -37,3 +37,35 @@ pg_bindir() {
 as_pg() {
     if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
+
+# A private embedded cluster loaded with the demo, under a fresh CRYOLEDGER_HOME that is removed on exit
+# (with the cluster and any server started by serve_demo). Usage: start_demo BIN NAME
+start_demo() {
+    DEMO_BIN=$1
+    export CRYOLEDGER_HOME
+    CRYOLEDGER_HOME=$(mktemp -d "/tmp/cryoledger-$2.XXXXXX")
+    chmod 755 "$CRYOLEDGER_HOME"
+    unset DATABASE_URL
+    trap stop_demo EXIT
+    "$DEMO_BIN" db start >/dev/null
+    "$DEMO_BIN" db migrate >/dev/null
+    "$DEMO_BIN" demo load >/dev/null
+}
+
+stop_demo() {
+    [ -n "${API_PID:-}" ] && { kill "$API_PID" 2>/dev/null || true; wait "$API_PID" 2>/dev/null || true; }
+    "$DEMO_BIN" db stop >/dev/null 2>&1 || true
+    rm -rf "$CRYOLEDGER_HOME"
+}
+
+# `cryoledger serve` on 127.0.0.1:PORT (extra serve options after it), its log in $CRYOLEDGER_HOME/api.log (mode
+# 0600); waits until it is ready. Sets API_PID. Usage: serve_demo PORT [OPTIONS...]
+serve_demo() {
+    local port=$1; shift
+    (umask 077; : >"$CRYOLEDGER_HOME/api.log")
+    "$DEMO_BIN" serve --host 127.0.0.1 --port "$port" "$@" </dev/null >>"$CRYOLEDGER_HOME/api.log" 2>&1 &
+    API_PID=$!
+    for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null && return 0; sleep 0.2; done
+    tail -20 "$CRYOLEDGER_HOME/api.log" >&2
+    return 1
+}
