@@ -37,11 +37,11 @@ struct Serve: AsyncParsableCommand {
             logger.logLevel = level
             let key = try Database.auditKey()
             let url = try Database.url()
-            let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
+            let client = PostgresClient(configuration: url.clientConfiguration(maxConnections: maxConnections, keepOpen: true), backgroundLogger: logger)
             var readClient: PostgresClient?
             if let text = environment["DATABASE_READ_URL"], !text.isEmpty {
                 let url = try DatabaseURL(parsing: text)
-                readClient = PostgresClient(configuration: url.clientConfiguration(maxConnections: maxReadConnections), backgroundLogger: logger)
+                readClient = PostgresClient(configuration: url.clientConfiguration(maxConnections: maxReadConnections, keepOpen: true), backgroundLogger: logger)
             }
             var configuration = APIConfiguration(host: host, port: port, logLevel: level, auditKey: key)
             configuration.metrics = PrometheusMetrics.registry
