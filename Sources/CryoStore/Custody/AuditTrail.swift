@@ -146,12 +146,17 @@ struct AuditVerifier {
 }
 
 extension Store {
-    /// Seals every event written so far. The lock waits for appends in flight (and other checkpoints),
-    /// so that no event with a lower id can commit after the checkpoint.
+    /// Seals every event written so far, in two steps. First the boundary: `custody_checkpoint_boundary()` waits for
+    /// the appends in flight, so that no event with a lower id can commit later, and its transaction ends at once,
+    /// so appends are held back only for that wait. Then the events up to the boundary are folded and sealed, one
+    /// checkpointer at a time (an advisory lock: each checkpoint continues the fold of the one before it).
     @discardableResult
     public func checkpoint(key: AuditKey, logger: Logger) async throws -> (lastEventId: Int64, eventCount: Int64)? {
-        try await transaction(logger) { conn in
-            try await conn.guardedQuery("SELECT custody_lock_for_checkpoint()", logger: logger)
+        let boundary = try await transaction(logger) { conn in
+            try await conn.guardedQuery("SELECT custody_checkpoint_boundary()", logger: logger).decode(Int64.self).all().first ?? 0
+        }
+        return try await transaction(logger) { conn in
+            try await conn.guardedQuery("SELECT pg_advisory_xact_lock(\(Self.checkpointLock))", logger: logger)
             let previous = try await conn.guardedQuery("""
                 SELECT last_event_id, event_count, chain_hash FROM custody_checkpoint ORDER BY last_event_id DESC LIMIT 1
                 """, logger: logger).decode((Int64, Int64, ByteBuffer).self).all().first
@@ -159,8 +164,10 @@ extension Store {
             var count = previous?.1 ?? 0
             var lastId = previous?.0 ?? 0
             let from = lastId
-            for try await (id, hash) in try await conn.guardedQuery("SELECT id, hash FROM custody_event WHERE id > \(from) ORDER BY id", logger: logger)
-                .decode((Int64, ByteBuffer).self) {
+            guard boundary > from else { return nil }
+            for try await (id, hash) in try await conn.guardedQuery("""
+                SELECT id, hash FROM custody_event WHERE id > \(from) AND id <= \(boundary) ORDER BY id
+                """, logger: logger).decode((Int64, ByteBuffer).self) {
                 var sha = SHA256()
                 sha.update(data: fold)
                 sha.update(data: Data(buffer: hash))
@@ -177,6 +184,9 @@ extension Store {
             return (lastId, count)
         }
     }
+
+    /// The advisory lock key that serialises checkpointers (any constant no other lock uses: "CLCKPT" in ASCII).
+    static let checkpointLock: Int64 = 0x434C_434B_5054
 
     /// Recomputes the whole log. Without a key, checkpoint seals are not checked (their folds still are).
     public func verifyAuditTrail(key: AuditKey?, actor: Principal?, logger: Logger) async throws -> VerificationReport {

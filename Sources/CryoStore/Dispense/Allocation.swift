@@ -95,7 +95,8 @@ extension Store {
     public func planAllocation(_ req: PlanRequest, actor: Principal, logger: Logger) async throws -> PlanRecord {
         try actor.require(.allocate)
         let (instance, json, vialsByLot) = try await allocationInstance(req, logger: logger)
-        let result = AllocationSolver.solve(instance, options: SolveOptions(timeLimitSeconds: req.timeLimitSeconds ?? 20))
+        let options = SolveOptions(timeLimitSeconds: req.timeLimitSeconds ?? 20)
+        let result = await Self.offloaded { AllocationSolver.solve(instance, options: options) }
         StoreMetrics.solveTime.recordSeconds(result.solveSeconds)
         let kinds = Dictionary(uniqueKeysWithValues: instance.demands.map { ($0.id, $0.kind.rawValue) })
         var cursor: [String: Int] = [:]

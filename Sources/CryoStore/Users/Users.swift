@@ -96,17 +96,9 @@ extension Store {
         logger.info("api token hash upgraded from bcrypt to sha256")
     }
 
-    /// Runs CPU-heavy work (bcrypt) on a thread of its own instead of one of the few threads of Swift's
-    /// cooperative pool, which every request shares (2 on this machine).
     /// bcrypt work factor for sign-in and signing passwords (OWASP: at least 10). 11 keeps a sign-in under 300 ms
     /// on this 2-core machine; hashes made with another cost keep verifying, as bcrypt stores the cost in the hash.
     static let passwordCost: UInt8 = 11
-
-    static func offloaded<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async { continuation.resume(returning: work()) }
-        }
-    }
 
     static func newToken() -> (UUID, String, String) {
         let id = UUID()
