@@ -182,6 +182,41 @@ struct AuditTests {
         }
     }
 
+    /// The checkpoint's boundary step must wait for appends in flight: an event whose transaction is still open
+    /// when the checkpoint starts has a lower id than events committed meanwhile, and a checkpoint that sealed those
+    /// without waiting would leave it below the seal, unsealed (verification: not intact).
+    @Test("a checkpoint waits for an append in flight below its boundary and seals it")
+    func checkpointWaitsForAppendInFlight() async throws {
+        try await withFixture { f in
+            _ = try await history(f)
+            func append(_ conn: PostgresConnection, _ subject: String) async throws {
+                try await conn.query("""
+                    INSERT INTO custody_event (subject_type, subject_id, action, actor_name, actor_role, prev_hash, hash)
+                    VALUES ('storage', \(subject), 'storage.noted', 'Test', 'manufacturing', '\\x', '\\x')
+                    """, logger: Fixture.logger)
+            }
+            try await f.client.withConnection { writer in
+                try await writer.query("BEGIN", logger: Fixture.logger)
+                try await append(writer, "BOX-IN-FLIGHT")
+                let inFlight = try await writer.query("SELECT max(id) FROM custody_event", logger: Fixture.logger).decode(Int64.self).rows()[0]
+                try await f.client.withConnection { other in try await append(other, "BOX-COMMITTED") }
+                async let sealed = f.store.checkpoint(key: Self.key, logger: Fixture.logger)
+                // Until the checkpoint is seen waiting for the writer's lock on custody_event.
+                var waiting = 0
+                for _ in 0..<200 where waiting == 0 {
+                    waiting = try await f.count("SELECT count(*)::int FROM pg_locks WHERE relation = 'custody_event'::regclass AND NOT granted")
+                    if waiting == 0 { try await Task.sleep(for: .milliseconds(25)) }
+                }
+                #expect(waiting == 1)
+                try await writer.query("COMMIT", logger: Fixture.logger)
+                let made = try await sealed
+                #expect((made?.lastEventId ?? 0) > inFlight)
+            }
+            let report = try await verify(f)
+            #expect(report.intact, "\(report.problems)")
+        }
+    }
+
     @Test("the application's role cannot update or delete the log, but can append to it")
     func appRole() async throws {
         try await TestDatabase.withDatabase { superClient, url in
