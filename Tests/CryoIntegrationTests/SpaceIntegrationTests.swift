@@ -33,6 +33,23 @@ struct SpaceIntegrationTests {
         }
     }
 
+    /// createVials answers from the rows it inserted, without reading them back: the answer must be what a read gives.
+    @Test("the vials creation answers with are the vials as stored: placed in a box, placed where there is space, unplaced")
+    func createAnswersAsStored() async throws {
+        try await withFixture { f in
+            let mfg = f.user(.manufacturing)
+            try await f.lot("LOT-S5", vials: 0, planned: 100)
+            var made = try await f.store.createVials(lotNumber: "LOT-S5", count: 79, boxId: "BOX-1", actor: mfg, logger: Fixture.logger)
+            made += try await f.store.createVials(lotNumber: "LOT-S5", count: 4, boxId: nil, findSpace: true, actor: mfg, logger: Fixture.logger)
+            made += try await f.store.createVials(lotNumber: "LOT-S5", count: 2, boxId: nil, actor: mfg, logger: Fixture.logger)
+            #expect(Set(made.compactMap(\.location?.boxId)) == ["BOX-1", "BOX-2"])
+            #expect(made.filter { $0.location == nil }.count == 2)
+            for vial in made {
+                #expect(try await f.store.vial(id: vial.id, actor: mfg, logger: Fixture.logger) == vial)
+            }
+        }
+    }
+
     @Test("consolidation candidates and the API")
     func api() async throws {
         try await withApp { f, http in

@@ -11,14 +11,19 @@ extension Store {
         try actor.require(.createVials)
         try Validator().require((1...1000).contains(count), "count", "must be between 1 and 1000 per request")
         if let boxId { try StorageID.validate(boxId, field: "boxId") }
-        let ids: [String] = try await transaction(logger) { conn in
-            guard let (status, planned, existing) = try await conn.guardedQuery("""
-                SELECT status, planned_vials, (SELECT count(*)::int FROM vial v WHERE v.lot_number = l.lot_number)
+        // The answer is built from the rows as inserted (a new vial is stored, never checked out, at the position just
+        // given): no read-back after the commit, no second connection.
+        return try await transaction(logger) { conn in
+            guard let lot = try await conn.guardedQuery("""
+                SELECT status, planned_vials, (SELECT count(*)::int FROM vial v WHERE v.lot_number = l.lot_number),
+                       product_code, to_char(expires_on, 'YYYY-MM-DD')
                 FROM lot l WHERE lot_number = \(lotNumber) FOR UPDATE
-                """, logger: logger).decode((String, Int, Int).self).all().first else {
+                """, logger: logger).decode((String, Int, Int, String, String).self).all().first else {
                 throw DomainError.notFound(kind: "lot", id: lotNumber)
             }
-            try LotRules.checkVialFilling(lotNumber: lotNumber, status: try LotStatus(stored: status), plannedVials: planned,
+            let (status, planned, existing, productCode, expiresOn) = lot
+            let lotStatus = try LotStatus(stored: status)
+            try LotRules.checkVialFilling(lotNumber: lotNumber, status: lotStatus, plannedVials: planned,
                                           existingVials: existing, adding: count)
             let serials = try await conn.guardedQuery("SELECT nextval('vial_serial') FROM generate_series(1, \(count))", logger: logger)
                 .decode(Int.self).all()
@@ -27,7 +32,6 @@ extension Store {
             try await conn.guardedQuery("""
                 INSERT INTO vial (id, lot_number, ordinal) SELECT id, \(lotNumber), ord FROM unnest(\(ids)::text[], \(ordinals)::int[]) AS u(id, ord)
                 """, logger: logger)
-            var locations: [String: String] = [:]
             var free: [Position] = []
             if let boxId {
                 free = try await Self.freePositions(boxId: boxId, count: count, on: conn, logger: logger)
@@ -35,20 +39,41 @@ extension Store {
                 free = try Space.findPositions(count: count, in: try await Self.boxSpaces(freezerId: nil, lotNumber: lotNumber, lock: true,
                                                                                           on: conn, logger: logger).1)
             }
+            var locations: [VialLocation] = []
             if !free.isEmpty {
                 try await conn.guardedQuery("""
                     INSERT INTO vial_position (vial_id, box_id, row_no, column_no)
                     SELECT id, b, r, c FROM unnest(\(ids)::text[], \(free.map(\.boxId))::text[], \(free.map(\.row))::int[], \(free.map(\.column))::int[]) AS u(id, b, r, c)
                     """, logger: logger)
-                for (id, pos) in zip(ids, free) { locations[id] = pos.label }
+                locations = try await Self.locations(of: free, on: conn, logger: logger)
             }
-            try await Custody.append(ids.map { id in
-                CustodyEntry(subjectType: "vial", subjectId: id, action: "vial.created", toState: VialStatus.stored.rawValue,
-                             toLocation: locations[id], details: ["lot": lotNumber])
+            try await Custody.append(ids.indices.map { i in
+                CustodyEntry(subjectType: "vial", subjectId: ids[i], action: "vial.created", toState: VialStatus.stored.rawValue,
+                             toLocation: i < locations.count ? locations[i].label : nil, details: ["lot": lotNumber])
             }, by: actor, on: conn, logger: logger)
-            return ids
+            return ids.indices.map { i in
+                VialRecord(id: ids[i], lotNumber: lotNumber, productCode: productCode, ordinal: ordinals[i], status: .stored,
+                           lotStatus: lotStatus, expiresOn: expiresOn, location: i < locations.count ? locations[i] : nil,
+                           checkedOutSince: nil, minutesOutOfStorage: 0)
+            }
         }
-        return try await vials(ids: ids, logger: logger)
+    }
+
+    /// Where positions are: site, freezer and rack of each position's box, in one query.
+    static func locations(of positions: [Position], on conn: PostgresConnection, logger: Logger) async throws -> [VialLocation] {
+        let boxes = Array(Set(positions.map(\.boxId)))
+        var parents: [String: (site: String, freezer: String, rack: String)] = [:]
+        for try await (box, rack, freezer, site) in try await conn.guardedQuery("""
+            SELECT b.id, r.id, f.id, f.site_code FROM box b JOIN rack r ON r.id = b.rack_id JOIN freezer f ON f.id = r.freezer_id
+            WHERE b.id = ANY(\(boxes)::text[])
+            """, logger: logger).decode((String, String, String, String).self) {
+            parents[box] = (site, freezer, rack)
+        }
+        return try positions.map { p in
+            guard let parent = parents[p.boxId] else { throw DomainError.invalid(field: "boxId", rule: "no box '\(p.boxId)' exists") }
+            return VialLocation(siteCode: parent.site, freezerId: parent.freezer, rackId: parent.rack, boxId: p.boxId,
+                                row: p.row, column: p.column, label: p.label)
+        }
     }
 
     static func freePositions(boxId: String, count: Int, on conn: PostgresConnection, logger: Logger) async throws -> [Position] {
@@ -114,26 +139,6 @@ extension Store {
         }
         return VialRecord(id: r.0, lotNumber: r.1, productCode: r.2, ordinal: r.3, status: try VialStatus(stored: r.4), lotStatus: try LotStatus(stored: r.5),
                           expiresOn: r.6, location: location, checkedOutSince: r.13, minutesOutOfStorage: TimeOutOfStorage.minutes(r.14))
-    }
-
-    func vials(ids: [String], logger: Logger) async throws -> [VialRecord] {
-        try await read(logger) { conn in
-            var out: [VialRecord] = []
-            let rows = try await conn.guardedQuery("""
-                SELECT v.id, v.lot_number, l.product_code, v.ordinal, v.status, l.status, to_char(l.expires_on, 'YYYY-MM-DD'),
-                       f.site_code, f.id, r.id, b.id, p.row_no::int, p.column_no::int,
-                       (SELECT c.checked_out_at FROM vial_checkout c WHERE c.vial_id = v.id AND c.checked_in_at IS NULL), vial_time_out_seconds(v.id)
-                FROM unnest(\(ids)::text[]) WITH ORDINALITY AS q(id, n)
-                JOIN vial v ON v.id = q.id JOIN lot l ON l.lot_number = v.lot_number
-                LEFT JOIN vial_position p ON p.vial_id = v.id LEFT JOIN box b ON b.id = p.box_id
-                LEFT JOIN rack r ON r.id = b.rack_id LEFT JOIN freezer f ON f.id = r.freezer_id
-                ORDER BY q.n
-                """, logger: logger)
-            for try await r in rows.decode(VialRow.self) {
-                out.append(try Self.vialRecord(r))
-            }
-            return out
-        }
     }
 
     /// Puts an unplaced vial into a position. The database's unique keys decide races:
