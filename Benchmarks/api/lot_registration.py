@@ -2,7 +2,9 @@
 """Times the manufacturing path through the API: create a 10x10 box, register a lot,
 create 100 vials placed into the box. Prints p50/p95/max of the whole path and of each call.
 
-  lot_registration.py BASE_URL TOKEN ITERATIONS
+  lot_registration.py BASE_URL TOKEN ITERATIONS [RUN]
+
+RUN (a number, default 0) keeps the box and lot ids of repeated runs on one database apart.
 """
 import json
 import statistics
@@ -28,11 +30,12 @@ def pct(xs, p):
 
 def main():
     base, token, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    run = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     totals, boxes, lots, vials = [], [], [], []
     for i in range(n):
-        box = f"BENCH-BOX-{i:05d}"
-        b = call(base, token, "POST", "/boxes", {"id": box, "rackId": "SSF-LN2-01-R1", "label": f"BB{i:05d}", "rows": 10, "columns": 10})
-        lot = f"BENCH-{i:05d}"
+        box = f"BENCH-BOX-{run}{i:05d}"
+        b = call(base, token, "POST", "/boxes", {"id": box, "rackId": "SSF-LN2-01-R1", "label": f"BB{run}{i:05d}", "rows": 10, "columns": 10})
+        lot = f"BENCH-{run}{i:05d}"
         l = call(base, token, "POST", "/lots", {"lotNumber": lot, "productCode": "ALLO-501", "donorCode": "DN-000101",
                                                 "manufacturedOn": "2026-11-01", "cellsPerVial": 40000000, "vialCount": 100})
         v = call(base, token, "POST", f"/lots/{lot}/vials", {"count": 100, "boxId": box})
