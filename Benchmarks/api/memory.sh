@@ -31,7 +31,12 @@ echo "\$ cryoledger serve --host 127.0.0.1 --port $PORT --max-connections 40"
 "$BIN" serve --host 127.0.0.1 --port "$PORT" --max-connections 40 </dev/null >"$CRYOLEDGER_HOME/api.log" 2>&1 &
 API_PID=$!
 for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
-rss() { awk '/^VmRSS/ { printf "%.1f MB", $2 / 1024 }' "/proc/$API_PID/status"; }
+# VmRSS, then its anonymous part (heap, stacks) and its file-backed part (the executable's and libraries' pages,
+# which grow as code paths are first run): a leak shows in the anonymous part.
+rss() {
+    awk '/^VmRSS/ { t = $2 } /^RssAnon/ { a = $2 } /^RssFile/ { f = $2 }
+         END { printf "%.1f MB (anonymous %.1f MB, file-backed %.1f MB)", t / 1024, a / 1024, f / 1024 }' "/proc/$API_PID/status"
+}
 hwm() { awk '/^VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$API_PID/status"; }
 export VIAL RUN_TAG TOKEN="$CRYOLEDGER_TOKEN_MANUFACTURING"
 VIAL=$(psql "$("$BIN" db url)" -tAc "SELECT id FROM vial ORDER BY id LIMIT 1")
