@@ -7,19 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 A="$1"; B="$2"; ROUNDS="${3:-3}"; SECS="${4:-15}"
 PORT="${BENCH_PORT:-18082}"
-export CRYOLEDGER_HOME
-CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-ab.XXXXXX)
-chmod 755 "$CRYOLEDGER_HOME"
-unset DATABASE_URL
-cleanup() {
-    if [ -n "${API_PID:-}" ]; then kill "$API_PID" 2>/dev/null && wait "$API_PID" 2>/dev/null; fi
-    "$A" db stop >/dev/null 2>&1 || true
-    rm -rf "$CRYOLEDGER_HOME"
-}
-trap cleanup EXIT
-"$A" db start >/dev/null
-"$A" db migrate >/dev/null
-"$A" demo load >/dev/null
+source deploy/local/lib.sh
+start_demo "$A" ab   # private cluster with the demo, removed on exit
 # shellcheck disable=SC1091
 source "$CRYOLEDGER_HOME/demo-tokens.env"
 VIAL=$(psql "$("$A" db url)" -tAc "SELECT id FROM vial ORDER BY id LIMIT 1")
@@ -38,9 +27,7 @@ echo "A = $A"; echo "B = $B"; echo "\$ wrk -t2 -c200 -d${SECS}s --timeout 10s -s
 for round in $(seq 1 "$ROUNDS"); do
     for which in A B; do
         bin=$A; [ "$which" = B ] && bin=$B
-        "$bin" serve --host 127.0.0.1 --port "$PORT" --max-connections 40 </dev/null >>"$CRYOLEDGER_HOME/api.log" 2>&1 &
-        API_PID=$!
-        for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
+        DEMO_BIN=$bin serve_demo "$PORT" --max-connections 40
         curl -fs -o /dev/null -H "Authorization: Bearer $CRYOLEDGER_TOKEN_MANUFACTURING" "http://127.0.0.1:$PORT/vials/$VIAL"
         TOKEN=$CRYOLEDGER_TOKEN_MANUFACTURING measure "round $round $which GET /vials" -s Benchmarks/api/report.lua "http://127.0.0.1:$PORT/vials/$VIAL"
         TOKEN=$CRYOLEDGER_TOKEN_MANUFACTURING measure "round $round $which GET /lots" -s Benchmarks/api/report.lua \

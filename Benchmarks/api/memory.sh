@@ -11,26 +11,13 @@ CONNS="${2:-50}"
 PORT="${BENCH_PORT:-18081}"
 BIN="${CRYOLEDGER_BIN:-$PWD/.build-release/release/cryoledger}"
 [ -x "$BIN" ] || { echo "build first: swift build -c release --scratch-path .build-release --product cryoledger" >&2; exit 1; }
-export CRYOLEDGER_HOME
-CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-mem.XXXXXX)
-chmod 755 "$CRYOLEDGER_HOME"
-unset DATABASE_URL
-cleanup() {
-    [ -n "${WRK_PID:-}" ] && kill "$WRK_PID" 2>/dev/null
-    [ -n "${API_PID:-}" ] && kill "$API_PID" 2>/dev/null && wait "$API_PID" 2>/dev/null
-    "$BIN" db stop >/dev/null 2>&1 || true
-    rm -rf "$CRYOLEDGER_HOME"
-}
-trap cleanup EXIT
-"$BIN" db start >/dev/null
-"$BIN" db migrate >/dev/null
-"$BIN" demo load >/dev/null
+source deploy/local/lib.sh
+start_demo "$BIN" mem   # private cluster with the demo, removed on exit
+trap '[ -n "${WRK_PID:-}" ] && kill "$WRK_PID" 2>/dev/null; stop_demo' EXIT
 # shellcheck disable=SC1091
 source "$CRYOLEDGER_HOME/demo-tokens.env"
 echo "\$ cryoledger serve --host 127.0.0.1 --port $PORT --max-connections 40"
-"$BIN" serve --host 127.0.0.1 --port "$PORT" --max-connections 40 </dev/null >"$CRYOLEDGER_HOME/api.log" 2>&1 &
-API_PID=$!
-for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
+serve_demo "$PORT" --max-connections 40
 # VmRSS, then its anonymous part (heap, stacks) and its file-backed part (the executable's and libraries' pages,
 # which grow as code paths are first run): a leak shows in the anonymous part.
 rss() {

@@ -36,30 +36,13 @@ if [ "${BUILD:-1}" != 0 ]; then  # BUILD=0: use the release binary already built
     swift build -c release --scratch-path .build-release --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
 fi
 BIN="$PWD/.build-release/release/cryoledger"
-export CRYOLEDGER_HOME
-CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-bench.XXXXXX)
-chmod 755 "$CRYOLEDGER_HOME"
-unset DATABASE_URL
-cleanup() {
-    if [ -n "${API_PID:-}" ]; then kill "$API_PID" 2>/dev/null && wait "$API_PID" 2>/dev/null; fi
-    "$BIN" db stop >/dev/null 2>&1 || true
-    rm -rf "$CRYOLEDGER_HOME"
-}
-trap cleanup EXIT
-
-"$BIN" db start >/dev/null
-"$BIN" db migrate >/dev/null
-"$BIN" demo load >/dev/null
+start_demo "$BIN" bench   # deploy/local/lib.sh: private cluster with the demo, removed on exit
 URL=$("$BIN" db url)
 echo "\$ URL=\$(cryoledger db url)   # $URL"
 # shellcheck disable=SC1091
 source "$CRYOLEDGER_HOME/demo-tokens.env"
 show cryoledger serve --host 127.0.0.1 --port "$PORT" --max-connections "$POOL"
-start_api() {
-    "$BIN" serve --host 127.0.0.1 --port "$PORT" --max-connections "$POOL" </dev/null >>"$CRYOLEDGER_HOME/api.log" 2>&1 &
-    API_PID=$!
-    for _ in $(seq 1 50); do curl -fs "http://127.0.0.1:$PORT/health/ready" >/dev/null && break; sleep 0.2; done
-}
+start_api() { serve_demo "$PORT" --max-connections "$POOL"; }
 # The API is stopped while pgbench runs: its checkpoint (every 60 s) locks custody_event against appends until the
 # appends in flight commit, and pgbench prepares each statement with a blocking call on first use, so a checkpoint
 # at the start of a pgbench run deadlocks pgbench (seen once: 38 sessions idle in transaction for 11 minutes).
