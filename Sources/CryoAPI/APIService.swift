@@ -45,7 +45,7 @@ struct APIService: APIProtocol {
             code: body.code, name: body.name, shelfLifeDays: body.shelfLifeDays, storageCondition: body.storageCondition,
             storageMaxCelsius: body.storageMaxCelsius, thawToInfusionMinutes: body.thawToInfusionMinutes,
             specification: body.specification.map { SpecTest(code: $0.code, name: $0.name, kind: $0.kind.rawValue, unit: $0.unit, min: $0.min, max: $0.max, expected: $0.expected) },
-            maxTimeOutMinutes: body.maxTimeOutMinutes ?? 30)
+            maxTimeOutMinutes: body.maxTimeOutMinutes ?? TimeOutOfStorage.defaultLimitMinutes)
         let effective = try CalendarDay(parsing: body.specEffectiveFrom, field: "specEffectiveFrom")
         let product = try await store.createProduct(record, effectiveFrom: effective, actor: caller(), logger: logger)
         return .created(.init(body: .json(try Mapping.product(product))))

@@ -8,6 +8,10 @@ public enum CheckoutPurpose: String, Sendable, CaseIterable, Codable {
 /// The time-out-of-storage rule: a vial's completed check-outs, summed, may not exceed its product's limit;
 /// past it the vial is held (twin: `time_out_of_storage_exceeded()`, enforced at check-in by `vial_time_out_of_storage`).
 public enum TimeOutOfStorage {
+    /// A product's limit when none is given. Twin of `time_out_of_storage_default_minutes()` (migration 038), the
+    /// default of `product.max_time_out_minutes`.
+    public static let defaultLimitMinutes = 30
+
     /// Seconds out over completed check-outs (out, in).
     public static func totalSeconds(_ spans: [(out: Date, in: Date)]) -> Double {
         spans.reduce(0) { $0 + max(0, $1.in.timeIntervalSince($1.out)) }

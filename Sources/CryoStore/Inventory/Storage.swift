@@ -91,15 +91,25 @@ extension Store {
                 SELECT r.id, r.label, b.id, b.label, b.rows::int, b.columns::int FROM rack r LEFT JOIN box b ON b.rack_id = r.id
                 WHERE r.freezer_id = \(id) ORDER BY r.label, r.id, b.label, b.id
                 """, logger: logger).decode((String, String, String?, String?, Int?, Int?).self).all()
-            var contents: [String: [Int: (String, String, String, String)]] = [:]
-            for try await (box, row, col, vial, lot, status, expires) in try await conn.guardedQuery("""
-                SELECT p.box_id, p.row_no::int, p.column_no::int, v.id, v.lot_number, v.status, l.expires_on::text
+            // One query for every vial of the freezer, their availability computed set-based (not per vial).
+            let placed = try await conn.guardedQuery("""
+                SELECT p.box_id, p.row_no::int, p.column_no::int, v.id, v.lot_number, v.status, l.expires_on::text AS expires_on,
+                       av.codes, av.details
                 FROM vial_position p JOIN vial v ON v.id = p.vial_id JOIN lot l ON l.lot_number = v.lot_number
                 JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id
+                LEFT JOIN (SELECT a.vial_id, array_agg(a.code ORDER BY a.n) AS codes, array_agg(a.detail ORDER BY a.n) AS details
+                           FROM vial_availability(ARRAY(SELECT p2.vial_id FROM vial_position p2 JOIN box b2 ON b2.id = p2.box_id
+                                                        JOIN rack r2 ON r2.id = b2.rack_id WHERE r2.freezer_id = \(id)))
+                                WITH ORDINALITY a(vial_id, code, detail, n)
+                           GROUP BY a.vial_id) av ON av.vial_id = v.id
                 WHERE r.freezer_id = \(id)
-                """, logger: logger).decode((String, Int, Int, String, String, String, String).self) {
-                contents[box, default: [:]][row * 100 + col] = (vial, lot, status, expires)
+                """, logger: logger).named { c in
+                (box: try c("box_id", as: String.self), key: try c("row_no", as: Int.self) * 100 + c("column_no", as: Int.self),
+                 vial: try c("id", as: String.self), lot: try c("lot_number", as: String.self), status: try c("status", as: String.self),
+                 expires: try c("expires_on", as: String.self), reasons: try Self.reasons(codes: c("codes"), details: c("details")))
             }
+            var contents: [String: [Int: (vial: String, lot: String, status: String, expires: String, reasons: [VialAvailability.Reason])]] = [:]
+            for v in placed { contents[v.box, default: [:]][v.key] = (v.vial, v.lot, v.status, v.expires, v.reasons) }
             var racks: [FreezerMap.Rack] = []
             for (rackId, rackLabel, boxId, boxLabel, rows, cols) in boxes {
                 if racks.last?.id != rackId { racks.append(.init(id: rackId, label: rackLabel, boxes: [])) }
@@ -107,7 +117,8 @@ extension Store {
                 var slots: [FreezerMap.Slot] = []
                 for r in 1...rows { for c in 1...cols {
                     let v = contents[boxId]?[r * 100 + c]
-                    slots.append(.init(row: r, column: c, label: Position(boxId: boxId, row: r, column: c).label, vialId: v?.0, lotNumber: v?.1, status: v?.2, expiresOn: v?.3))
+                    slots.append(.init(row: r, column: c, label: Position(boxId: boxId, row: r, column: c).label, vialId: v?.vial, lotNumber: v?.lot,
+                                       status: v?.status, expiresOn: v?.expires, reasons: v?.reasons ?? []))
                 } }
                 let occupied = slots.filter { $0.vialId != nil }.count
                 racks[racks.count - 1].boxes.append(.init(id: boxId, label: boxLabel, rows: rows, columns: cols, occupied: occupied,

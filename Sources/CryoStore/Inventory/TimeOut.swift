@@ -15,7 +15,7 @@ extension Store {
                 SELECT vial_id FROM vial_checkout WHERE vial_id = ANY(\(vials.map(\.id))) AND checked_in_at IS NULL ORDER BY vial_id LIMIT 1
                 """, logger: logger).decode(String.self).all()
             if let already = open.first { throw DomainError.conflict(field: "vialId", rule: "vial \(already) is already checked out; check it in first") }
-            if let stuck = vials.first(where: { !["stored", "reserved"].contains($0.status) }) {
+            if let stuck = vials.first(where: { !((try? VialStatus(stored: $0.status))?.maySitInPosition ?? false) }) {
                 throw DomainError.conflict(field: "vialId", rule: "vial \(stuck.id) is \(stuck.status); only a vial in storage is checked out")
             }
             try await conn.guardedQuery("""

@@ -51,10 +51,12 @@ extension Store {
                 CustodyEntry(subjectType: "vial", subjectId: ids[i], action: "vial.created", toState: VialStatus.stored.rawValue,
                              toLocation: i < locations.count ? locations[i].label : nil, details: ["lot": lotNumber])
             }, by: actor, on: conn, logger: logger)
+            let reasons = try await Self.availabilityReasons(of: ids, on: conn, logger: logger)
             return ids.indices.map { i in
                 VialRecord(id: ids[i], lotNumber: lotNumber, productCode: productCode, ordinal: ordinals[i], status: .stored,
                            lotStatus: lotStatus, expiresOn: expiresOn, location: i < locations.count ? locations[i] : nil,
-                           checkedOutSince: nil, minutesOutOfStorage: 0)
+                           checkedOutSince: nil, minutesOutOfStorage: 0,
+                           availability: VialAvailability(status: .stored, reasons: reasons[ids[i]] ?? []))
             }
         }
     }
@@ -106,15 +108,7 @@ extension Store {
     struct VialByID: PostgresPreparedStatement {
         /// Named here: the default name is `String(reflecting:)` of the type, computed on every execution.
         static let name = "cryoledger_vial_by_id"
-        static let sql = """
-            SELECT v.id, v.lot_number, l.product_code, v.ordinal, v.status, l.status, to_char(l.expires_on, 'YYYY-MM-DD'),
-                   f.site_code, f.id, r.id, b.id, p.row_no::int, p.column_no::int,
-                   (SELECT c.checked_out_at FROM vial_checkout c WHERE c.vial_id = v.id AND c.checked_in_at IS NULL), vial_time_out_seconds(v.id)
-            FROM vial v JOIN lot l ON l.lot_number = v.lot_number
-            LEFT JOIN vial_position p ON p.vial_id = v.id LEFT JOIN box b ON b.id = p.box_id
-            LEFT JOIN rack r ON r.id = b.rack_id LEFT JOIN freezer f ON f.id = r.freezer_id
-            WHERE v.id = $1
-            """
+        static let sql = Store.vialSelect + " WHERE v.id = $1"
         typealias Row = VialRecord
         var id: String
 
@@ -125,20 +119,38 @@ extension Store {
         }
 
         func decodeRow(_ row: PostgresRow) throws -> VialRecord {
-            try Store.vialRecord(row.decode(VialRow.self))
+            try Store.vialRecord(NamedColumns(row))
         }
     }
 
-    typealias VialRow = (String, String, String, Int, String, String, String, String?, String?, String?, String?, Int?, Int?, Date?, Double)
+    /// A vial as the API and the console show it, with its availability (`vial_availability`, one call per row);
+    /// callers add the WHERE clause on `v`.
+    static let vialSelect = """
+        SELECT v.id, v.lot_number, l.product_code, v.ordinal, v.status, l.status AS lot_status,
+               to_char(l.expires_on, 'YYYY-MM-DD') AS expires_on,
+               f.site_code, f.id AS freezer_id, r.id AS rack_id, b.id AS box_id, p.row_no::int, p.column_no::int,
+               (SELECT c.checked_out_at FROM vial_checkout c WHERE c.vial_id = v.id AND c.checked_in_at IS NULL) AS checked_out_at,
+               vial_time_out_seconds(v.id) AS seconds_out, av.codes, av.details
+        FROM vial v JOIN lot l ON l.lot_number = v.lot_number
+        LEFT JOIN vial_position p ON p.vial_id = v.id LEFT JOIN box b ON b.id = p.box_id
+        LEFT JOIN rack r ON r.id = b.rack_id LEFT JOIN freezer f ON f.id = r.freezer_id
+        CROSS JOIN LATERAL (SELECT array_agg(a.code ORDER BY a.n) AS codes, array_agg(a.detail ORDER BY a.n) AS details
+                            FROM vial_availability(ARRAY[v.id]) WITH ORDINALITY a(vial_id, code, detail, n)) av
+        """
 
-    static func vialRecord(_ r: VialRow) throws -> VialRecord {
+    static func vialRecord(_ c: NamedColumns) throws -> VialRecord {
         var location: VialLocation?
-        if let site = r.7, let freezer = r.8, let rack = r.9, let box = r.10, let row = r.11, let col = r.12 {
+        if let site: String = try c("site_code"), let freezer: String = try c("freezer_id"), let rack: String = try c("rack_id"),
+           let box: String = try c("box_id"), let row: Int = try c("row_no"), let col: Int = try c("column_no") {
             location = VialLocation(siteCode: site, freezerId: freezer, rackId: rack, boxId: box, row: row, column: col,
                                     label: Position(boxId: box, row: row, column: col).label)
         }
-        return VialRecord(id: r.0, lotNumber: r.1, productCode: r.2, ordinal: r.3, status: try VialStatus(stored: r.4), lotStatus: try LotStatus(stored: r.5),
-                          expiresOn: r.6, location: location, checkedOutSince: r.13, minutesOutOfStorage: TimeOutOfStorage.minutes(r.14))
+        let status = try VialStatus(stored: c("status"))
+        return VialRecord(id: try c("id"), lotNumber: try c("lot_number"), productCode: try c("product_code"), ordinal: try c("ordinal"),
+                          status: status, lotStatus: try LotStatus(stored: c("lot_status")), expiresOn: try c("expires_on"),
+                          location: location, checkedOutSince: try c("checked_out_at"),
+                          minutesOutOfStorage: TimeOutOfStorage.minutes(try c("seconds_out")),
+                          availability: VialAvailability(status: status, reasons: try reasons(codes: c("codes"), details: c("details"))))
     }
 
     /// Puts an unplaced vial into a position. The database's unique keys decide races:
@@ -150,8 +162,8 @@ extension Store {
         try position.validate()
         try await transaction(logger) { conn in
             let (status, placed) = try await Self.lockVial(id.value, on: conn, logger: logger)
-            guard status == VialStatus.stored.rawValue else {
-                throw DomainError.conflict(field: "vialId", rule: "only a stored vial can be placed in storage; vial \(id) is \(status)")
+            guard try VialStatus(stored: status).maySitInPosition else {
+                throw DomainError.conflict(field: "vialId", rule: "vial \(id) is \(status); only a vial in storage (stored or reserved) has a position")
             }
             if placed { throw DomainError.conflict(field: "vialId", rule: "the vial is already placed; move it instead") }
             try await Self.requireBox(position.boxId, on: conn, logger: logger)
@@ -174,7 +186,7 @@ extension Store {
         try await transaction(logger) { conn in
             let (status, placed) = try await Self.lockVial(id.value, on: conn, logger: logger)
             guard placed else { throw DomainError.conflict(field: "vialId", rule: "the vial is not placed anywhere yet; place it first") }
-            guard status == VialStatus.stored.rawValue || status == VialStatus.reserved.rawValue else {
+            guard try VialStatus(stored: status).maySitInPosition else {
                 throw DomainError.conflict(field: "vialId", rule: "a \(status) vial is not in storage and cannot be moved")
             }
             try await Self.requireBox(position.boxId, on: conn, logger: logger)

@@ -92,7 +92,7 @@ public struct ProductRecord: Sendable, Codable, Equatable {
     /// The limit on a vial's cumulative time out of storage (check-outs); past it the vial is held.
     public var maxTimeOutMinutes: Int
     public init(code: String, name: String, shelfLifeDays: Int, storageCondition: String, storageMaxCelsius: Double,
-                thawToInfusionMinutes: Int, specVersion: Int? = nil, specification: [SpecTest] = [], maxTimeOutMinutes: Int = 30) {
+                thawToInfusionMinutes: Int, specVersion: Int? = nil, specification: [SpecTest] = [], maxTimeOutMinutes: Int = TimeOutOfStorage.defaultLimitMinutes) {
         self.code = code; self.name = name; self.shelfLifeDays = shelfLifeDays; self.storageCondition = storageCondition
         self.storageMaxCelsius = storageMaxCelsius; self.thawToInfusionMinutes = thawToInfusionMinutes
         self.specVersion = specVersion; self.specification = specification; self.maxTimeOutMinutes = maxTimeOutMinutes
@@ -139,6 +139,8 @@ public struct FreezerMap: Sendable, Codable, Equatable {
         public var status: String?
         /// The lot's expiry (YYYY-MM-DD), so a map needs no query per lot.
         public var expiresOn: String?
+        /// Why the vial may not be used (rule 10), empty when nothing stops it.
+        public var reasons: [VialAvailability.Reason] = []
     }
     public struct Box: Sendable, Codable, Equatable {
         public var id: String
@@ -229,4 +231,6 @@ public struct VialRecord: Sendable, Codable, Equatable {
     public var checkedOutSince: Date?
     /// Cumulative time out of storage over completed check-outs, in whole minutes rounded up.
     public var minutesOutOfStorage: Int = 0
+    /// Its status with every reason that stops its use (rule 10).
+    public var availability: VialAvailability
 }
