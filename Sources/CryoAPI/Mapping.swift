@@ -1,4 +1,5 @@
 import CryoAPIGenerated
+import CryoDomain
 import CryoStore
 import Foundation
 import OpenAPIRuntime
@@ -30,7 +31,12 @@ enum Mapping {
         .init(id: v.id, lotNumber: v.lotNumber, productCode: v.productCode, ordinal: v.ordinal, status: contract(v.status),
               lotStatus: contract(v.lotStatus), expiresOn: v.expiresOn,
               location: v.location.map { .init(siteCode: $0.siteCode, freezerId: $0.freezerId, rackId: $0.rackId, boxId: $0.boxId, row: $0.row, column: $0.column, label: $0.label) },
-              checkedOutSince: v.checkedOutSince, minutesOutOfStorage: v.minutesOutOfStorage)
+              checkedOutSince: v.checkedOutSince, minutesOutOfStorage: v.minutesOutOfStorage, available: v.availability.available,
+              blockers: blockers(v.availability.reasons))
+    }
+
+    static func blockers(_ reasons: [VialAvailability.Reason]) -> [Components.Schemas.VialBlocker] {
+        reasons.map { .init(code: contract($0.code), detail: $0.detail) }
     }
 
     static func freezerMap(_ m: FreezerMap) -> Components.Schemas.FreezerMap {
@@ -38,7 +44,8 @@ enum Mapping {
               racks: m.racks.map { rack in
                   .init(id: rack.id, label: rack.label, boxes: rack.boxes.map { box in
                       .init(id: box.id, label: box.label, rows: box.rows, columns: box.columns, occupied: box.occupied, free: box.free,
-                            slots: box.slots.map { .init(row: $0.row, column: $0.column, label: $0.label, vialId: $0.vialId, lotNumber: $0.lotNumber, status: $0.status) })
+                            slots: box.slots.map { .init(row: $0.row, column: $0.column, label: $0.label, vialId: $0.vialId, lotNumber: $0.lotNumber, status: $0.status,
+                                                         blockers: blockers($0.reasons)) })
                   })
               })
     }

@@ -7,6 +7,14 @@ public enum FHIRMapping {
         vial == .stored && !blocked ? "available" : "unavailable"
     }
 
+    /// The productStatus of a vial's effective availability (rule 10).
+    public static func productStatus(_ availability: VialAvailability) -> String {
+        productStatus(vial: availability.status, blocked: !availability.unblocked)
+    }
+
+    /// The CodeSystem of the reasons a product is unavailable (`VialAvailability.Code`).
+    public static let blockerSystem = "https://cryoledger.example/fhir/CodeSystem/vial-blocker"
+
     /// BiologicallyDerivedProductDispense.status (http://hl7.org/fhir/biologicallyderivedproductdispense-status, required)
     /// of a reservation, from its vial's status: reserved = allocated (ready for transport), shipped = in-progress,
     /// received / thawed / administered = issued (handed over to the clinical site); a cancelled reservation or a

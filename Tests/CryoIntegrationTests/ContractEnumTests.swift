@@ -10,6 +10,7 @@ struct ContractEnumTests {
         for s in LotStatus.allCases { #expect(Components.Schemas.LotStatus(rawValue: s.rawValue) != nil, "\(s)") }
         for s in VialStatus.allCases { #expect(Components.Schemas.VialStatus(rawValue: s.rawValue) != nil, "\(s)") }
         for d in CohortDecision.allCases { #expect(Components.Schemas.CohortDecision.DecisionPayload(rawValue: d.rawValue) != nil, "\(d)") }
+        for c in VialAvailability.Code.allCases { #expect(Components.Schemas.VialBlocker.CodePayload(rawValue: c.rawValue) != nil, "\(c)") }
         for e in DonorEligibility.allCases { #expect(Components.Schemas.Donor.EligibilityPayload(rawValue: e.rawValue) != nil, "\(e)") }
         #expect("\(LotStatus.inProcess)" == "in-process" && "\(VialStatus.stored)" == "stored")
     }

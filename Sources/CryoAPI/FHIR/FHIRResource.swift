@@ -15,7 +15,7 @@ enum FHIRResource {
     static let siteSystem = base + "/site"
 
     static func product(_ f: ProductFacts) -> [String: Any] {
-        let status = FHIRMapping.productStatus(vial: f.status, blocked: f.blockers != nil)
+        let status = FHIRMapping.productStatus(f.availability)
         func property(_ code: String, _ value: [String: Any]) -> [String: Any] {
             ["type": ["coding": [["system": propertySystem, "code": code]]]].merging(value) { a, _ in a }
         }
@@ -24,7 +24,10 @@ enum FHIRResource {
             property("vial-status", ["valueCodeableConcept": ["coding": [["system": vialStatusSystem, "code": f.status.rawValue]]]]),
             property("cells-per-vial", ["valueQuantity": ["value": f.cellsPerVial, "unit": "viable CAR+ T cells"]]),
         ]
-        if let why = f.blockers { properties.append(property("unavailable-because", ["valueString": why])) }
+        for r in f.availability.reasons {
+            properties.append(property("unavailable-because",
+                                       ["valueCodeableConcept": ["coding": [["system": FHIRMapping.blockerSystem, "code": r.code.rawValue]], "text": r.detail]]))
+        }
         return [
             "resourceType": "BiologicallyDerivedProduct",
             "id": FHIRMapping.resourceId(vialId: f.vialId),

@@ -51,7 +51,7 @@ struct FHIRRoutes: Sendable {
             guard case .invalid = error else { throw error }
             facts = []   // not a well-formed vial id: it identifies nothing
         }
-        let matches = facts.filter { f in status.map { FHIRMapping.productStatus(vial: f.status, blocked: f.blockers != nil) == $0 } ?? true }
+        let matches = facts.filter { f in status.map { FHIRMapping.productStatus(f.availability) == $0 } ?? true }
         return try Self.respond(FHIRResource.searchset(matches.prefix(count).map(FHIRResource.product)))
     }
 

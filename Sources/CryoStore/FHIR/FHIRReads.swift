@@ -9,19 +9,27 @@ extension Store {
         try actor.require(.readInventory)
         let id = try vialId.map { try VialID(parsing: $0).value }
         return try await read(logger) { conn in
-            var out: [ProductFacts] = []
-            for try await r in try await conn.guardedQuery("""
-                SELECT v.id, v.ordinal, l.lot_number, l.status, p.code, p.name, l.donor_code, v.status, vial_blockers(v.id),
-                       to_char(l.expires_on, 'YYYY-MM-DD'), p.storage_max_celsius::float8, l.cells_per_vial, v.created_at
+            let rows = try await conn.guardedQuery("""
+                SELECT v.id, v.ordinal, l.lot_number, l.status AS lot_status, p.code, p.name, l.donor_code, v.status,
+                       to_char(l.expires_on, 'YYYY-MM-DD') AS expires_on, p.storage_max_celsius::float8 AS storage_max_celsius,
+                       l.cells_per_vial, v.created_at
                 FROM vial v JOIN lot l ON l.lot_number = v.lot_number JOIN product p ON p.code = l.product_code
                 WHERE (\(id)::text IS NULL OR v.id = \(id)) AND (\(lotNumber)::text IS NULL OR v.lot_number = \(lotNumber))
                 ORDER BY v.id LIMIT \(limit)
-                """, logger: logger).decode((String, Int, String, String, String, String, String, String, String?, String, Double, Int64, Date).self) {
-                out.append(ProductFacts(vialId: r.0, ordinal: r.1, lotNumber: r.2, lotStatus: r.3, productCode: r.4, productName: r.5, donorCode: r.6,
-                                        status: try VialStatus(stored: r.7), blockers: r.8, expiresOn: r.9, storageMaxCelsius: r.10,
-                                        cellsPerVial: r.11, createdAt: r.12))
+                """, logger: logger).named { c in
+                (id: try c("id", as: String.self), ordinal: try c("ordinal", as: Int.self), lot: try c("lot_number", as: String.self),
+                 lotStatus: try c("lot_status", as: String.self), code: try c("code", as: String.self), name: try c("name", as: String.self),
+                 donor: try c("donor_code", as: String.self), status: try VialStatus(stored: c("status")), expires: try c("expires_on", as: String.self),
+                 maxCelsius: try c("storage_max_celsius", as: Double.self), cells: try c("cells_per_vial", as: Int64.self),
+                 created: try c("created_at", as: Date.self))
             }
-            return out
+            // The reasons of every vial on the page in one set-based call.
+            let reasons = try await Self.availabilityReasons(of: rows.map(\.id), on: conn, logger: logger)
+            return rows.map { r in
+                ProductFacts(vialId: r.id, ordinal: r.ordinal, lotNumber: r.lot, lotStatus: r.lotStatus, productCode: r.code, productName: r.name,
+                             donorCode: r.donor, status: r.status, availability: VialAvailability(status: r.status, reasons: reasons[r.id] ?? []),
+                             expiresOn: r.expires, storageMaxCelsius: r.maxCelsius, cellsPerVial: r.cells, createdAt: r.created)
+            }
         }
     }
 

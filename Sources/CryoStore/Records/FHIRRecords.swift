@@ -12,8 +12,8 @@ public struct ProductFacts: Sendable, Equatable {
     public var productName: String
     public var donorCode: String
     public var status: VialStatus
-    /// Rule 3's reasons (`vial_blockers`), nil when nothing stops the vial.
-    public var blockers: String?
+    /// Its status and every reason that stops its use (rule 10, `vial_availability`).
+    public var availability: VialAvailability
     public var expiresOn: String
     public var storageMaxCelsius: Double
     public var cellsPerVial: Int64
