@@ -2,15 +2,15 @@ import CryoDomain
 import CryoStore
 
 /// A box drawn as the grid printed on real boxes (rows A–I, columns 1–9): one cell per position with the vial's
-/// short id and lot, coloured by status *and* marked with a glyph (never colour alone), held and soon-expiring
-/// vials flagged, empty positions hatched.
+/// short id and lot, coloured by status *and* marked with a glyph (never colour alone); a vial its availability stops
+/// (rule 10: a hold on it, its lot, donor or freezer; its lot's status or expiry; a check-out) is drawn held or
+/// blocked whatever its status, with the reasons in its title; soon-expiring vials flagged, empty positions hatched.
 ///
 /// Written straight to HTML rather than through the template: a freezer page has hundreds of cells, and
 /// resolving a dozen template keys per cell through the context stack was most of the page's time (profile of
 /// Benchmarks/console/run.sh). Every value is escaped here.
 struct BoxGrid {
     let box: FreezerMap.Box
-    let held: Set<String>
     /// Days left to each expiry date on the page (parsed once per date, not once per cell).
     let daysLeft: [String: Int]
 
@@ -59,16 +59,20 @@ struct BoxGrid {
             out += "<span class=\"cell empty\" data-empty title=\"\(label): empty\">\(VialGlyph.empty.symbol)</span>"
             return
         }
-        let isHeld = held.contains(vial)
         let status = slot.status ?? "stored"
-        let glyph = isHeld ? VialGlyph.held : VialGlyph(status: status)
+        let isHeld = slot.reasons.contains { $0.code.isHold }
+        let isBlocked = !isHeld && !slot.reasons.isEmpty
+        let glyph = isHeld ? VialGlyph.held : isBlocked ? VialGlyph.blocked : VialGlyph(status: status)
         let days = slot.expiresOn.flatMap { daysLeft[$0] }
         let soon = (days ?? Int.max) <= Self.soonDays
         let expiry = days.map { $0 < 0 ? "expired \(-$0) d ago" : "expires in \($0) d" } ?? ""
         out += "<a class=\"cell \(glyph.css)\(soon ? " soon" : "")\" href=\"/console/vials/\(HTML.escape(vial))\""
-        if isHeld { out += " data-held" }
+        if isHeld || isBlocked { out += " data-held" }
+        if isBlocked { out += " data-blocked" }
         if soon { out += " data-soon" }
-        out += " title=\"\(label) · \(HTML.escape(status))\(isHeld ? " · on hold" : "") · \(expiry)\">"
+        out += " title=\"\(label) · \(HTML.escape(status)) · \(expiry)"
+        for r in slot.reasons { out += " · \(HTML.escape(r.detail))" }
+        out += "\">"
         out += "<i aria-hidden=\"true\">\(glyph.symbol)</i> \(HTML.escape(String(vial.suffix(5))))<small>\(HTML.escape(slot.lotNumber ?? ""))</small></a>"
     }
 }

@@ -17,10 +17,9 @@ extension Console {
     func freezerPage(_ id: String, _ request: Request, evacuation: [String: Any]? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try signedIn()
         let map = try await store.freezerMap(id: id, actor: user, logger: logger)
-        let held = Set(try await store.listHolds(subject: .vial, id: nil, activeOnly: true, actor: user, logger: logger).map(\.subjectId))
         let daysLeft = BoxGrid.daysLeft(map, today: CalendarDay.today())
         let racks: [[String: Any]] = map.racks.map { rack in
-            ["label": rack.label, "boxes": rack.boxes.map { BoxGrid(box: $0, held: held, daysLeft: daysLeft).context }]
+            ["label": rack.label, "boxes": rack.boxes.map { BoxGrid(box: $0, daysLeft: daysLeft).context }]
         }
         return try page("freezer", title: "Freezer \(map.freezerId)", [
             "freezer": ["id": map.freezerId, "name": map.name, "site": map.siteCode, "kind": map.kind, "maxCelsius": map.maxCelsius,
@@ -49,7 +48,13 @@ struct VialGlyph {
     let symbol: String, css: String, meaning: String
 
     static let empty = VialGlyph(symbol: "·", css: "empty", meaning: "empty position")
-    static let held = VialGlyph(symbol: "⚠", css: "held", meaning: "on hold")
+    static let held = VialGlyph(symbol: "⚠", css: "held", meaning: "on hold: the vial, its lot, donor or freezer")
+    static let blocked = VialGlyph(symbol: "⊘", css: "blocked", meaning: "not usable: lot not released, rejected, recalled or expired, or checked out")
+
+    /// The glyph of a vial as it is in effect: held or blocked before its status (rule 10).
+    init(_ availability: VialAvailability) {
+        self = availability.held ? Self.held : availability.unblocked ? VialGlyph(status: availability.status.rawValue) : Self.blocked
+    }
     static let byStatus: [String: VialGlyph] = [
         "stored": VialGlyph(symbol: "●", css: "stored", meaning: "stored"),
         "reserved": VialGlyph(symbol: "◆", css: "reserved", meaning: "reserved for a patient"),
@@ -64,7 +69,7 @@ struct VialGlyph {
     init(status: String) { self = Self.byStatus[status] ?? VialGlyph(symbol: "?", css: "unknown", meaning: status) }
 
     static var legend: [[String: String]] {
-        (["stored", "reserved", "shipped", "received", "thawed", "administered", "destroyed"].compactMap { byStatus[$0] } + [held, empty])
+        (["stored", "reserved", "shipped", "received", "thawed", "administered", "destroyed"].compactMap { byStatus[$0] } + [held, blocked, empty])
             .map { ["symbol": $0.symbol, "css": $0.css, "meaning": $0.meaning] }
     }
 }

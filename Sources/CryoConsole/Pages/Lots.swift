@@ -40,8 +40,14 @@ extension Console {
         let events = try await store.custodyEvents(subjectType: "lot", subjectId: number, actor: user, logger: logger)
         let holds = try await store.listHolds(subject: .lot, id: number, activeOnly: true, actor: user, logger: logger)
         let chain = try await store.verifyChain(subjectType: "lot", subjectId: number, actor: user, logger: logger)
+        let vials = try await store.lotVials(lotNumber: number, actor: user, logger: logger)
         return try page("lot", title: "Lot \(number)", [
             "lot": LotRow(lot), "events": events.map(Self.eventRow), "chainIntact": chain.intact, "chainProblems": chain.problems,
+            "vials": vials.map { v in
+                ["id": v.id, "ordinal": v.ordinal, "status": v.status.rawValue, "position": v.location?.label ?? "not in storage",
+                 "glyph": VialGlyph(v.availability).symbol, "css": VialGlyph(v.availability).css,
+                 "availability": Self.availabilityWords(v.availability), "reasons": v.availability.summary ?? "", "hasReasons": !v.availability.unblocked] as [String: Any]
+            },
             "holds": holds.map { ["reason": $0.reason, "placedBy": $0.placedBy, "placedAt": Self.timestamp($0.placedAt)] },
         ])
     }

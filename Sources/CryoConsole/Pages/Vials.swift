@@ -11,17 +11,19 @@ extension Console {
         let vialId = try VialID(parsing: id).value
         let vial = try await store.vial(id: vialId, actor: user, logger: logger)
         let events = try await store.custodyEvents(subjectType: "vial", subjectId: vialId, actor: user, logger: logger)
-        let holds = try await store.listHolds(subject: .vial, id: vialId, activeOnly: true, actor: user, logger: logger)
         let chain = try await store.verifyChain(subjectType: "vial", subjectId: vialId, actor: user, logger: logger)
         let location: [String: Any]? = vial.location.map { l in
             ["site": l.siteCode, "freezer": l.freezerId, "rack": l.rackId, "box": l.boxId, "position": l.label]
         }
         return try page("vial", title: "Vial \(vialId)", [
             "vial": ["id": vial.id, "lot": vial.lotNumber, "product": vial.productCode, "status": "\(vial.status)",
-                     "lotStatus": "\(vial.lotStatus)", "expiresOn": vial.expiresOn, "glyph": VialGlyph(status: "\(vial.status)").symbol,
+                     "lotStatus": "\(vial.lotStatus)", "expiresOn": vial.expiresOn, "glyph": VialGlyph(vial.availability).symbol,
+                     "availability": Self.availabilityWords(vial.availability), "availabilityCss": VialGlyph(vial.availability).css,
                      "checkedOutSince": vial.checkedOutSince.map(Self.timestamp) as Any, "minutesOut": vial.minutesOutOfStorage],
             "location": location as Any,
-            "holds": holds.map { ["reason": $0.reason, "placedBy": $0.placedBy, "placedAt": Self.timestamp($0.placedAt)] },
+            "holds": vial.availability.reasons.filter(\.code.isHold).map(\.detail),
+            "blockers": vial.availability.reasons.filter { !$0.code.isHold }.map(\.detail),
+            "hasBlockers": vial.availability.reasons.contains { !$0.code.isHold },
             "events": events.map(Self.eventRow),
             "chainIntact": chain.intact, "chainProblems": chain.problems,
             "canMove": user.role.may(.placeVial) && location != nil,
@@ -49,6 +51,13 @@ extension Console {
         }
     }
 
+
+    /// A vial's availability in words (rule 10): what it is in effect, before the reasons.
+    static func availabilityWords(_ a: VialAvailability) -> String {
+        if a.held { return "on hold, not usable" }
+        if !a.unblocked { return "blocked, not usable" }
+        return a.available ? "available" : "\(a.status)"
+    }
 
     static func eventRow(_ e: CustodyEventRecord) -> [String: Any] {
         return ["seq": e.seq, "when": timestamp(e.occurredAt), "who": e.actorName, "role": e.actorRole, "action": e.action,
