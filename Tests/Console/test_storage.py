@@ -11,10 +11,10 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 from conftest import BASE, sign_in, sql, submit_and_wait
 
 
-def api(method, path, **kw):
+def api(method, path, role="MANUFACTURING", **kw):
     tokens = dict(line.split("=", 1) for line in
                   (pathlib.Path(os.environ["CONSOLE_USERS_FILE"]).parent / "demo-tokens.env").read_text().split())
-    r = requests.request(method, BASE + path, headers={"Authorization": "Bearer " + tokens["CRYOLEDGER_TOKEN_MANUFACTURING"]}, timeout=30, **kw)
+    r = requests.request(method, BASE + path, headers={"Authorization": "Bearer " + tokens["CRYOLEDGER_TOKEN_" + role]}, timeout=30, **kw)
     assert r.status_code in (200, 201), r.text
     return r.json()
 
@@ -75,3 +75,56 @@ def test_evacuate_a_freezer_dry_run_then_confirm(browser):
     sign_in(browser, "auditor")
     browser.get(f"{BASE}/console/freezers/EVAC-B")
     assert not browser.find_elements(By.ID, "evacuate-form")
+
+
+def test_held_and_blocked_vials_look_it_everywhere(browser):
+    """Issue 24 item 2 (rule 10): a vial of a held lot is drawn held on the map (colour and glyph, in the legend, found by
+    the held filter), its card names the lot's hold, and the lot page lists its vials with their availability."""
+    api("POST", "/freezers", json={"id": "AVL-F", "siteCode": "SSF", "kind": "ln2-dewar", "name": "Availability test", "maxCelsius": -150})
+    api("POST", "/racks", json={"id": "AVL-F-R1", "freezerId": "AVL-F", "label": "R1"})
+    api("POST", "/boxes", json={"id": "AVL-F-B1", "rackId": "AVL-F-R1", "label": "B1", "rows": 9, "columns": 9})
+    for lot, count in [("AVL-HELD-1", 2), ("AVL-IP-1", 1)]:
+        api("POST", "/lots", json={"lotNumber": lot, "productCode": "ALLO-501", "donorCode": "DN-000101",
+                                   "manufacturedOn": date.today().isoformat(), "cellsPerVial": 40000000, "vialCount": count})
+        api("POST", f"/lots/{lot}/vials", json={"count": count, "boxId": "AVL-F-B1"})
+    api("POST", "/holds", role="QA", json={"subjectType": "lot", "subjectId": "AVL-HELD-1", "reason": "sterility retest pending"})
+    held = sql("SELECT id FROM vial WHERE lot_number = 'AVL-HELD-1' ORDER BY ordinal").split("\n")
+    in_process = sql("SELECT id FROM vial WHERE lot_number = 'AVL-IP-1'")
+    assert sql("SELECT count(*) FROM hold WHERE subject_type = 'vial' AND subject_id IN (SELECT id FROM vial WHERE lot_number = 'AVL-HELD-1')") == "0"
+
+    sign_in(browser, "manufacturing")
+    browser.get(f"{BASE}/console/freezers/AVL-F")
+    def cell(vial):
+        return browser.find_element(By.CSS_SELECTOR, f'#box-AVL-F-B1 a.cell[href="/console/vials/{vial}"]')
+    for vial in held:
+        c = cell(vial)
+        assert "held" in c.get_attribute("class").split() and c.get_attribute("data-held") is not None
+        assert c.find_element(By.TAG_NAME, "i").text == "⚠"
+        assert "lot AVL-HELD-1 is on hold: sterility retest pending" in c.get_attribute("title")
+    blocked = cell(in_process)
+    assert "blocked" in blocked.get_attribute("class").split() and blocked.find_element(By.TAG_NAME, "i").text == "⊘"
+    assert "lot AVL-IP-1 is in process, not released" in blocked.get_attribute("title")
+    legend = browser.find_element(By.CSS_SELECTOR, "ul.legend").text
+    assert "on hold: the vial, its lot, donor or freezer" in legend and "not usable" in legend
+    # The held filter keeps the held and blocked vials and dims nothing else of theirs.
+    browser.find_element(By.CSS_SELECTOR, "[data-map-filter] input[name=held]").click()
+    WebDriverWait(browser, 5).until(lambda _: "dim" in browser.find_element(By.CSS_SELECTOR, "#box-AVL-F-B1 .cell.empty").get_attribute("class"))
+    for vial in held + [in_process]:
+        assert "dim" not in cell(vial).get_attribute("class").split()
+
+    # The vial card: held, with the lot's hold named (not "Holds: none").
+    browser.get(f"{BASE}/console/vials/{held[0]}")
+    assert "on hold" in text_of(browser, "vial-availability")
+    assert "lot AVL-HELD-1 is on hold: sterility retest pending" in text_of(browser, "vial-holds")
+    browser.get(f"{BASE}/console/vials/{in_process}")
+    assert "blocked" in text_of(browser, "vial-availability")
+    assert "lot AVL-IP-1 is in process, not released" in text_of(browser, "vial-blockers")
+    assert text_of(browser, "vial-holds") == "none"
+
+    # The lot page lists its vials with their availability.
+    browser.get(f"{BASE}/console/lots/AVL-HELD-1")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#lot-vials tbody tr")
+    assert [r.get_attribute("data-vial") for r in rows] == held
+    for r in rows:
+        assert "on hold" in r.find_element(By.CSS_SELECTOR, "td.availability").text
+        assert "sterility retest pending" in r.text
