@@ -11,6 +11,7 @@ struct VialCommand: AsyncParsableCommand {
         "\(v.id)  lot \(v.lotNumber) #\(v.ordinal)  \(v.productCode)  \(v.status)  expires \(v.expiresOn)  at \(v.location.map { "\($0.siteCode)/\($0.freezerId)/\($0.rackId)/\($0.label)" } ?? "(not placed)")"
             + (v.checkedOutSince.map { "  CHECKED OUT since \($0.formatted(.iso8601)) (position kept)" } ?? "")
             + (v.minutesOutOfStorage > 0 ? "  \(v.minutesOutOfStorage) min out of storage" : "")
+            + (v.availability.summary.map { "\n    not usable: \($0)" } ?? "")
     }
 
     struct Create: AsyncParsableCommand {
