@@ -53,7 +53,7 @@ extension APIService {
             kind: .init(rawValue: summary.kind)!, dryRun: summary.dryRun, rows: summary.rows, inserted: summary.inserted,
             unchanged: summary.unchanged, rejected: summary.rejected, batches: summary.batches, custodyEvents: summary.custodyEvents,
             seconds: summary.seconds,
-            rejects: summary.rejects.map { .init(row: $0.row, line: $0.line, field: $0.field, rule: $0.rule, value: $0.value) }))))
+            rejects: summary.rejects.map { .init(row: $0.row, line: $0.line, column: $0.column, field: $0.field, rule: $0.rule, value: $0.value) }))))
     }
 
     /// The body chunk by chunk, stopping as soon as the limit is passed (nil: too large).

@@ -67,7 +67,8 @@ public func buildRouter(store: Store, auditKey: AuditKey?, authFailureLimits: Au
                         console: Console.Settings = .init()) throws -> Router<APIRequestContext> {
     guard let yaml = OpenAPIDocument.yaml else { throw ContractIndex.LoadError.malformed("the OpenAPI document is not installed") }
     let contract = try ContractIndex(yaml: yaml)
-    let router = Router(context: APIRequestContext.self)
+    // HEAD on every GET route answers like GET, without the body.
+    let router = Router(context: APIRequestContext.self, options: .autoGenerateHeadEndpoints)
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: SecurityHeadersMiddleware())

@@ -8,7 +8,8 @@ import NIOCore
 /// PostgreSQL `text` (and `jsonb`) cannot hold the NUL character U+0000, and a password compared by C code
 /// would stop at it. No identifier, name, reason or password in CryoLedger may contain it, so it is refused
 /// up front, naming the path or query parameter, or the JSON path of the body field. JSON bodies are screened
-/// whole, however they are framed (`ContractMiddleware` collects them first).
+/// whole, however they are framed (`ContractMiddleware` collects them first). A key given twice in one JSON
+/// object is refused too (`JSONDuplicateKeys`), so the screen and the decoder cannot read different copies.
 enum InputScreening {
     static let nulRule = "must not contain the NUL character (U+0000)"
 
@@ -24,7 +25,13 @@ enum InputScreening {
         }
     }
 
+    static let duplicateKeyRule = "is given twice in the same object; give each key once"
+
     static func checkJSON(_ body: ByteBuffer) throws {
+        // The NUL screen and the decoder must read the same value: a key given twice is refused first.
+        if let key = JSONDuplicateKeys.firstDuplicate(in: body.readableBytesView) {
+            throw DomainError.invalid(field: key, rule: duplicateKeyRule)
+        }
         // Cheap test first: a NUL can only be in valid JSON as the escape \u0000 (a raw NUL byte is invalid JSON).
         guard containsEscapedNUL(body.readableBytesView),
               let json = try? JSONSerialization.jsonObject(with: Data(buffer: body), options: [.fragmentsAllowed]),

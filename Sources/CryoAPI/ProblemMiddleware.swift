@@ -3,6 +3,7 @@ import CryoStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import OpenAPIRuntime
 import PostgresNIO
 
@@ -20,7 +21,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 // Never the error's own description: the runtime's includes the request, its body and the response.
                 context.logger.error("request failed", metadata: ["error": "\(LogSafe.describeRequestError(error))", "route": "\(context.endpointPath ?? "unmatched")"])
             }
-            return problem.response
+            // A HEAD answer has the headers of the problem and no body.
+            return request.method == .head ? problem.response.createHeadResponse() : problem.response
         }
     }
 }
@@ -57,6 +59,8 @@ struct Problem: Encodable {
                 self.init(domain: domain, operation: error.operationID)
             } else if let refusal = error.underlyingError as? TransportRefusal {
                 self.init(refusal)
+            } else if let tooMany = error.underlyingError as? NIOTooManyBytesError {
+                self.init(TransportRefusal.contentTooLarge(limit: tooMany.maxBytes))
             } else if error.operationOutput != nil, error.httpStatus == .notAcceptable {
                 // The handler chose a media type the client does not accept (the format parameter and Accept disagree).
                 self.init(TransportRefusal(status: .notAcceptable, field: "Accept", rule: "does not accept the media type of the requested format"))
@@ -75,6 +79,9 @@ struct Problem: Encodable {
             } else {
                 self.init(status: 500, title: "Internal Server Error", detail: "an unexpected error occurred; it has been logged")
             }
+        case let error as NIOTooManyBytesError:
+            // A body collected past its limit, whoever collected it: said in words, not as the NIO type.
+            self.init(TransportRefusal.contentTooLarge(limit: error.maxBytes))
         case let error as AuthenticationThrottled:
             self.init(throttled: error)
         case let error as any HTTPResponseError:

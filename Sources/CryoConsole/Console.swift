@@ -44,7 +44,8 @@ public struct Console: Sendable {
         var assets: [String: (String, ByteBuffer)] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: assetsPath) {
             let data = try Data(contentsOf: URL(fileURLWithPath: assetsPath).appendingPathComponent(name))
-            let type = name.hasSuffix(".css") ? "text/css; charset=utf-8" : name.hasSuffix(".js") ? "text/javascript; charset=utf-8" : "application/octet-stream"
+            let type = name.hasSuffix(".css") ? "text/css; charset=utf-8" : name.hasSuffix(".js") ? "text/javascript; charset=utf-8"
+                : name.hasSuffix(".ico") ? "image/x-icon" : "application/octet-stream"
             assets[name] = (type, ByteBuffer(bytes: data))
         }
         self.assets = assets
@@ -56,7 +57,10 @@ public struct Console: Sendable {
     /// bearer-token middleware, so these routes answer to the session cookie instead.
     public func register<Context: RequestContext>(on router: Router<Context>) {
         router.get("/") { _, _ in Response.redirect(to: "/console", type: .normal) }
-        let group = router.group("console").add(middleware: ConsoleMiddleware(console: self))
+        router.get("/favicon.ico") { _, _ in try self.asset("favicon.ico") }
+        let recorder = ConsoleRouteRecorder(router)
+        defer { router.add(middleware: ConsoleFallbackMiddleware(console: self, routes: recorder.routes)) }
+        let group = recorder.group("console").add(middleware: ConsoleMiddleware(console: self))
         group.get("assets/{name}") { _, context in try self.asset(context.parameters.require("name")) }
         group.get("sign-in") { request, _ in try self.signInPage(request, message: nil, login: "") }
         group.post("sign-in") { request, context in try await self.signIn(request, context) }

@@ -1,49 +1,32 @@
-import CSV
 import Foundation
 
-/// A CSV file that is structurally sound: UTF-8, every quote closed, every record with as many fields
-/// as the header, a header naming known columns. Parsing is done by yaslab/CSV.swift (RFC 4180: quoted
-/// fields with embedded commas, quotes and newlines; a UTF-8 byte-order mark; CRLF or LF line endings);
-/// this type adds what the library does not report: line numbers, unclosed quotes, invalid UTF-8 and
-/// wrong field counts, each as a `CSVFormatError` naming the line.
+/// A CSV file with a sound header: the first record names known columns. Records are read by `RFC4180Reader`
+/// (strict RFC 4180, our own code): a record that is not well-formed (a bare quote, a quote never closed, a stray
+/// carriage return, a NUL, bytes that are not UTF-8) or that has not as many fields as the header is handed out
+/// with its `problem` (line and column) and becomes a reject of its own; no later record is lost, so every record
+/// of the file is either imported or rejected.
 ///
-/// Checking is a whole pass over the data before any record is handed out, so a malformed file is
-/// refused before anything is written.
+/// Only a file without a usable header is refused as a whole (`CSVFormatError`, line 1).
 public struct CSVDocument: Sendable {
     public let data: Data
     /// The header's column names, in file order (byte-order mark and surrounding spaces removed).
     public let columns: [String]
-    /// Number of data records (blank lines are not records).
+    /// Number of data records, malformed ones included (blank lines are not records).
     public let recordCount: Int
 
-    /// Checks the structure of `data` against the columns `kind` knows.
+    /// Checks the header of `data` against the columns `kind` knows, and counts the records.
     public init(data: Data, kind: ImportKind) throws(CSVFormatError) {
         self.data = data
-        try Self.checkEncodingAndQuotes(data)
-        var header: [String]?
-        var count = 0
-        do {
-            try Self.scan(data) { record in
-                guard let h = header else {
-                    let names = record.fields.enumerated().map { i, name in
-                        (i == 0 ? name.replacingOccurrences(of: "\u{FEFF}", with: "") : name).trimmingCharacters(in: .whitespaces)
-                    }
-                    try kind.checkHeader(names)
-                    header = names
-                    return
-                }
-                guard record.fields.count == h.count else {
-                    throw CSVFormatError(line: record.line, message: "expected \(h.count) fields (\(h.joined(separator: ","))), found \(record.fields.count)")
-                }
-                count += 1
-            }
-        } catch let error as CSVFormatError {
-            throw error
-        } catch {
-            throw CSVFormatError(line: 1, message: "cannot read the CSV: \(error)")
+        var reader = RFC4180Reader(data)
+        guard let first = reader.next() else {
+            throw CSVFormatError(line: 1, message: "the file is empty; expected a header row: \(kind.columns.joined(separator: ","))")
         }
-        guard let header else { throw CSVFormatError(line: 1, message: "the file is empty; expected a header row: \(kind.columns.joined(separator: ","))") }
-        self.columns = header
+        if let problem = first.problem { throw CSVFormatError(line: problem.line, message: "the header: column \(problem.column): \(problem.message)") }
+        let names = first.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        try kind.checkHeader(names)
+        var count = 0
+        while reader.next() != nil { count += 1 }
+        self.columns = names
         self.recordCount = count
     }
 
@@ -54,106 +37,53 @@ public struct CSVDocument: Sendable {
 
     /// The data records in order, with their row number (1 = first record after the header) and the line each starts on.
     public func records() throws -> RecordIterator {
-        try RecordIterator(document: self)
+        RecordIterator(document: self)
     }
 
-    /// Reads records one at a time (the file has been checked, so reading does not fail on structure).
+    /// Reads records one at a time; a malformed record, or one with the wrong number of fields, carries its `problem`.
     public struct RecordIterator {
         let columns: [String]
-        var raw: RawIterator
+        let names: [String]
+        var reader: RFC4180Reader
         var row = 0
-        var first = true
 
-        init(document: CSVDocument) throws {
+        init(document: CSVDocument) {
             columns = document.columns.map { $0.lowercased() }
-            raw = try RawIterator(document.data)
+            names = document.columns
+            reader = RFC4180Reader(document.data)
+            _ = reader.next()
         }
 
         public mutating func next() throws -> CSVRecord? {
-            while let r = try raw.next() {
-                if first { first = false; continue }
-                row += 1
+            guard let item = reader.next() else { return nil }
+            row += 1
+            var problem = item.problem
+            if problem == nil, item.fields.count != columns.count {
+                // Too many: where the first extra field starts; too few: where the record ends.
+                let at = reader.place(item.fields.count > columns.count ? item.fieldStarts[columns.count] : item.end)
+                problem = CSVProblem(line: at.line, column: at.column,
+                                     message: "expected \(columns.count) fields (\(names.joined(separator: ","))), found \(item.fields.count)")
+            }
+            guard let problem else {
                 var values: [String: String] = [:]
-                for (name, value) in zip(columns, r.fields) { values[name] = value }
-                return CSVRecord(row: row, line: r.line, values: values, fields: r.fields)
+                for (name, value) in zip(columns, item.fields) { values[name] = value }
+                return CSVRecord(row: row, line: item.line, values: values, fields: item.fields)
             }
-            return nil
+            let text = item.text.isEmpty ? reader.text(item.fieldStarts.first?.index ?? 0, item.end.index) : item.text
+            return CSVRecord(row: row, line: item.line, values: [:], fields: [text], problem: problem)
         }
     }
 
-    struct RawRecord {
-        var line: Int
-        var fields: [String]
-    }
-
-    /// Runs the library's reader over `data`, tracking the line each record starts on; skips blank lines.
-    struct RawIterator {
-        let reader: CSVReader
-        var line = 1
-
-        init(_ data: Data) throws {
-            reader = try CSVReader(stream: InputStream(data: data), hasHeaderRow: false, trimFields: false)
-        }
-
-        mutating func next() throws -> RawRecord? {
-            while let fields = reader.next() {
-                if let error = reader.error {
-                    throw CSVFormatError(line: line, message: "cannot read the CSV: \(error)")
-                }
-                let start = line
-                line += 1
-                for f in fields { line += f.utf8.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } }
-                if fields.count == 1 && fields[0].isEmpty { continue }
-                return RawRecord(line: start, fields: fields)
-            }
-            if let error = reader.error {
-                throw CSVFormatError(line: line, message: "cannot read the CSV: \(error)")
-            }
-            return nil
-        }
-    }
-
-    /// Every record of any CSV data (the header included) as fields, through the same reader.
+    /// Every record of any CSV data (the header included) as fields, through the same reader; the first malformed
+    /// record is an error.
     public static func rows(_ data: Data) throws -> [[String]] {
+        var reader = RFC4180Reader(data)
         var out: [[String]] = []
-        try scan(data) { out.append($0.fields) }
+        while let item = reader.next() {
+            if let problem = item.problem { throw CSVFormatError(line: problem.line, message: "column \(problem.column): \(problem.message)") }
+            out.append(item.fields)
+        }
         return out
-    }
-
-    static func scan(_ data: Data, _ body: (RawRecord) throws -> Void) throws {
-        var iterator = try RawIterator(data)
-        while let record = try iterator.next() { try body(record) }
-    }
-
-    /// UTF-8 validity and balanced quotes, on the raw bytes, so the error can name the line.
-    /// Under RFC 4180 every quote either opens or closes a quoted field or is doubled inside one,
-    /// so an odd number of quotes at the end means a quoted field never closed.
-    static func checkEncodingAndQuotes(_ data: Data) throws(CSVFormatError) {
-        if String(validating: data, as: UTF8.self) == nil {
-            var iterator = data.makeIterator()
-            var codec = UTF8()
-            var line = 1
-            decoding: while true {
-                switch codec.decode(&iterator) {
-                case .scalarValue(let scalar): if scalar == "\n" { line += 1 }
-                case .emptyInput: break decoding
-                case .error: throw CSVFormatError(line: line, message: "not valid UTF-8 text (save the file as UTF-8)")
-                }
-            }
-        }
-        var inQuotes = false
-        var line = 1, openedOn = 1
-        for byte in data {
-            if byte == 0x22 {
-                inQuotes.toggle()
-                if inQuotes { openedOn = line }
-            } else if byte == 0x0A {
-                line += 1
-            }
-        }
-        if inQuotes {
-            throw CSVFormatError(line: openedOn, message: "unclosed quote: a quoted field starting on line \(openedOn) never ends (a field containing a quote must be quoted and the quote doubled)")
-        }
     }
 }
 
@@ -165,11 +95,13 @@ public struct CSVRecord: Sendable {
     public var line: Int
     /// Values by lower-cased column name.
     public var values: [String: String]
-    /// The fields as they were, in file order (for the rejects file).
+    /// The fields as they were, in file order (for the rejects file); for a malformed record, its raw text.
     public var fields: [String]
+    /// Why the record is not RFC 4180, or has not as many fields as the header: the record is rejected as it is.
+    public var problem: CSVProblem?
 
-    public init(row: Int, line: Int, values: [String: String], fields: [String]) {
-        self.row = row; self.line = line; self.values = values; self.fields = fields
+    public init(row: Int, line: Int, values: [String: String], fields: [String], problem: CSVProblem? = nil) {
+        self.row = row; self.line = line; self.values = values; self.fields = fields; self.problem = problem
     }
 
     /// The value of a column, trimmed; nil when the column is absent or the value is empty.

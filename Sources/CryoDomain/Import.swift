@@ -59,13 +59,21 @@ public struct RowReject: Error, Sendable, Equatable, Codable {
     public var field: String
     public var rule: String
     public var value: String
+    /// For a record that is not well-formed CSV: the column (character) of the line `line` where it goes wrong.
+    public var column: Int?
     /// The record's fields as they were in the file (for a rejects file); not encoded.
     public var record: [String] = []
 
-    enum CodingKeys: String, CodingKey { case row, line, field, rule, value }
+    enum CodingKeys: String, CodingKey { case row, line, field, rule, value, column }
 
-    public init(row: Int, line: Int, field: String, rule: String, value: String, record: [String] = []) {
-        self.row = row; self.line = line; self.field = field; self.rule = rule; self.value = value; self.record = record
+    public init(row: Int, line: Int, column: Int? = nil, field: String, rule: String, value: String, record: [String] = []) {
+        self.row = row; self.line = line; self.column = column; self.field = field; self.rule = rule; self.value = value; self.record = record
+    }
+
+    /// The rejection of a record that is not well-formed CSV (or has the wrong number of fields): its raw text is the value.
+    public init(malformed record: CSVRecord, _ problem: CSVProblem) {
+        self.init(row: record.row, line: problem.line, column: problem.column, field: "record",
+                  rule: "column \(problem.column): \(problem.message)", value: record.fields.first ?? "", record: record.fields)
     }
 
     public init(_ record: CSVRecord, field: String, rule: String, value: String? = nil) {

@@ -15,7 +15,20 @@ public enum LotStatus: String, CaseIterable, Sendable, Codable {
 
     public func canMove(to next: LotStatus) -> Bool { successors.contains(next) }
 
+    /// The lot status machine with the hold rule, decided once for every caller (`Store.changeLotStatus`, and
+    /// `transitionLot` before it asks for a signature): a move the machine allows, and off a hold only back to the
+    /// status the lot was held from. SQL twin: `lot_transition` + `check_status_transition()`, `check_hold_lift()`.
+    public static func checkTransition(from current: LotStatus, to next: LotStatus, heldFrom: String?) throws(DomainError) {
+        guard current.canMove(to: next) else {
+            throw DomainError.illegalTransition("lot", from: current.rawValue, to: next.rawValue, allowed: current.successors.map(\.rawValue))
+        }
+        if current == .onHold, [.inProcess, .quarantine, .released].contains(next), heldFrom != next.rawValue {
+            throw DomainError.conflict(field: "status", rule: "lifting a hold returns the lot to \(heldFrom ?? "?"), the state it was held from")
+        }
+    }
+
     /// Release, reject, recall and lifting a hold are electronic signatures (PRODUCT.md rule 6).
+    /// SQL twin: `lot_is_signing_step()`, behind `check_signed_lot_transition()` (migration 040).
     public static func isSigningStep(from: LotStatus, to: LotStatus) -> Bool {
         switch to {
         case .released, .rejected, .recalled: return true

@@ -44,21 +44,21 @@ struct ImportParsingTests {
         }
     }
 
-    @Test("malformed files name the line: unclosed quote, wrong field count, bytes that are not UTF-8")
+    @Test("malformed records are refused one by one, naming the line: unclosed quote, wrong field count, bytes that are not UTF-8")
     func malformed() throws {
         var good = "vialId,lotNumber\n"
         for i in 1...20 { good += "\(VialID(serial: i).value),LOT-1\n" }
-        let cases: [(Data, Int, String)] = [
-            (Data((good + "\"CV0000000021X,LOT-1\n" + good.dropFirst(17)).utf8), 22, "unclosed quote"),
-            (Data((good + "CV0000000021X,LOT-1,extra\n").utf8), 22, "expected 2 fields"),
-            (Data((good + "CV0000000021X\n").utf8), 22, "found 1"),
-            (Data(good.utf8) + Data([0x43, 0x56, 0xFF, 0xFE, 0x2C, 0x4C, 0x0A]), 22, "not valid UTF-8"),
+        let cases: [(Data, Int, String, Int)] = [
+            (Data((good + "\"CV0000000021X,LOT-1\n" + good.dropFirst(17)).utf8), 22, "never closed", 41),
+            (Data((good + "CV0000000021X,LOT-1,extra\n").utf8), 22, "expected 2 fields", 21),
+            (Data((good + "CV0000000021X\n").utf8), 22, "found 1", 21),
+            (Data(good.utf8) + Data([0x43, 0x56, 0xFF, 0xFE, 0x2C, 0x4C, 0x0A]), 22, "not UTF-8", 21),
         ]
-        for (data, line, fragment) in cases {
-            #expect { try CSVDocument(data: data, kind: .vials) } throws: { error in
-                guard let e = error as? CSVFormatError else { return false }
-                return e.line == line && e.message.contains(fragment)
-            }
+        for (data, line, fragment, count) in cases {
+            let all = try records(try CSVDocument(data: data, kind: .vials))
+            #expect(all.count == count)
+            let bad = all.filter { $0.problem != nil }
+            #expect(bad.count == 1 && bad.first?.problem?.line == line && bad.first?.problem?.message.contains(fragment) == true, "\(bad.map(\.problem))")
         }
     }
 

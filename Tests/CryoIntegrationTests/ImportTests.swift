@@ -121,25 +121,44 @@ struct ImportTests {
         }
     }
 
-    @Test("malformed CSV is refused with the line, and nothing of it is written")
-    func malformedWritesNothing() async throws {
+    @Test("a malformed record is one reject naming its line and column; every other record is imported")
+    func malformedRecordsRejected() async throws {
         try await withApp { f, http in
             try await f.lot("LOT-M", planned: 3000)
             var good = "vialId,lotNumber\n"
             for i in 1...2500 { good += "\(VialID(serial: 70_000 + i).value),LOT-M\n" }
-            let cases: [(Data, Int)] = [
-                (Data((good + "\"\(VialID(serial: 80_000).value),LOT-M\n" + "\(VialID(serial: 80_001).value),LOT-M\n").utf8), 2502),
-                (Data((good + "\(VialID(serial: 80_000).value),LOT-M,BOX-1\n").utf8), 2502),
-                (Data(good.utf8) + Data([0xC3, 0x28]) + Data(",LOT-M\n".utf8), 2502),
+            let next = "\(VialID(serial: 80_001).value),LOT-M\n"
+            let cases: [(Data, Int, Int)] = [
+                (Data((good + "\"\(VialID(serial: 80_000).value),LOT-M\n" + next).utf8), 2502, 1),
+                (Data((good + "\(VialID(serial: 80_000).value),LOT-M,BOX-1\n" + next).utf8), 2502, 21),
+                (Data(good.utf8) + Data([0xC3, 0x28]) + Data(",LOT-M\n".utf8) + Data(next.utf8), 2502, 1),
             ]
-            for (data, line) in cases {
-                #expect { try CSVDocument(data: data, kind: .vials) } throws: { ($0 as? CSVFormatError)?.line == line }
+            for (n, (data, line, column)) in cases.enumerated() {
                 let (status, body) = try await http.importCSV(data, kind: "vials", token: f.tokens[.manufacturing])
-                #expect(status == .badRequest)
-                #expect(body["field"] as? String == "body")
-                #expect((body["rule"] as? String)?.hasPrefix("line \(line):") == true, "\(body)")
+                #expect(status == .ok, "\(body)")
+                #expect(body["rows"] as? Int == 2502)
+                #expect(body["inserted"] as? Int == (n == 0 ? 2501 : 0), "the first run imports the good rows and the row after the bad one")
+                #expect(body["rejected"] as? Int == 1)
+                let reject = (body["rejects"] as? [[String: Any]])?.first
+                #expect(reject?["line"] as? Int == line && reject?["column"] as? Int == column && reject?["field"] as? String == "record", "\(body)")
             }
-            #expect(try await f.count("SELECT count(*)::int FROM vial WHERE lot_number = 'LOT-M'") == 0)
+            #expect(try await f.count("SELECT count(*)::int FROM vial WHERE lot_number = 'LOT-M'") == 2501)
+        }
+    }
+
+    @Test("issue 24: a donors file with a quote after a closing quote gives two rows, one imported, one rejected at line 2 column 17")
+    func issueBareQuote() async throws {
+        try await withApp { f, http in
+            let csv = Data("code,eligibility\nDN-555563,\"pend\"ing\nDN-555564,pending\n".utf8)
+            let (status, body) = try await http.importCSV(csv, kind: "donors", token: f.tokens[.manufacturing])
+            #expect(status == .ok)
+            #expect(body["rows"] as? Int == 2 && body["inserted"] as? Int == 1 && body["rejected"] as? Int == 1, "\(body)")
+            let reject = (body["rejects"] as? [[String: Any]])?.first
+            #expect(reject?["line"] as? Int == 2 && reject?["column"] as? Int == 17)
+            #expect(reject?["value"] as? String == "DN-555563,\"pend\"ing")
+            #expect(try await f.count("SELECT count(*)::int FROM donor WHERE code = 'DN-555564'") == 1)
+            let (headerStatus, problem) = try await http.importCSV(Data("code,\"eligibility\nDN-555565,pending\n".utf8), kind: "donors", token: f.tokens[.manufacturing])
+            #expect(headerStatus == .badRequest && (problem["rule"] as? String)?.hasPrefix("line 1:") == true)
         }
     }
 

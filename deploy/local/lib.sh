@@ -38,6 +38,13 @@ as_pg() {
     if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# Creates a PostgreSQL server log readable by its owner only (0600; pg_ctl -l would create it 0644 under
+# the usual umask, and the log can hold statements and values), owned by the postgres user when we are root.
+private_pg_log() {
+    (umask 077; : >>"$1"); chmod 600 "$1"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres "$1"; fi
+}
+
 # A private embedded cluster loaded with the demo, under a fresh CRYOLEDGER_HOME that is removed on exit
 # (with the cluster and any server started by serve_demo). Usage: start_demo BIN NAME
 start_demo() {

@@ -47,7 +47,7 @@ struct ContractIndex: Sendable {
             let matches = zip(t.segments, segments).allSatisfy { template, actual in
                 (template.hasPrefix("{") && template.hasSuffix("}")) || template == actual
             }
-            if matches { return t.methods }
+            if matches { return t.methods.contains(.get) ? t.methods + [.head] : t.methods }
         }
         return nil
     }

@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// Holds every request to what the contract says of its transport before the operation runs:
 /// a documented method (405 with `Allow`), an acceptable response type (406), a body no larger than the
@@ -14,7 +15,8 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
             }
             return try await next(request, context)
         }
-        guard let operation = contract.operation(request.method, template: template) else {
+        // HEAD runs the GET operation (the router answers it without the body), so it is held to GET's contract.
+        guard let operation = contract.operation(request.method == .head ? .get : request.method, template: template) else {
             return try await next(request, context)
         }
         var request = request
@@ -49,6 +51,8 @@ struct ContractMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             body = try await request.collectBody(upTo: limit)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw TransportRefusal.contentTooLarge(limit: limit)
+        } catch is NIOTooManyBytesError {
             throw TransportRefusal.contentTooLarge(limit: limit)
         }
         if let type = request.headers[.contentType]?.lowercased(), type.hasPrefix("application/json") || type.contains("+json") {

@@ -20,8 +20,9 @@ struct TransportRefusal: Error {
                          rule: "this operation answers with \(offered.joined(separator: " or ")); accept one of them")
     }
 
-    static func contentTooLarge(limit: Int) -> TransportRefusal {
-        TransportRefusal(status: .contentTooLarge, field: "body", rule: "must be at most \(limit) bytes (\(Self.readable(limit)))")
+    static func contentTooLarge(limit: Int?) -> TransportRefusal {
+        guard let limit else { return TransportRefusal(status: .contentTooLarge, field: "body", rule: "is larger than this operation accepts") }
+        return TransportRefusal(status: .contentTooLarge, field: "body", rule: "must be at most \(limit) bytes (\(Self.readable(limit)))")
     }
 
     static func readable(_ bytes: Int) -> String {

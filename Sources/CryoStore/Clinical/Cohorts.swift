@@ -21,23 +21,27 @@ extension Store {
             lower AS (SELECT sibling.id FROM sibling, me WHERE sibling.ordinal < me.ordinal ORDER BY sibling.ordinal DESC LIMIT 1),
             lower_dosed AS (SELECT EXISTS (SELECT 1 FROM dlt WHERE dlt.subject_id = p.subject_id) AS had_dlt
                             FROM patient p WHERE p.cohort_id = (SELECT id FROM lower) AND p.status <> 'withdrawn' AND p.dosed_at IS NOT NULL)
-            SELECT (SELECT dlt_window_days FROM study WHERE code = me.study_code),
-                   EXISTS (SELECT 1 FROM lower),
-                   (SELECT count(*) FROM lower_dosed)::int,
-                   (SELECT count(*) FILTER (WHERE had_dlt) FROM lower_dosed)::int,
-                   EXISTS (SELECT 1 FROM sibling WHERE sibling.ordinal > me.ordinal)
+            SELECT (SELECT dlt_window_days FROM study WHERE code = me.study_code) AS window_days,
+                   EXISTS (SELECT 1 FROM lower) AS has_lower,
+                   (SELECT count(*) FROM lower_dosed)::int AS lower_treated,
+                   (SELECT count(*) FILTER (WHERE had_dlt) FROM lower_dosed)::int AS lower_with_dlt,
+                   EXISTS (SELECT 1 FROM sibling WHERE sibling.ordinal > me.ordinal) AS has_higher
             FROM me
-            """, logger: logger).decode((Int, Bool, Int, Int, Bool).self).all()[0]
-        var dosed: [TreatedPatient] = []
-        for try await (subject, day, hadDlt) in try await conn.guardedQuery("""
-            SELECT p.subject_id, to_char((p.dosed_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD'),
-                   EXISTS (SELECT 1 FROM dlt WHERE dlt.subject_id = p.subject_id)
+            """, logger: logger).named { c in
+                (windowDays: try c("window_days", as: Int.self), hasLower: try c("has_lower", as: Bool.self), lowerTreated: try c("lower_treated", as: Int.self),
+                 lowerWithDlt: try c("lower_with_dlt", as: Int.self), hasHigher: try c("has_higher", as: Bool.self))
+            }[0]
+        let dosed = try await conn.guardedQuery("""
+            SELECT p.subject_id, to_char((p.dosed_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS dosed_on,
+                   EXISTS (SELECT 1 FROM dlt WHERE dlt.subject_id = p.subject_id) AS had_dlt
             FROM patient p WHERE p.cohort_id = \(cohortId) AND p.status <> 'withdrawn' AND p.dosed_at IS NOT NULL ORDER BY p.subject_id
-            """, logger: logger).decode((String, String, Bool).self) {
-            dosed.append(TreatedPatient(subjectId: subject, dosedOn: try CalendarDay(parsing: day, field: "dosedAt"), hadDlt: hadDlt))
-        }
-        let f = CohortFacts(capacity: cohort.capacity, enrolled: cohort.enrolled, dosed: dosed, windowDays: neighbours.0, today: today,
-                            hasLowerDose: neighbours.1, lowerDoseTreated: neighbours.2, lowerDoseWithDlt: neighbours.3, hasHigherDose: neighbours.4)
+            """, logger: logger).named { c in
+                TreatedPatient(subjectId: try c("subject_id"), dosedOn: try CalendarDay(parsing: try c("dosed_on", as: String.self), field: "dosedAt"),
+                               hadDlt: try c("had_dlt"))
+            }
+        let f = CohortFacts(capacity: cohort.capacity, enrolled: cohort.enrolled, dosed: dosed, windowDays: neighbours.windowDays, today: today,
+                            hasLowerDose: neighbours.hasLower, lowerDoseTreated: neighbours.lowerTreated, lowerDoseWithDlt: neighbours.lowerWithDlt,
+                            hasHigherDose: neighbours.hasHigher)
         var rec = ThreePlusThree.recommend(f)
         if cohort.state == "closed" || cohort.state == "planned" {
             rec = CohortRecommendation(decision: .observe, rationale: "the cohort is \(cohort.state)\(cohort.outcome.map { " (\($0))" } ?? "")", lowerDoseIsMTD: false)
@@ -63,8 +67,10 @@ extension Store {
         }
         let signed = try await verifySignature(signature, actor: actor, logger: logger)
         try await transaction(logger) { conn in
-            let now = try await Self.cohortDecision(cohortId, today: today(), on: conn, logger: logger)
+            // Lock first, then decide: a second confirmation waits here and then reads the cohort the first one left,
+            // so two people confirming at once record one decision.
             _ = try await conn.guardedQuery("SELECT 1 FROM cohort WHERE id = \(cohortId) FOR UPDATE", logger: logger).decode(Int.self).all()
+            let now = try await Self.cohortDecision(cohortId, today: today(), on: conn, logger: logger)
             guard now.decision == decision else {
                 throw DomainError.conflict(field: "decision", rule: "the cohort changed meanwhile; the rules now say '\(now.decision)'")
             }

@@ -109,18 +109,19 @@ extension Store {
         try actor.require(.readCustody)
         if subjectType == "patient" { try await logAuditorRead(of: [subjectId], what: "custody history", actor: actor, logger: logger) }
         return try await read(logger) { conn in
-            var out: [CustodyEventRecord] = []
-            let rows = try await conn.guardedQuery("""
+            try await conn.guardedQuery("""
                 SELECT id, subject_type, subject_id, seq, action, actor_name, actor_role, occurred_at,
-                       from_state, to_state, from_location, to_location, reason, details::text, encode(hash, 'hex'), signature::text
+                       from_state, to_state, from_location, to_location, reason, details::text AS details, encode(hash, 'hex') AS hash,
+                       signature::text AS signature
                 FROM custody_event WHERE subject_type = \(subjectType) AND subject_id = \(subjectId) ORDER BY seq
-                """, logger: logger)
-            for try await r in rows.decode((Int64, String, String, Int64, String, String, String, Date, String?, String?, String?, String?, String?, String, String, String?).self) {
-                out.append(CustodyEventRecord(id: r.0, subjectType: r.1, subjectId: r.2, seq: r.3, action: r.4, actorName: r.5, actorRole: r.6,
-                                              occurredAt: r.7, fromState: r.8, toState: r.9, fromLocation: r.10, toLocation: r.11,
-                                              reason: r.12, details: r.13, signature: SignatureManifestation(json: r.15), hash: r.14))
-            }
-            return out
+                """, logger: logger).named { c in
+                    CustodyEventRecord(id: try c("id"), subjectType: try c("subject_type"), subjectId: try c("subject_id"), seq: try c("seq"),
+                                       action: try c("action"), actorName: try c("actor_name"), actorRole: try c("actor_role"),
+                                       occurredAt: try c("occurred_at"), fromState: try c("from_state"), toState: try c("to_state"),
+                                       fromLocation: try c("from_location"), toLocation: try c("to_location"), reason: try c("reason"),
+                                       details: try c("details"), signature: SignatureManifestation(json: try c("signature", as: String?.self)),
+                                       hash: try c("hash"))
+                }
         }
     }
 }

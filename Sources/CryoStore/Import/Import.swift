@@ -111,6 +111,10 @@ extension Store {
                            keys: inout ImportKeys) -> ([(CSVRecord, Row)], [RowReject]) {
         var rows: [(CSVRecord, Row)] = [], rejects: [RowReject] = []
         for record in batch {
+            if let problem = record.problem {
+                rejects.append(RowReject(malformed: record, problem))
+                continue
+            }
             do {
                 let row = try validate(record)
                 let k = key(row)

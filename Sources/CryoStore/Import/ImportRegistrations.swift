@@ -82,11 +82,16 @@ extension Store {
             products[code] = days
         }
         var existing: [String: (product: String, donor: String, made: String, expires: String, cells: Int64, planned: Int)] = [:]
-        for try await r in try await conn.guardedQuery("""
-            SELECT lot_number, product_code, donor_code, to_char(manufactured_on, 'YYYY-MM-DD'), to_char(expires_on, 'YYYY-MM-DD'), cells_per_vial, planned_vials
+        for (number, lot) in try await conn.guardedQuery("""
+            SELECT lot_number, product_code, donor_code, to_char(manufactured_on, 'YYYY-MM-DD') AS manufactured_on,
+                   to_char(expires_on, 'YYYY-MM-DD') AS expires_on, cells_per_vial, planned_vials
             FROM lot WHERE lot_number = ANY(\(rows.map(\.1.lotNumber))::text[])
-            """, logger: logger).decode((String, String, String, String, String, Int64, Int).self) {
-            existing[r.0] = (r.1, r.2, r.3, r.4, r.5, r.6)
+            """, logger: logger).named({ c in
+                (try c("lot_number", as: String.self),
+                 (product: try c("product_code", as: String.self), donor: try c("donor_code", as: String.self), made: try c("manufactured_on", as: String.self),
+                  expires: try c("expires_on", as: String.self), cells: try c("cells_per_vial", as: Int64.self), planned: try c("planned_vials", as: Int.self)))
+            }) {
+            existing[number] = lot
         }
         var donors: [String: String] = [:]
         for try await (code, eligibility) in try await conn.guardedQuery("""

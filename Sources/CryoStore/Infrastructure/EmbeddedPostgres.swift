@@ -84,8 +84,6 @@ public struct EmbeddedPostgres: Sendable {
         try fm.setAttributes([.posixPermissions: 0o700], ofItemAtPath: socketDirectory.path)
         if let owner = Self.serverUser {
             try run("/bin/chown", asServerUser: false, ["-R", owner, dataDirectory.path, socketDirectory.path])
-            if !fm.fileExists(atPath: logFile.path) { fm.createFile(atPath: logFile.path, contents: nil) }
-            try run("/bin/chown", asServerUser: false, [owner, logFile.path])
         }
         try run(bin.appendingPathComponent("initdb").path, [
             "-D", dataDirectory.path, "-U", Self.superuser, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
@@ -93,12 +91,26 @@ public struct EmbeddedPostgres: Sendable {
     }
 
     private func start(bin: URL) throws {
+        try preparePrivateLog()
         // The server keeps inherited descriptors open, so pg_ctl start must not write into a pipe we read to the end.
         try run(bin.appendingPathComponent("pg_ctl").path, captureOutput: false, [
             "-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "60",
             "-o", "-k \(socketDirectory.path) -c listen_addresses= -c max_connections=200 -c shared_buffers=256MB",
             "start",
         ])
+    }
+
+    /// The server log can hold statements and the values in them: it is created, and kept, readable by its owner
+    /// only (pg_ctl -l would create it with the process umask, usually 0644), owned by the server's user.
+    func preparePrivateLog() throws {
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: logFile.path) {
+            guard fm.createFile(atPath: logFile.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw StoreError.embedded("cannot create the server log \(logFile.path)")
+            }
+        }
+        try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: logFile.path)
+        if let owner = Self.serverUser { try run("/bin/chown", asServerUser: false, [owner, logFile.path]) }
     }
 
     private func isRunning(bin: URL) throws -> Bool {

@@ -12,14 +12,21 @@ extension Store {
         return try await transaction(logger) { conn in
             try await conn.guardedQuery("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             guard let l = try await conn.guardedQuery("""
-                SELECT l.lot_number, to_char(l.manufactured_on, 'YYYY-MM-DD'), to_char(l.expires_on, 'YYYY-MM-DD'), l.cells_per_vial, l.planned_vials,
-                       l.status, l.donor_code, p.code, p.name, p.storage_condition, p.storage_max_celsius::float8,
-                       l.spec_version, to_char(s.effective_from, 'YYYY-MM-DD')
+                SELECT l.lot_number, to_char(l.manufactured_on, 'YYYY-MM-DD') AS manufactured_on, to_char(l.expires_on, 'YYYY-MM-DD') AS expires_on,
+                       l.cells_per_vial, l.planned_vials, l.status, l.donor_code, p.code AS product_code, p.name AS product_name,
+                       p.storage_condition, p.storage_max_celsius::float8 AS storage_max_celsius,
+                       l.spec_version, to_char(s.effective_from, 'YYYY-MM-DD') AS effective_from
                 FROM lot l JOIN product p ON p.code = l.product_code
                 LEFT JOIN spec_version s ON s.product_code = l.product_code AND s.version = l.spec_version
                 WHERE l.lot_number = \(lotNumber)
-                """, logger: logger)
-                .decode((String, String, String, Int64, Int, String, String, String, String, String, Double, Int?, String?).self).all().first else {
+                """, logger: logger).named({ c in
+                    (lotNumber: try c("lot_number", as: String.self), manufacturedOn: try c("manufactured_on", as: String.self),
+                     expiresOn: try c("expires_on", as: String.self), cellsPerVial: try c("cells_per_vial", as: Int64.self),
+                     vialCount: try c("planned_vials", as: Int.self), status: try c("status", as: String.self), donorCode: try c("donor_code", as: String.self),
+                     productCode: try c("product_code", as: String.self), productName: try c("product_name", as: String.self),
+                     storageCondition: try c("storage_condition", as: String.self), storageMaxCelsius: try c("storage_max_celsius", as: Double.self),
+                     specVersion: try c("spec_version", as: Int?.self), effectiveFrom: try c("effective_from", as: String?.self))
+                }).first else {
                 throw DomainError.notFound(kind: "lot", id: lotNumber)
             }
 
@@ -64,49 +71,45 @@ extension Store {
             }
 
             var specTests: [(code: String, name: String, kind: String, unit: String?, min: Double?, max: Double?, expected: String?)] = []
-            if let version = l.11 {
+            if let version = l.specVersion {
                 specTests = try await conn.guardedQuery("""
                     SELECT code, name, kind, unit, min_value::float8, max_value::float8, expected FROM spec_test
-                    WHERE product_code = \(l.7) AND version = \(version) ORDER BY code
+                    WHERE product_code = \(l.productCode) AND version = \(version) ORDER BY code
                     """, logger: logger).decode((String, String, String, String?, Double?, Double?, String?).self).all()
                     .map { (code: $0.0, name: $0.1, kind: $0.2, unit: $0.3, min: $0.4, max: $0.5, expected: $0.6) }
             }
-            let results = try await conn.guardedQuery("""
-                SELECT r.id, r.test_code, r.numeric_value::float8, r.text_value, r.unit, r.method, r.instrument, r.analyst, u.name,
-                       r.recorded_at, r.outcome, r.supersedes, r.correction_reason, NOT EXISTS (SELECT 1 FROM qc_result n WHERE n.supersedes = r.id)
-                FROM qc_result r JOIN app_user u ON u.id = r.recorded_by WHERE r.lot_number = \(lotNumber) ORDER BY r.test_code, r.id
-                """, logger: logger)
-                .decode((Int64, String, Double?, String?, String?, String, String?, String, String, Date, String, Int64?, String?, Bool).self).all()
+            let results = try await Self.qcResultRecords(lotNumber, on: conn, logger: logger)
 
-            func value(_ r: (Int64, String, Double?, String?, String?, String, String?, String, String, Date, String, Int64?, String?, Bool)) -> String {
-                r.2.map(CertificateOfAnalysis.number) ?? r.3 ?? ""
+            func value(_ r: QcResultRecord) -> String {
+                r.numericValue.map(CertificateOfAnalysis.number) ?? r.textValue ?? ""
             }
-            let byId = Dictionary(results.map { ($0.0, $0) }, uniquingKeysWith: { a, _ in a })
+            let byId = Dictionary(results.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             let names = Dictionary(specTests.map { ($0.code, $0.name) }, uniquingKeysWith: { a, _ in a })
             let tests = specTests.map { t -> CertificateOfAnalysis.Test in
-                let current = results.first { $0.1 == t.code && $0.13 }.map { r in
-                    CertificateOfAnalysis.Result(id: r.0, value: value(r), numericValue: r.2, textValue: r.3, unit: r.4, method: r.5, instrument: r.6,
-                                                 analyst: r.7, recordedBy: r.8, recordedAt: r.9, outcome: r.10,
-                                                 recordedAfterDisposition: r.9 > disposition.decidedAt)
+                let current = results.first { $0.testCode == t.code && $0.current }.map { r in
+                    CertificateOfAnalysis.Result(id: r.id, value: value(r), numericValue: r.numericValue, textValue: r.textValue, unit: r.unit,
+                                                 method: r.method, instrument: r.instrument, analyst: r.analyst, recordedBy: r.recordedBy,
+                                                 recordedAt: r.recordedAt, outcome: r.outcome, recordedAfterDisposition: r.recordedAt > disposition.decidedAt)
                 }
                 return .init(code: t.code, name: t.name, kind: t.kind, unit: t.unit, min: t.min, max: t.max, expected: t.expected,
                              limit: CertificateOfAnalysis.limitText(kind: t.kind, min: t.min, max: t.max, expected: t.expected, unit: t.unit),
                              outcome: current?.outcome ?? "pending", result: current)
             }
-            func withUnit(_ r: (Int64, String, Double?, String?, String?, String, String?, String, String, Date, String, Int64?, String?, Bool)) -> String {
-                value(r) + (r.2 != nil ? (r.4.map { " \($0)" } ?? "") : "")
+            func withUnit(_ r: QcResultRecord) -> String {
+                value(r) + (r.numericValue != nil ? (r.unit.map { " \($0)" } ?? "") : "")
             }
             let corrections = results.compactMap { r -> CertificateOfAnalysis.Correction? in
-                guard let old = r.11.flatMap({ byId[$0] }) else { return nil }
-                return .init(testCode: r.1, testName: names[r.1] ?? r.1, resultId: r.0, supersedes: old.0, previousValue: withUnit(old),
-                             correctedValue: withUnit(r), reason: r.12 ?? "", recordedBy: r.8, recordedAt: r.9)
+                guard let old = r.supersedes.flatMap({ byId[$0] }) else { return nil }
+                return .init(testCode: r.testCode, testName: names[r.testCode] ?? r.testCode, resultId: r.id, supersedes: old.id, previousValue: withUnit(old),
+                             correctedValue: withUnit(r), reason: r.correctionReason ?? "", recordedBy: r.recordedBy, recordedAt: r.recordedAt)
             }
             return CertificateOfAnalysis(
                 format: CertificateOfAnalysis.formatName,
-                product: .init(code: l.7, name: l.8, storageCondition: l.9, storageMaxCelsius: l.10),
-                lot: .init(lotNumber: l.0, manufacturedOn: l.1, expiresOn: l.2, cellsPerVial: l.3, vialCount: l.4, status: l.5),
-                donorCode: l.6,
-                specification: l.11.map { .init(version: $0, effectiveFrom: l.12 ?? "") },
+                product: .init(code: l.productCode, name: l.productName, storageCondition: l.storageCondition, storageMaxCelsius: l.storageMaxCelsius),
+                lot: .init(lotNumber: l.lotNumber, manufacturedOn: l.manufacturedOn, expiresOn: l.expiresOn, cellsPerVial: l.cellsPerVial,
+                           vialCount: l.vialCount, status: l.status),
+                donorCode: l.donorCode,
+                specification: l.specVersion.map { .init(version: $0, effectiveFrom: l.effectiveFrom ?? "") },
                 tests: tests, corrections: corrections, disposition: disposition,
                 generatedAt: generatedAt, generatedBy: actor.name, generatedByRole: actor.role.rawValue)
         }

@@ -146,16 +146,16 @@ extension Store {
             var binds = PostgresBindings()
             binds.append(bind)
             let rows = try await conn.guardedQuery(PostgresQuery(unsafeSQL: """
-                SELECT h.id, h.subject_type, h.subject_id, h.reason, h.source, h.source_ref, p.name, h.placed_at, l.name, h.lifted_at, h.lift_reason
+                SELECT h.id, h.subject_type, h.subject_id, h.reason, h.source, h.source_ref, p.name AS placed_by, h.placed_at,
+                       l.name AS lifted_by, h.lifted_at, h.lift_reason
                 FROM hold h JOIN app_user p ON p.id = h.placed_by LEFT JOIN app_user l ON l.id = h.lifted_by
                 WHERE \(condition) ORDER BY h.id LIMIT 10000
                 """, binds: binds), logger: logger)
-            var out: [HoldRecord] = []
-            for try await r in rows.decode((Int64, String, String, String, String, String?, String, Date, String?, Date?, String?).self) {
-                out.append(HoldRecord(id: r.0, subjectType: r.1, subjectId: r.2, reason: r.3, source: r.4, sourceRef: r.5, placedBy: r.6,
-                                      placedAt: r.7, liftedBy: r.8, liftedAt: r.9, liftReason: r.10))
+            return try await rows.named { c in
+                HoldRecord(id: try c("id"), subjectType: try c("subject_type"), subjectId: try c("subject_id"), reason: try c("reason"),
+                           source: try c("source"), sourceRef: try c("source_ref"), placedBy: try c("placed_by"), placedAt: try c("placed_at"),
+                           liftedBy: try c("lifted_by"), liftedAt: try c("lifted_at"), liftReason: try c("lift_reason"))
             }
-            return out
         }
     }
 }

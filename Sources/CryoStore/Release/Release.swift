@@ -75,15 +75,23 @@ extension Store {
             guard try await conn.guardedQuery("SELECT 1 FROM lot WHERE lot_number = \(lotNumber)", logger: logger).decode(Int.self).all().first != nil else {
                 throw DomainError.notFound(kind: "lot", id: lotNumber)
             }
-            return try await conn.guardedQuery("""
-                SELECT r.id, r.lot_number, r.test_code, r.numeric_value::float8, r.text_value, r.unit, r.method, r.instrument, r.analyst, u.name,
-                       r.recorded_at, r.outcome, r.supersedes, r.correction_reason, NOT EXISTS (SELECT 1 FROM qc_result n WHERE n.supersedes = r.id)
-                FROM qc_result r JOIN app_user u ON u.id = r.recorded_by WHERE r.lot_number = \(lotNumber) ORDER BY r.test_code, r.id
-                """, logger: logger).decode((Int64, String, String, Double?, String?, String?, String, String?, String, String, Date, String, Int64?, String?, Bool).self)
-                .all().map { QcResultRecord(id: $0.0, lotNumber: $0.1, testCode: $0.2, numericValue: $0.3, textValue: $0.4, unit: $0.5, method: $0.6,
-                                            instrument: $0.7, analyst: $0.8, recordedBy: $0.9, recordedAt: $0.10, outcome: $0.11, supersedes: $0.12,
-                                            correctionReason: $0.13, current: $0.14) }
+            return try await Self.qcResultRecords(lotNumber, on: conn, logger: logger)
         }
+    }
+
+    /// The lot's QC results, oldest first per test, each marked current unless a later one supersedes it.
+    static func qcResultRecords(_ lotNumber: String, on conn: PostgresConnection, logger: Logger) async throws -> [QcResultRecord] {
+            try await conn.guardedQuery("""
+                SELECT r.id, r.lot_number, r.test_code, r.numeric_value::float8 AS numeric_value, r.text_value, r.unit, r.method, r.instrument,
+                       r.analyst, u.name AS recorded_by, r.recorded_at, r.outcome, r.supersedes, r.correction_reason,
+                       NOT EXISTS (SELECT 1 FROM qc_result n WHERE n.supersedes = r.id) AS current
+                FROM qc_result r JOIN app_user u ON u.id = r.recorded_by WHERE r.lot_number = \(lotNumber) ORDER BY r.test_code, r.id
+                """, logger: logger).named { c in
+                    QcResultRecord(id: try c("id"), lotNumber: try c("lot_number"), testCode: try c("test_code"), numericValue: try c("numeric_value"),
+                                   textValue: try c("text_value"), unit: try c("unit"), method: try c("method"), instrument: try c("instrument"),
+                                   analyst: try c("analyst"), recordedBy: try c("recorded_by"), recordedAt: try c("recorded_at"), outcome: try c("outcome"),
+                                   supersedes: try c("supersedes"), correctionReason: try c("correction_reason"), current: try c("current"))
+                }
     }
 
     /// QA release, an electronic signature. The database refuses it unless every specified test has a
