@@ -150,7 +150,8 @@ struct ClinicalTests {
             try await f.enrol("RES-001")
             let plan = try await f.store.planAllocation(PlanRequest(patients: ["RES-001"]), actor: f.user(.pharmacy), logger: Fixture.logger)
             let a = try await f.store.commitAllocation(planId: plan.id, patients: nil, actor: f.user(.pharmacy), logger: Fixture.logger)[0]
-            await #expect { _ = try await f.store.shipVials(ShipmentInput(vialIds: a.vialIds, toSite: "S01", dryShipperId: "DS-1", dataLoggerId: "L-1", validatedHoldHours: 24),
+            await #expect { _ = try await f.store.shipVials(ShipmentInput(vialIds: a.vialIds, toSite: "S01", dryShipperId: "DS-1", dataLoggerId: "L-1", validatedHoldHours: 24,
+                                                                                          scannedVialIds: a.vialIds, scannedDryShipperId: "DS-1"),
                                                             actor: f.user(.pharmacy), logger: Fixture.logger) } throws: { error in
                 (error as? DomainError)?.description.contains("validatedHoldHours: the dry shipper's validated hold time (24 h) runs out before arrival (48 h") == true
             }
