@@ -40,14 +40,13 @@ struct ReadinessTests {
             #expect(try await events(f, "patient", "RES-001", "patient.thaw-refused").count == 2)
             #expect(try await f.count("SELECT count(*)::int FROM vial WHERE id = '\(vial)' AND status = 'received'") == 1)
             // The database refuses it too, whoever writes: rule 8 before the scans.
-            await #expect { try await f.client.query(PostgresQuery(unsafeSQL: "UPDATE vial SET status = 'thawed', thawed_at = now() WHERE id = '\(vial)'"), logger: Fixture.logger) } throws: {
-                String(reflecting: $0).contains("no signed pre-infusion clearance")
-            }
+            let direct = "UPDATE vial SET status = 'thawed', thawed_at = now() WHERE id = '\(vial)'"
+            let early = await RuleTwinTests.refusal(f, direct)
+            #expect(early?.state == "CL409" && early?.message.contains("no signed pre-infusion clearance") == true, "\(String(describing: early))")
             try await f.clear("RES-001")
             // Ready now, but a thaw written without its scans is refused by the database at commit (rule 9).
-            await #expect(throws: (any Error).self) {
-                try await f.client.query(PostgresQuery(unsafeSQL: "UPDATE vial SET status = 'thawed', thawed_at = now() WHERE id = '\(vial)'"), logger: Fixture.logger)
-            }
+            let unscanned = await RuleTwinTests.refusal(f, direct)
+            #expect(unscanned?.state == "CL409" && unscanned?.message.contains("without the scans") == true, "\(String(describing: unscanned))")
             try await thaw(f, vial, band: "RES-001")
             let administered = try await f.store.administerVial(id: vial, scannedSubjectId: "RES-001", signature: f.nurseSignature, actor: f.user(.pharmacy), logger: Fixture.logger)
             #expect(administered.status == .administered)
@@ -118,6 +117,7 @@ struct ReadinessTests {
     func administrationNeedsReadiness() async throws {
         try await withFixture { f in
             try await f.clinical()
+            try await f.enrol("RES-001")
             let vial = try await f.dispenseToThawed(["RES-001"])[0].vialIds[0]
             // The clearance is for today; move the day away after the thaw by direct SQL (the application refuses it).
             try await f.client.query(PostgresQuery(unsafeSQL: "ALTER TABLE infusion_reschedule DISABLE TRIGGER USER"), logger: Fixture.logger)
@@ -155,9 +155,8 @@ struct ReadinessTests {
             #expect(try await events(f, "patient", "RES-001", "patient.pick-refused").count == 2)
             #expect(try await f.count("SELECT count(*)::int FROM vial_position WHERE vial_id = '\(mine)'") == 1)
             // The database refuses a pick written without its scan.
-            await #expect(throws: (any Error).self) {
-                try await f.client.query(PostgresQuery(unsafeSQL: "DELETE FROM vial_position WHERE vial_id = '\(mine)'"), logger: Fixture.logger)
-            }
+            let unscanned = await RuleTwinTests.refusal(f, "DELETE FROM vial_position WHERE vial_id = '\(mine)'")
+            #expect(unscanned?.state == "CL409" && unscanned?.message.contains("picked without being scanned") == true, "\(String(describing: unscanned))")
             for x in done { _ = try await f.store.pickAllocation(allocationId: x.allocationId, scannedVialIds: x.vialIds, actor: ph, logger: Fixture.logger) }
             // Ship: a vial missing, then the wrong dry shipper.
             let vials = done.flatMap(\.vialIds)
@@ -221,6 +220,7 @@ struct ReadinessTests {
     func thawWindowTwin() async throws {
         try await withFixture { f in
             try await f.clinical()
+            try await f.enrol("RES-001")
             let vial = try await f.dispenseToThawed(["RES-001"])[0].vialIds[0]
             let row = try await f.client.query(PostgresQuery(unsafeSQL: """
                 SELECT v.thawed_at, p.thaw_to_infusion_minutes, thaw_window_closes_at(v.id) FROM vial v JOIN lot l ON l.lot_number = v.lot_number
