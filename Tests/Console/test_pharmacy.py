@@ -228,8 +228,9 @@ def make_ready(call, subject):
 
 def thaw_form(browser, vial, subject):
     """The bedside thaw: the vial and the patient band scanned into the row's form."""
-    browser.find_element(By.ID, f"thaw-{vial}-vial").send_keys(vial)
-    browser.find_element(By.ID, f"thaw-{vial}-band").send_keys(subject)
+    for field, value in [(f"thaw-{vial}-vial", vial), (f"thaw-{vial}-band", subject)]:
+        browser.find_element(By.ID, field).clear()
+        browser.find_element(By.ID, field).send_keys(value)
     submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, f"#thaw-{vial} button"))
 
 
