@@ -38,24 +38,30 @@ extension APIService {
     }
 
     func pickAllocation(_ input: Operations.PickAllocation.Input) async throws -> Operations.PickAllocation.Output {
-        .ok(.init(body: .json(try await store.pickAllocation(allocationId: input.path.allocationId, actor: caller(), logger: logger).map(Mapping.pickLine))))
+        guard case .json(let b) = input.body else { throw DomainError.invalid(field: "body", rule: "must be JSON") }
+        return .ok(.init(body: .json(try await store.pickAllocation(allocationId: input.path.allocationId, scannedVialIds: b.scannedVialIds,
+                                                                    actor: caller(), logger: logger).map(Mapping.pickLine))))
     }
 
     func shipVials(_ input: Operations.ShipVials.Input) async throws -> Operations.ShipVials.Output {
         guard case .json(let b) = input.body else { throw DomainError.invalid(field: "body", rule: "must be JSON") }
         let s = try await store.shipVials(ShipmentInput(vialIds: b.vialIds, toSite: b.toSite, dryShipperId: b.dryShipperId, dataLoggerId: b.dataLoggerId,
-                                                        validatedHoldHours: b.validatedHoldHours), actor: caller(), logger: logger)
+                                                        validatedHoldHours: b.validatedHoldHours, scannedVialIds: b.scannedVialIds,
+                                                        scannedDryShipperId: b.scannedDryShipperId), actor: caller(), logger: logger)
         return .created(.init(body: .json(Mapping.shipment(s))))
     }
 
     func receiveShipment(_ input: Operations.ReceiveShipment.Input) async throws -> Operations.ReceiveShipment.Output {
         guard case .json(let b) = input.body else { throw DomainError.invalid(field: "body", rule: "must be JSON") }
-        let s = try await store.receiveShipment(id: input.path.shipmentId, loggerMaxCelsius: b.loggerMaxCelsius, actor: caller(), logger: logger)
+        let s = try await store.receiveShipment(id: input.path.shipmentId, loggerMaxCelsius: b.loggerMaxCelsius, scannedVialIds: b.scannedVialIds,
+                                                   actor: caller(), logger: logger)
         return .ok(.init(body: .json(Mapping.shipment(s))))
     }
 
     func thawVial(_ input: Operations.ThawVial.Input) async throws -> Operations.ThawVial.Output {
-        .ok(.init(body: .json(Mapping.vial(try await store.thawVial(id: input.path.vialId, actor: caller(), logger: logger)))))
+        guard case .json(let b) = input.body else { throw DomainError.invalid(field: "body", rule: "must be JSON") }
+        return .ok(.init(body: .json(Mapping.vial(try await store.thawVial(id: input.path.vialId, scannedVialId: b.scannedVialId,
+                                                                          scannedSubjectId: b.scannedSubjectId, actor: caller(), logger: logger)))))
     }
 
     func administerVial(_ input: Operations.AdministerVial.Input) async throws -> Operations.AdministerVial.Output {

@@ -61,6 +61,10 @@ public enum OperationAccess {
         "enrollPatient": [.enrollPatient],
         "getPatient": [.readInventory],
         "recordDlt": [.recordDlt],
+        "recordLymphodepletion": [.prepareInfusion],
+        "clearForInfusion": [.prepareInfusion],
+        "rescheduleInfusion": [.prepareInfusion],
+        "getInfusionReadiness": [.readInventory],
         "getCohortDecision": [.readInventory],
         "confirmCohortDecision": [.decideCohort],
         // pharmacy

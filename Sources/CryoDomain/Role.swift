@@ -26,6 +26,7 @@ public enum Action: String, Sendable {
     case manageStudies
     case enrollPatient
     case recordDlt
+    case prepareInfusion
     case decideCohort
     case allocate
     case dispense
@@ -50,7 +51,7 @@ public enum Action: String, Sendable {
             return [.qa]
         case .recordTemperature:
             return [.manufacturing, .qa]
-        case .manageStudies, .enrollPatient, .recordDlt, .decideCohort:
+        case .manageStudies, .enrollPatient, .recordDlt, .prepareInfusion, .decideCohort:
             return [.clinical]
         case .allocate, .dispense:
             return [.pharmacy]
@@ -86,6 +87,7 @@ extension Action {
         case .manageStudies: return "managing studies and shipping routes"
         case .enrollPatient: return "enrolling patients"
         case .recordDlt: return "recording dose-limiting toxicities"
+        case .prepareInfusion: return "recording lymphodepletion, pre-infusion clearance and infusion reschedules"
         case .decideCohort: return "confirming cohort decisions"
         case .allocate: return "planning and committing allocations"
         case .dispense: return "picking, shipping, receiving, thawing, administering and destroying vials"

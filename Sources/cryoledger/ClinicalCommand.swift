@@ -98,7 +98,7 @@ enum StudyFile {
 
 struct PatientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "patient", abstract: "Enrolled patients and their DLTs (clinical).",
-                                                    subcommands: [Enroll.self, Show.self, Dlt.self])
+                                                    subcommands: [Enroll.self, Show.self, Dlt.self, Readiness.self, LymphodepletionGiven.self, Clear.self, Reschedule.self])
 
     struct Enroll: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

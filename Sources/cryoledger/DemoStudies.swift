@@ -55,7 +55,7 @@ extension DemoData {
             .map { EligibilityAnswer(criterion: $0, satisfied: true) }
         for (subject, site, weight, antiHla) in [("ALPHA-001", "UCLA", 81.0, ["B*44"]), ("ALPHA-002", "MDA", 67.5, [String]())] {
             _ = try await store.enrollPatient(Enrolment(subjectId: subject, studyCode: "ALPHA", siteCode: site, cohortId: "ALPHA/DLBCL/DL1/FC-CD52",
-                                                        weightKg: weight, ldStartOn: today.adding(days: 9), infusionOn: today.adding(days: 14),
+                                                        weightKg: weight, ldStartOn: today.adding(days: -5), infusionOn: today.adding(days: 2),
                                                         antiHla: antiHla, eligibility: alphaAnswers), actor: clinical, logger: logger)
         }
         return "studies: ALPHA (ALLO-501; DLBCL, FL; 2 patients enrolled) and RESOLUTION (ALLO-329; SLE, IIM, SSc; with and without LD) at UCLA, MDA and CHR"

@@ -92,13 +92,14 @@ struct DispenseCommand: AsyncParsableCommand {
     }
 
     struct Pick: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Take an allocation's vials out of storage for dispatch.")
+        static let configuration = CommandConfiguration(abstract: "Take an allocation's vials out of storage for dispatch, each vial scanned.")
         @OptionGroup var user: UserOptions
         @Argument var allocationId: Int64
+        @Option(name: .customLong("scan"), help: "A vial id as scanned leaving its position; repeat for each vial.") var scanned: [String] = []
         func run() async throws {
             try await runReporting {
                 let l = try await Database.withStore { store, logger in
-                    try await store.pickAllocation(allocationId: allocationId, actor: try await user.principal(store, logger), logger: logger)
+                    try await store.pickAllocation(allocationId: allocationId, scannedVialIds: scanned, actor: try await user.principal(store, logger), logger: logger)
                 }
                 Output.emit(l, user.format) { DispenseCommand.lines($0) }
             }
@@ -113,10 +114,13 @@ struct DispenseCommand: AsyncParsableCommand {
         @Option(help: "Dry shipper id.") var dryShipper: String
         @Option(help: "Temperature data logger id.") var dataLogger: String
         @Option(help: "The dry shipper's validated hold time, hours.") var holdHours: Int
+        @Option(name: .customLong("scan"), help: "A vial id as scanned into the dry shipper; repeat for each vial.") var scanned: [String] = []
+        @Option(help: "The dry shipper's label as scanned.") var scanShipper: String = ""
         func run() async throws {
             try await runReporting {
                 let s = try await Database.withStore { store, logger in
-                    try await store.shipVials(ShipmentInput(vialIds: vials, toSite: to, dryShipperId: dryShipper, dataLoggerId: dataLogger, validatedHoldHours: holdHours),
+                    try await store.shipVials(ShipmentInput(vialIds: vials, toSite: to, dryShipperId: dryShipper, dataLoggerId: dataLogger, validatedHoldHours: holdHours,
+                                                            scannedVialIds: scanned, scannedDryShipperId: scanShipper),
                                               actor: try await user.principal(store, logger), logger: logger)
                 }
                 Output.emit(s, user.format) { "shipment \($0.id): \($0.vialIds.count) vials \($0.fromSite) -> \($0.toSite), expected \($0.expectedArrival)" }
@@ -129,10 +133,12 @@ struct DispenseCommand: AsyncParsableCommand {
         @OptionGroup var user: UserOptions
         @Argument var shipmentId: String
         @Option(help: "The data logger's maximum, °C.") var loggerMax: Double
+        @Option(name: .customLong("scan"), help: "A vial id as scanned out of the dry shipper; repeat for each vial.") var scanned: [String] = []
         func run() async throws {
             try await runReporting {
                 let s = try await Database.withStore { store, logger in
-                    try await store.receiveShipment(id: shipmentId, loggerMaxCelsius: loggerMax, actor: try await user.principal(store, logger), logger: logger)
+                    try await store.receiveShipment(id: shipmentId, loggerMaxCelsius: loggerMax, scannedVialIds: scanned,
+                                                    actor: try await user.principal(store, logger), logger: logger)
                 }
                 Output.emit(s, user.format) { "shipment \($0.id) received at \($0.toSite)\($0.receiptExcursion == true ? ": EXCURSION, vials on hold" : ", logger in range")" }
             }
@@ -140,13 +146,16 @@ struct DispenseCommand: AsyncParsableCommand {
     }
 
     struct Thaw: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Thaw a received vial; the thaw-to-infusion clock starts.")
+        static let configuration = CommandConfiguration(
+            abstract: "Thaw a received vial for a patient ready today (infusion day, lymphodepletion given, cleared); the thaw-to-infusion clock starts.")
         @OptionGroup var user: UserOptions
         @Argument var vialId: String
+        @Option(name: .customLong("scan"), help: "The vial id as scanned.") var scanned: String = ""
+        @Option(help: "The patient band as scanned.") var band: String = ""
         func run() async throws {
             try await runReporting {
                 let v = try await Database.withStore { store, logger in
-                    try await store.thawVial(id: vialId, actor: try await user.principal(store, logger), logger: logger)
+                    try await store.thawVial(id: vialId, scannedVialId: scanned, scannedSubjectId: band, actor: try await user.principal(store, logger), logger: logger)
                 }
                 Output.emit(v, user.format) { "vial \($0.id) \($0.status)" }
             }

@@ -12,6 +12,7 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import BASE, screenshot, sign_in, sql, submit_and_wait, users
+from test_pharmacy import make_ready
 
 # The demo story (test_story.py, run first) fills SLE DL1 without lymphodepletion; enrolment is tested on SSc.
 SSC_NO_LD = "RESOLUTION/SSc/DL1/no-LD"
@@ -46,14 +47,18 @@ def dose(subjects, site="UCLA"):
     allocations = api("pharmacy", "POST", f"/allocation-plans/{plan['id']}/commit", {"patients": subjects})
     assert sorted(a["subjectId"] for a in allocations) == sorted(subjects), plan
     for a in allocations:
-        api("pharmacy", "POST", f"/allocations/{a['allocationId']}/pick")
+        api("pharmacy", "POST", f"/allocations/{a['allocationId']}/pick", {"scannedVialIds": a["vialIds"]})
     vials = [(a["subjectId"], v) for a in allocations for v in a["vialIds"]]
-    shipment = api("pharmacy", "POST", "/shipments", {"vialIds": [v for _, v in vials], "toSite": site, "dryShipperId": "DS-CLINIC",
-                                                      "dataLoggerId": "TL-CLINIC", "validatedHoldHours": 240})
-    api("pharmacy", "POST", f"/shipments/{shipment['id']}/receive", {"loggerMaxCelsius": -175.0})
+    ids = [v for _, v in vials]
+    shipment = api("pharmacy", "POST", "/shipments", {"vialIds": ids, "toSite": site, "dryShipperId": "DS-CLINIC",
+                                                      "dataLoggerId": "TL-CLINIC", "validatedHoldHours": 240,
+                                                      "scannedVialIds": ids, "scannedDryShipperId": "DS-CLINIC"})
+    api("pharmacy", "POST", f"/shipments/{shipment['id']}/receive", {"loggerMaxCelsius": -175.0, "scannedVialIds": ids})
     password = users()["pharmacy"][1]
+    for subject in subjects:
+        make_ready(api, subject)
     for subject, vial in vials:
-        api("pharmacy", "POST", f"/vials/{vial}/thaw")
+        api("pharmacy", "POST", f"/vials/{vial}/thaw", {"scannedVialId": vial, "scannedSubjectId": subject})
         api("pharmacy", "POST", f"/vials/{vial}/administer",
             {"subjectId": subject, "signature": {"password": password, "meaning": "administered to the patient"}})
     assert sql("SELECT count(*) FROM patient WHERE status = 'dosed' AND subject_id IN ("

@@ -136,18 +136,35 @@ def test_pick_list_pick_ship_refused_then_shipped_and_received_with_an_excursion
     assert not any(e.is_displayed() for e in browser.find_elements(By.CSS_SELECTOR, "header.top, #pick-form, [data-print]"))
     screenshot(browser, "pick-list-printed")
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    # One vial left unscanned: refused, named, logged on the vial and the patient; nothing leaves the freezer.
+    browser.find_element(By.ID, "scannedVialIds").send_keys(vials[0])
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#pick-form button"))
+    if len(vials) > 1:
+        assert f"{vials[1]} not scanned" in browser.find_element(By.ID, "pick-error").text
+    browser.find_element(By.ID, "scannedVialIds").clear()
+    browser.find_element(By.ID, "scannedVialIds").send_keys("CV0000000001O")
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#pick-form button"))
+    assert "is not what is handed over" in browser.find_element(By.ID, "pick-error").text
+    assert int(sql(f"SELECT count(*) FROM custody_event WHERE action = 'vial.pick-refused' AND subject_id = '{vials[0]}'")) >= 1
+    assert int(sql(f"SELECT count(*) FROM custody_event WHERE action = 'patient.pick-refused' AND subject_id = '{IIM[0]}'")) >= 1
+    assert sql(f"SELECT count(*) FROM vial_position WHERE vial_id IN ({','.join(repr(v) for v in vials)})") == str(len(vials))
+    browser.find_element(By.ID, "scannedVialIds").clear()
+    browser.find_element(By.ID, "scannedVialIds").send_keys("\n".join(vials))
     submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#pick-form button"))
     assert sql(f"SELECT count(*) FROM vial_position WHERE vial_id IN ({','.join(repr(v) for v in vials)})") == "0"
     assert sql(f"SELECT count(*) FROM custody_event WHERE action = 'vial.picked' AND subject_id IN ({','.join(repr(v) for v in vials)})") == str(len(vials))
     assert "picked (not in storage)" in browser.find_element(By.ID, "pick-list").text
 
     # A dry shipper that holds 12 h cannot make the 24 h journey from SSF to UCLA: refused, nothing shipped.
-    def ship(hours):
-        for field, value in [("dryShipperId", "DS-0042"), ("dataLoggerId", "TL-7781"), ("validatedHoldHours", str(hours))]:
+    def ship(hours, shipper="DS-0042"):
+        for field, value in [("dryShipperId", "DS-0042"), ("dataLoggerId", "TL-7781"), ("validatedHoldHours", str(hours)),
+                             ("scannedDryShipperId", shipper), ("scannedShipVialIds", "\n".join(vials))]:
             element = browser.find_element(By.ID, field)
             element.clear()
             element.send_keys(value)
         submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#ship-form button"))
+    ship(48, shipper="DS-0099")
+    assert "scanned dry shipper DS-0099 is not what is handed over" in browser.find_element(By.ID, "ship-error").text
     ship(12)
     assert "runs out before arrival" in browser.find_element(By.ID, "ship-error").text
     assert sql(f"SELECT count(*) FROM shipment_vial WHERE vial_id IN ({','.join(repr(v) for v in vials)})") == "0"
@@ -162,6 +179,10 @@ def test_pick_list_pick_ship_refused_then_shipped_and_received_with_an_excursion
     field = browser.find_element(By.ID, "loggerMaxCelsius")
     field.send_keys("-100")
     submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#receive-form button"))
+    assert "receive refused, chain of identity" in browser.find_element(By.ID, "receive-error").text
+    assert sql(f"SELECT DISTINCT status FROM vial WHERE id IN ({','.join(repr(v) for v in vials)})") == "shipped"
+    browser.find_element(By.ID, "scannedVialIds").send_keys("\n".join(vials))
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#receive-form button"))
     assert "excursion" in browser.find_element(By.ID, "excursion").text
     screenshot(browser, "shipment-excursion")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#shipment-vials tr[data-held]")) == len(vials)
@@ -173,14 +194,44 @@ def test_pick_list_pick_ship_refused_then_shipped_and_received_with_an_excursion
 
 
 def dispatch(subject):
-    """Pick, ship and receive a patient's vials through the API (the console's own steps are tested above)."""
+    """Pick, ship and receive a patient's vials through the API, each vial scanned, and make the patient ready today
+    (the console's own steps are tested above)."""
     allocation = story["allocation"][subject]
-    api("pharmacy", "POST", f"/allocations/{allocation}/pick")
     vials = sql(f"SELECT vial_id FROM reservation WHERE allocation_id = {allocation} AND cancelled_at IS NULL ORDER BY vial_id").split()
+    api("pharmacy", "POST", f"/allocations/{allocation}/pick", {"scannedVialIds": vials})
     shipped = api("pharmacy", "POST", "/shipments", {"vialIds": vials, "toSite": "UCLA", "dryShipperId": "DS-0043",
-                                                     "dataLoggerId": "TL-7782", "validatedHoldHours": 240})
-    api("pharmacy", "POST", f"/shipments/{shipped['id']}/receive", {"loggerMaxCelsius": -171.5})
+                                                     "dataLoggerId": "TL-7782", "validatedHoldHours": 240,
+                                                     "scannedVialIds": vials, "scannedDryShipperId": "DS-0043"})
+    api("pharmacy", "POST", f"/shipments/{shipped['id']}/receive", {"loggerMaxCelsius": -171.5, "scannedVialIds": vials})
+    make_ready(api, subject)
     return vials
+
+
+def make_ready(call, subject):
+    """Clinical staff through the API: the lymphodepletion recorded as given (moved into the past first when it was
+    planned ahead), the infusion moved to today, the clearance signed."""
+    today = datetime.datetime.now(datetime.timezone.utc).date()
+    r = call("clinical", "GET", f"/patients/{subject}/readiness")
+    if r["plannedDoses"] and r["ldStartOn"] >= today.isoformat():
+        sql(f"UPDATE patient SET ld_start_on = DATE '{today}' - 5 WHERE subject_id = '{subject}'")
+        r = call("clinical", "GET", f"/patients/{subject}/readiness")
+    given = {(d["agent"], d["givenOn"]) for d in r["dosesGiven"]}
+    for d in r["plannedDoses"]:
+        if (d["agent"], d["givenOn"]) not in given:
+            call("clinical", "POST", f"/patients/{subject}/lymphodepletion", {"agent": d["agent"], "givenOn": d["givenOn"]})
+    if r["infusionOn"] != today.isoformat():
+        call("clinical", "POST", f"/patients/{subject}/infusion-reschedules", {"infusionOn": today.isoformat(), "reason": "vials at the site"})
+    if not any(c["clearedOn"] == today.isoformat() for c in r["clearances"]):
+        call("clinical", "POST", f"/patients/{subject}/clearance",
+             {"items": r["clearanceItems"], "signature": {"password": users()["clinical"][1], "meaning": "patient cleared for infusion"}})
+
+
+def thaw_form(browser, vial, subject):
+    """The bedside thaw: the vial and the patient band scanned into the row's form."""
+    for field, value in [(f"thaw-{vial}-vial", vial), (f"thaw-{vial}-band", subject)]:
+        browser.find_element(By.ID, field).clear()
+        browser.find_element(By.ID, field).send_keys(value)
+    submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, f"#thaw-{vial} button"))
 
 
 def scan(browser, subject, vial):
@@ -205,7 +256,15 @@ def test_bedside_thaw_countdown_wrong_vial_refused_and_logged_then_signed_admini
     sign_in(browser, "pharmacy")
     browser.get(BASE + "/console/bedside")
     assert "received" in browser.find_element(By.ID, f"row-{vial}").text
+    # The patient's readiness is on the page before anything is thawed.
+    assert "ready for infusion today" in browser.find_element(By.ID, f"readiness-{subject}").text
+    # The wrong band: refused on screen and logged on the vial and the patient.
+    browser.find_element(By.ID, f"thaw-{vial}-vial").send_keys(vial)
+    browser.find_element(By.ID, f"thaw-{vial}-band").send_keys(IIM[0])
     submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, f"#thaw-{vial} button"))
+    assert "chain of identity" in browser.find_element(By.ID, "thaw-error").text
+    assert sql(f"SELECT count(*) FROM custody_event WHERE action = 'patient.thaw-refused' AND subject_id = '{subject}'") == "1"
+    thaw_form(browser, vial, subject)
     assert sql(f"SELECT status, thawed_at IS NOT NULL FROM vial WHERE id = '{vial}'") == "thawed|t"
     clock = browser.find_element(By.ID, f"clock-{vial}")
     deadline = clock.find_element(By.TAG_NAME, "time").get_attribute("datetime")
@@ -259,7 +318,7 @@ def test_bedside_an_expired_thaw_window_is_refused_and_logged(browser):
     subject = IIM[2]
     vials = dispatch(subject)
     vial = vials[0]
-    api("pharmacy", "POST", f"/vials/{vial}/thaw")
+    api("pharmacy", "POST", f"/vials/{vial}/thaw", {"scannedVialId": vial, "scannedSubjectId": subject})
     # Thawed 31 minutes ago: past ALLO-329's 30 minute limit.
     sql(f"UPDATE vial SET thawed_at = now() - interval '31 minutes' WHERE id = '{vial}'")
     sign_in(browser, "pharmacy")

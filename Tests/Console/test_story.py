@@ -1,6 +1,8 @@
 """The demo story in the browser, as the people who do it (issue 16): clinical enrols three patients into
-RESOLUTION SLE DL1 without lymphodepletion through the checklist; pharmacy plans, commits, picks, ships,
-receives, thaws and administers each, with one wrong-vial scan refused and logged; clinical records a DLT and
+RESOLUTION SLE DL1 without lymphodepletion through the checklist; pharmacy plans, commits, picks, ships and
+receives, each vial (and the dry shipper) scanned at each hand-off; the thaw waits: clinical moves each infusion
+to today and signs each clearance at the bedside; pharmacy thaws (vial and band scanned) and administers each,
+with one wrong-vial scan refused and logged; clinical records a DLT and
 reads the 3+3 engine's decision and why. The database is checked after each step. (QC entering results and QA
 releasing, with the QC recorder's own release refused, is the first test of test_release.py.)
 
@@ -9,7 +11,8 @@ from selenium.webdriver.common.by import By
 
 from conftest import BASE, sign_in, sql, submit_and_wait, users
 from test_clinic import fill_enrolment, record_dlt
-from test_pharmacy import scan
+from test_pharmacy import scan, thaw_form
+import datetime
 
 COHORT = "RESOLUTION/SLE/DL1/no-LD"
 PATIENTS = ["RES-SLE-001", "RES-SLE-002", "RES-SLE-003"]
@@ -49,11 +52,15 @@ def test_the_demo_story_clinical_then_pharmacy_then_clinical(browser):
         allocation = sql(f"SELECT id FROM allocation WHERE plan_id = '{plan}' AND subject_id = '{subject}'")
         vials[subject] = sql(f"SELECT vial_id FROM reservation WHERE allocation_id = {allocation} AND cancelled_at IS NULL ORDER BY vial_id").split()
         browser.get(f"{BASE}/console/pharmacy/allocations/{allocation}")
+        assert "infusion" in browser.find_element(By.ID, f"readiness-{subject}").text
+        browser.find_element(By.ID, "scannedVialIds").send_keys("\n".join(vials[subject]))
         submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#pick-form button"))
-        for field, value in [("dryShipperId", "DS-0042"), ("dataLoggerId", "TL-7781"), ("validatedHoldHours", "240")]:
+        for field, value in [("dryShipperId", "DS-0042"), ("dataLoggerId", "TL-7781"), ("validatedHoldHours", "240"),
+                             ("scannedDryShipperId", "DS-0042"), ("scannedShipVialIds", "\n".join(vials[subject]))]:
             browser.find_element(By.ID, field).clear()
             browser.find_element(By.ID, field).send_keys(value)
         submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#ship-form button"))
+        browser.find_element(By.ID, "scannedVialIds").send_keys("\n".join(vials[subject]))
         browser.find_element(By.ID, "loggerMaxCelsius").send_keys("-171.5")
         submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#receive-form button"))
         assert not browser.find_elements(By.ID, "excursion")
@@ -61,12 +68,40 @@ def test_the_demo_story_clinical_then_pharmacy_then_clinical(browser):
         assert sql(f"SELECT DISTINCT status FROM vial WHERE id IN ({listed})") == "received"
         assert sql(f"SELECT count(*) FROM hold WHERE subject_type = 'vial' AND subject_id IN ({listed}) AND lifted_at IS NULL") == "0"
 
-    # Bedside: thaw, scan band and vial, see the match, sign. First a wrong vial: refused and logged.
+    # The infusions are planned ten days out: nothing can be thawed yet, and the bedside says why.
+    browser.get(BASE + "/console/bedside")
+    for subject in PATIENTS:
+        assert not browser.find_elements(By.ID, f"thaw-{vials[subject][0]}")
+        assert "not today" in browser.find_element(By.ID, f"waiting-{vials[subject][0]}").text
+    browser.delete_all_cookies()
+
+    # Clinical, at the bedside: each infusion moved to today (the vials are here), each clearance signed.
+    today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    sign_in(browser, "clinical")
+    for subject in PATIENTS:
+        browser.get(BASE + "/console/bedside")
+        day = browser.find_element(By.ID, f"reschedule-{subject}-day")
+        browser.execute_script("arguments[0].value = arguments[1]", day, today)
+        browser.find_element(By.ID, f"reschedule-{subject}-reason").send_keys("vials received at the site; patient admitted today")
+        submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, f"#reschedule-form-{subject} button"))
+        assert sql(f"SELECT to_on FROM infusion_reschedule WHERE subject_id = '{subject}' ORDER BY id DESC LIMIT 1") == today
+        assert "no signed pre-infusion clearance" in browser.find_element(By.ID, f"not-ready-{subject}").text
+        for box in browser.find_elements(By.CSS_SELECTOR, f"#clear-form-{subject} input[type=checkbox]"):
+            box.click()
+        browser.find_element(By.ID, f"clear-{subject}-open").click()
+        browser.find_element(By.ID, f"clear-{subject}-password").send_keys(users()["clinical"][1])
+        submit_and_wait(browser, browser.find_element(By.ID, f"clear-{subject}-sign"))
+        assert "ready for infusion today" in browser.find_element(By.ID, f"readiness-{subject}").text
+        assert sql(f"SELECT count(*) FROM infusion_clearance WHERE subject_id = '{subject}' AND cleared_on = DATE '{today}'") == "1"
+    browser.delete_all_cookies()
+    sign_in(browser, "pharmacy")
+
+    # Bedside: thaw (vial and band scanned), scan band and vial, see the match, sign. First a wrong vial: refused and logged.
     wrong = vials[PATIENTS[1]][0]
     for subject in PATIENTS:
         vial = vials[subject][0]
         browser.get(BASE + "/console/bedside")
-        submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, f"#thaw-{vial} button"))
+        thaw_form(browser, vial, subject)
         assert sql(f"SELECT status FROM vial WHERE id = '{vial}'") == "thawed"
         if subject == PATIENTS[0]:
             refused = int(sql(f"SELECT count(*) FROM custody_event WHERE subject_id = '{wrong}' AND action = 'vial.administration-refused'"))

@@ -1,3 +1,4 @@
+import Foundation
 import CryoDomain
 import Testing
 
@@ -33,7 +34,8 @@ struct RuleDecisionTests {
     @Test("Administration.check: identity, thawed, thaw limit, rule 3, then the tests a conditional release left pending")
     func administration() throws {
         let ok = AdministrationFacts(vialId: "V", status: .thawed, reservedFor: "P-1", scannedSubjectId: "P-1", thawLimitMinutes: 30,
-                                     thawLimitPassed: false, blockers: nil, lotNumber: "L-1", pendingTests: [])
+                                     thawWindowClosesAt: Date(timeIntervalSince1970: 1_000), now: Date(timeIntervalSince1970: 900), readiness: nil,
+                                     blockers: nil, lotNumber: "L-1", pendingTests: [])
         try Administration.check(ok)
         var pending = ok
         pending.pendingTests = ["sterility", "viability"]

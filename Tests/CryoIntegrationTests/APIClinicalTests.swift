@@ -40,21 +40,42 @@ struct APIClinicalTests {
             var vials: [String] = []
             for a in allocations {
                 let id = a["allocationId"] as! Int
-                (status, _, text) = try await http.call(.post, "/allocations/\(id)/pick", token: pharm)
+                let ids = a["vialIds"] as! [String]
+                (status, body, text) = try await http.call(.post, "/allocations/\(id)/pick", token: pharm, json: #"{"scannedVialIds":[]}"#)
+                #expect(status == .conflict && (body["field"] as? String) == "scannedVialIds", "\(text)")
+                (status, _, text) = try await http.call(.post, "/allocations/\(id)/pick", token: pharm,
+                                                        json: "{\"scannedVialIds\":[\(ids.map { "\"\($0)\"" }.joined(separator: ","))]}")
                 #expect(status == .ok, "\(text)")
-                vials += a["vialIds"] as! [String]
+                vials += ids
             }
             let vialList = vials.map { "\"\($0)\"" }.joined(separator: ",")
             (status, body, text) = try await http.call(.post, "/shipments", token: pharm, json: """
-                {"vialIds":[\(vialList)],"toSite":"S01","dryShipperId":"DS-7","dataLoggerId":"LOG-9","validatedHoldHours":240}
+                {"vialIds":[\(vialList)],"toSite":"S01","dryShipperId":"DS-7","dataLoggerId":"LOG-9","validatedHoldHours":240,"scannedVialIds":[\(vialList)],"scannedDryShipperId":"DS-7"}
                 """)
             #expect(status == .created, "\(text)")
             let shipment = body["id"] as! String
-            (status, _, text) = try await http.call(.post, "/shipments/\(shipment)/receive", token: pharm, json: #"{"loggerMaxCelsius":-172.5}"#)
+            (status, _, text) = try await http.call(.post, "/shipments/\(shipment)/receive", token: pharm, json: "{\"loggerMaxCelsius\":-172.5,\"scannedVialIds\":[\(vialList)]}")
             #expect(status == .ok, "\(text)")
             for a in allocations {
                 let vial = (a["vialIds"] as! [String])[0], subject = a["subjectId"] as! String
-                (status, _, text) = try await http.call(.post, "/vials/\(vial)/thaw", token: pharm)
+                let thaw = "{\"scannedVialId\":\"\(vial)\",\"scannedSubjectId\":\"\(subject)\"}"
+                (status, body, text) = try await http.call(.post, "/vials/\(vial)/thaw", token: pharm, json: thaw)
+                #expect(status == .conflict && (body["detail"] as? String ?? "").contains("not today"), "\(text)")
+                // Clinical staff reschedule the infusion to today and sign the clearance; pharmacy may do neither.
+                (status, _, _) = try await http.call(.post, "/patients/\(subject)/infusion-reschedules", token: pharm,
+                                                     json: "{\"infusionOn\":\"\(CalendarDay.today(offset: 0))\",\"reason\":\"vials at the site\"}")
+                #expect(status == .forbidden)
+                (status, _, text) = try await http.call(.post, "/patients/\(subject)/infusion-reschedules", token: clin,
+                                                        json: "{\"infusionOn\":\"\(CalendarDay.today(offset: 0))\",\"reason\":\"vials at the site\"}")
+                #expect(status == .created, "\(text)")
+                (status, body, text) = try await http.call(.get, "/patients/\(subject)/readiness", token: pharm)
+                #expect(status == .ok && body["ready"] as? Bool == false && (body["notReady"] as? String ?? "").contains("clearance"), "\(text)")
+                let items = (body["clearanceItems"] as! [String]).map { "\"\($0)\"" }.joined(separator: ",")
+                (status, body, text) = try await http.call(.post, "/patients/\(subject)/clearance", token: clin, json: """
+                    {"items":[\(items)],"signature":{"password":"\(Fixture.pharmacyPassword)","meaning":"patient cleared for infusion"}}
+                    """)
+                #expect(status == .created && body["ready"] as? Bool == true, "\(text)")
+                (status, _, text) = try await http.call(.post, "/vials/\(vial)/thaw", token: pharm, json: thaw)
                 #expect(status == .ok, "\(text)")
                 (status, body, text) = try await http.call(.post, "/vials/\(vial)/administer", token: pharm, json: """
                     {"subjectId":"\(subject)","signature":{"password":"\(Fixture.pharmacyPassword)","meaning":"administered after bedside identity check"}}

@@ -21,7 +21,8 @@ extension Fixture {
         _ = try await store.createStudy(StudyDefinition(
             code: "RES", name: "RESOLUTION-like", productCode: "ALLO-501", dltWindowDays: 28,
             indications: [.init(code: "SLE", name: "Systemic lupus erythematosus")],
-            arms: [.init(code: "no-LD", lymphodepletion: .none, name: "No lymphodepletion"), .init(code: "LD", lymphodepletion: .cy, name: "Cyclophosphamide")],
+            arms: [.init(code: "no-LD", lymphodepletion: .none, name: "No lymphodepletion"), .init(code: "LD", lymphodepletion: .cy, name: "Cyclophosphamide"),
+                   .init(code: "FC", lymphodepletion: .fluCy, name: "Fludarabine and cyclophosphamide")],
             doseLevels: [.init(code: "DL1", ordinal: 1, targetCells: 40_000_000, basis: .flat), .init(code: "DL2", ordinal: 2, targetCells: 120_000_000, basis: .flat)],
             sites: ["S01"], criteria: Self.criteria), actor: clin, logger: Self.logger)
         for (lot, vials) in lots { try await releasedLot(lot, vials: vials) }
@@ -39,10 +40,11 @@ extension Fixture {
     func allSatisfied() -> [EligibilityAnswer] { Self.criteria.map { EligibilityAnswer(criterion: $0.code, satisfied: true) } }
 
     @discardableResult
-    func enrol(_ subject: String, cohort: String = Fixture.cohort, antiHla: [String] = [], answers: [EligibilityAnswer]? = nil) async throws -> PatientRecord {
+    func enrol(_ subject: String, cohort: String = Fixture.cohort, antiHla: [String] = [], answers: [EligibilityAnswer]? = nil,
+               ldStartOn: CalendarDay? = nil) async throws -> PatientRecord {
         let infusion = CalendarDay.today(offset: 10)
         return try await store.enrollPatient(Enrolment(subjectId: subject, studyCode: "RES", siteCode: "S01", cohortId: cohort, weightKg: 70,
-                                                       ldStartOn: cohort.hasSuffix("/LD") ? CalendarDay.today(offset: 5) : nil, infusionOn: infusion,
+                                                       ldStartOn: ldStartOn ?? (cohort.hasSuffix("/no-LD") ? nil : CalendarDay.today(offset: 5)), infusionOn: infusion,
                                                        antiHla: antiHla, eligibility: answers ?? allSatisfied()),
                                              actor: user(.clinical), logger: Self.logger)
     }
@@ -52,12 +54,38 @@ extension Fixture {
         let pharmacy = user(.pharmacy)
         let plan = try await store.planAllocation(PlanRequest(patients: subjects), actor: pharmacy, logger: Self.logger)
         let done = try await store.commitAllocation(planId: plan.id, patients: nil, actor: pharmacy, logger: Self.logger)
-        for a in done { _ = try await store.pickAllocation(allocationId: a.allocationId, actor: pharmacy, logger: Self.logger) }
-        let shipment = try await store.shipVials(ShipmentInput(vialIds: done.flatMap(\.vialIds), toSite: "S01", dryShipperId: "DS-7", dataLoggerId: "LOG-9",
-                                                               validatedHoldHours: 240), actor: pharmacy, logger: Self.logger)
-        _ = try await store.receiveShipment(id: shipment.id, loggerMaxCelsius: -170, actor: pharmacy, logger: Self.logger)
-        for v in done.flatMap(\.vialIds) { _ = try await store.thawVial(id: v, actor: pharmacy, logger: Self.logger) }
+        let received = try await dispenseToReceived(done)
+        for s in subjects { try await ready(s) }
+        for a in received {
+            for v in a.vialIds { _ = try await store.thawVial(id: v, scannedVialId: v, scannedSubjectId: a.subjectId, actor: pharmacy, logger: Self.logger) }
+        }
         return done
+    }
+
+    /// Picks, ships and receives committed allocations, each vial scanned at each hand-off.
+    @discardableResult
+    func dispenseToReceived(_ done: [CommittedAllocation]) async throws -> [CommittedAllocation] {
+        let pharmacy = user(.pharmacy)
+        for a in done { _ = try await store.pickAllocation(allocationId: a.allocationId, scannedVialIds: a.vialIds, actor: pharmacy, logger: Self.logger) }
+        let vials = done.flatMap(\.vialIds)
+        let shipment = try await store.shipVials(ShipmentInput(vialIds: vials, toSite: "S01", dryShipperId: "DS-7", dataLoggerId: "LOG-9",
+                                                               validatedHoldHours: 240, scannedVialIds: vials, scannedDryShipperId: "DS-7"),
+                                                 actor: pharmacy, logger: Self.logger)
+        _ = try await store.receiveShipment(id: shipment.id, loggerMaxCelsius: -170, scannedVialIds: vials, actor: pharmacy, logger: Self.logger)
+        return done
+    }
+
+    /// Makes a patient of an arm without lymphodepletion ready today: the infusion rescheduled to today, cleared (signed).
+    func ready(_ subject: String) async throws {
+        let clin = user(.clinical)
+        _ = try await store.rescheduleInfusion(subjectId: subject, to: .today(offset: 0), reason: "vials at the site; patient ready", actor: clin, logger: Self.logger)
+        try await clear(subject)
+    }
+
+    func clear(_ subject: String) async throws {
+        _ = try await store.clearForInfusion(subjectId: subject, items: InfusionReadiness.minimumClearanceItems,
+                                             signature: SignatureInput(password: Self.pharmacyPassword, meaning: "patient cleared for infusion"),
+                                             actor: user(.clinical), logger: Self.logger)
     }
 
     var nurseSignature: SignatureInput { SignatureInput(password: Self.pharmacyPassword, meaning: "administered after bedside identity check") }

@@ -70,7 +70,8 @@ struct ClinicalTests {
             try await f.enrol("RES-004")
             // Every step is in the custody log: the vial's chain from creation to administration.
             let events = try await f.store.custodyEvents(subjectType: "vial", subjectId: done[0].vialIds[0], actor: f.user(.auditor), logger: Fixture.logger)
-            #expect(events.map(\.action) == ["vial.created", "vial.reserved", "vial.picked", "vial.shipped", "vial.received", "vial.thawed", "vial.administered"])
+            #expect(events.map(\.action) == ["vial.created", "vial.reserved", "vial.picked", "vial.shipped", "vial.received", "vial.infusion-rescheduled",
+                                            "vial.thawed", "vial.administered"])
             let signed = try await f.count("SELECT count(*)::int FROM custody_event WHERE action = 'vial.administered' AND signature IS NOT NULL")
             #expect(signed == 3)
         }
@@ -150,7 +151,8 @@ struct ClinicalTests {
             try await f.enrol("RES-001")
             let plan = try await f.store.planAllocation(PlanRequest(patients: ["RES-001"]), actor: f.user(.pharmacy), logger: Fixture.logger)
             let a = try await f.store.commitAllocation(planId: plan.id, patients: nil, actor: f.user(.pharmacy), logger: Fixture.logger)[0]
-            await #expect { _ = try await f.store.shipVials(ShipmentInput(vialIds: a.vialIds, toSite: "S01", dryShipperId: "DS-1", dataLoggerId: "L-1", validatedHoldHours: 24),
+            await #expect { _ = try await f.store.shipVials(ShipmentInput(vialIds: a.vialIds, toSite: "S01", dryShipperId: "DS-1", dataLoggerId: "L-1", validatedHoldHours: 24,
+                                                                                          scannedVialIds: a.vialIds, scannedDryShipperId: "DS-1"),
                                                             actor: f.user(.pharmacy), logger: Fixture.logger) } throws: { error in
                 (error as? DomainError)?.description.contains("validatedHoldHours: the dry shipper's validated hold time (24 h) runs out before arrival (48 h") == true
             }

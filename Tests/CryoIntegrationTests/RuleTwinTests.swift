@@ -123,7 +123,7 @@ struct RuleTwinTests {
             let callers = try await f.client.query("""
                 SELECT proname FROM pg_proc WHERE prosrc LIKE '%signed_event_in_transaction(%' ORDER BY proname
                 """, logger: Fixture.logger).decode(String.self).rows()
-            #expect(callers == ["check_signed_administration", "check_signed_cohort_decision", "check_signed_hold_lift", "check_signed_lot_transition"])
+            #expect(callers == ["check_signed_administration", "check_signed_clearance", "check_signed_cohort_decision", "check_signed_hold_lift", "check_signed_lot_transition"])
             // Swift bypassed: a rejection without its signed event is refused at commit.
             try await f.lot("LOT-S1")
             let unsigned = await Self.refusal(f, "UPDATE lot SET status = 'rejected' WHERE lot_number = 'LOT-S1'")

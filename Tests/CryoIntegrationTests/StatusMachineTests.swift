@@ -65,11 +65,11 @@ struct StatusMachineTests {
                     let thawed = [.thawed, .administered, .destroyed].contains(to) ? "now()" : "NULL"
                     do {
                         try await f.client.withTransaction(logger: Fixture.logger) { conn in
-                            for t in ["vial_usable", "vial_reservation_consistent", "vial_signed_administration"] {
+                            for t in ["vial_usable", "vial_reservation_consistent", "vial_signed_administration", "vial_handoff_scanned", "vial_thaw_readiness"] {
                                 try await conn.query(PostgresQuery(unsafeSQL: "ALTER TABLE vial DISABLE TRIGGER \(t)"), logger: Fixture.logger)
                             }
                             try await conn.query(PostgresQuery(unsafeSQL: "UPDATE vial SET status = '\(to.rawValue)', thawed_at = \(thawed) WHERE id = '\(vial)'"), logger: Fixture.logger)
-                            for t in ["vial_usable", "vial_reservation_consistent", "vial_signed_administration"] {
+                            for t in ["vial_usable", "vial_reservation_consistent", "vial_signed_administration", "vial_handoff_scanned", "vial_thaw_readiness"] {
                                 try await conn.query(PostgresQuery(unsafeSQL: "ALTER TABLE vial ENABLE TRIGGER \(t)"), logger: Fixture.logger)
                             }
                         }

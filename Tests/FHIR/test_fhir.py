@@ -107,14 +107,14 @@ def test_dispense_lifecycle_status_mapping(tok, allocated):
         return found[vial.replace("*", "-")]
 
     assert status_of_vial()["status"] == "allocated"
-    assert call("POST", f"/allocations/{a['allocationId']}/pick", t).status_code == 200
+    assert call("POST", f"/allocations/{a['allocationId']}/pick", t, json={"scannedVialIds": a["vialIds"]}).status_code == 200
     assert status_of_vial("Patient/")["status"] == "allocated"
     site = call("GET", f"/patients/{subject}", t).json()["siteCode"]
     r = call("POST", "/shipments", t, json={"vialIds": a["vialIds"], "toSite": site, "dryShipperId": "DS-1", "dataLoggerId": "LOG-1",
-                                             "validatedHoldHours": 240})
+                                             "validatedHoldHours": 240, "scannedVialIds": a["vialIds"], "scannedDryShipperId": "DS-1"})
     assert r.status_code in (200, 201), r.text
     assert status_of_vial()["status"] == "in-progress"
-    assert call("POST", f"/shipments/{r.json()['id']}/receive", t, json={"loggerMaxCelsius": -170}).status_code == 200
+    assert call("POST", f"/shipments/{r.json()['id']}/receive", t, json={"loggerMaxCelsius": -170, "scannedVialIds": a["vialIds"]}).status_code == 200
     received = status_of_vial()
     assert received["status"] == "issued" and "whenHandedOver" in received
     assert call("POST", f"/vials/{vial}/thaw", t).status_code == 200

@@ -3,7 +3,8 @@ import CryoStore
 import Foundation
 import Hummingbird
 
-/// The bedside: thaw (the clock to the product's thaw-to-infusion limit starts and is shown), then scan the
+/// The bedside: each patient's readiness (infusion day, lymphodepletion, signed clearance: rule 8), thaw with the vial
+/// and the band scanned (the clock to the product's thaw-to-infusion limit starts and is shown), then scan the
 /// patient's id and the vial's id, see the match, and sign the administration. The Store checks the scan and
 /// logs a refusal (`vial.administration-refused`) before anything is signed, and checks again when signing.
 extension Console {
@@ -14,44 +15,60 @@ extension Console {
         group.post("bedside/thaw") { request, _ in try await self.thaw(request) }
         group.post("bedside/check") { request, _ in try await self.bedsideCheck(request) }
         group.post("bedside/administer") { request, _ in try await self.administer(request) }
+        registerReadiness(group)
     }
 
-    func bedsidePage(thawMessage: String? = nil, done: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    func bedsidePage(thawMessage: String? = nil, readinessMessage: (subject: String, text: String)? = nil, done: String? = nil,
+                     form: [String: String] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try signedIn()
         let vials = try await store.bedsideVials(actor: user, logger: logger)
-        let mayDispense = user.role.may(.dispense)
+        let mayDispense = user.role.may(.dispense), mayPrepare = user.role.may(.prepareInfusion)
         let sites = Dictionary(grouping: vials, by: \.siteCode).sorted { $0.key < $1.key }.map { site, vials in
-            ["site": site, "vials": vials.map { Self.bedsideRow($0, mayDispense: mayDispense) }] as [String: Any]
+            ["site": site, "vials": vials.map { Self.bedsideRow($0, mayDispense: mayDispense, form: form) }] as [String: Any]
+        }
+        var seen = Set<String>()
+        let patients = vials.compactMap(\.readiness).filter { seen.insert($0.subjectId).inserted }.map { r -> [String: Any] in
+            var view = Self.readinessView(r, mayPrepare: mayPrepare)
+            if readinessMessage?.subject == r.subjectId { view["message"] = readinessMessage?.text }
+            return view
         }
         return try page("bedside", title: "Bedside: thaw and administer", [
             "sites": sites, "none": vials.isEmpty, "mayDispense": mayDispense, "thawMessage": thawMessage as Any, "done": done as Any,
+            "patients": patients, "readinessMessage": readinessMessage?.text as Any,
         ], status: status)
     }
 
-    static func bedsideRow(_ v: BedsideVial, mayDispense: Bool) -> [String: Any] {
-        ["vial": v.vialId, "subject": v.subjectId, "lot": v.lotNumber, "product": v.productCode, "status": v.status.rawValue,
-         "glyph": (v.blockers == nil ? VialGlyph(status: v.status.rawValue) : VialGlyph.held).symbol, "blockers": v.blockers as Any,
-         "limit": v.thawLimitMinutes, "canThaw": mayDispense && v.status == .received && v.blockers == nil,
-         "clock": v.infuseBy.map { clock($0, thawedAt: v.thawedAt) } as Any]
+    /// A vial's row; the thaw form (vial and band scanned) is offered only once the patient is ready today.
+    static func bedsideRow(_ v: BedsideVial, mayDispense: Bool, form: [String: String] = [:]) -> [String: Any] {
+        let received = v.status == .received && v.blockers == nil
+        return ["vial": v.vialId, "subject": v.subjectId, "lot": v.lotNumber, "product": v.productCode, "status": v.status.rawValue,
+                "glyph": (v.blockers == nil ? VialGlyph(status: v.status.rawValue) : VialGlyph.held).symbol, "blockers": v.blockers as Any,
+                "limit": v.thawLimitMinutes, "canThaw": mayDispense && received && v.readiness?.ready == true,
+                "waiting": received && v.readiness?.ready != true ? (v.readiness?.notReady ?? "readiness unknown") : nil as String?,
+                "infusionOn": v.readiness?.infusionOn ?? "", "scannedVial": form["vialId"] == v.vialId ? form["scannedVialId"] ?? "" : "",
+                "clock": v.infuseBy.map { clock($0, thawedAt: v.thawedAt) } as Any]
     }
 
     /// The deadline as the server renders it (readable without script), and the ISO instant console.js counts down to.
     static func clock(_ infuseBy: Date, thawedAt: Date?, now: Date = Date()) -> [String: Any] {
         let left = Int(infuseBy.timeIntervalSince(now))
+        let passed = ThawWindow.hasClosed(closesAt: infuseBy, now: now)
         let iso = ISO8601DateFormatter().string(from: infuseBy)
         return ["deadline": iso, "deadlineText": timestamp(infuseBy), "thawedAt": thawedAt.map(timestamp) ?? "",
-                "left": left > 0 ? String(format: "%d:%02d left", left / 60, left % 60) : "thaw-to-infusion limit passed", "passed": left <= 0]
+                "left": passed ? "thaw-to-infusion limit passed" : String(format: "%d:%02d left", max(left, 0) / 60, max(left, 0) % 60), "passed": passed]
     }
 
     func thaw(_ request: Request) async throws -> Response {
         let user = try signedIn()
         var request = request
         let form = try await Form.read(&request, limit: 64 * 1024)
+        let scannedVial = (form["scannedVialId"] ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        let band = (form["scannedSubjectId"] ?? "").trimmingCharacters(in: .whitespaces).uppercased()
         do {
-            let vial = try await store.thawVial(id: form["vialId"] ?? "", actor: user, logger: logger)
+            let vial = try await store.thawVial(id: form["vialId"] ?? "", scannedVialId: scannedVial, scannedSubjectId: band, actor: user, logger: logger)
             return try await bedsidePage(done: "thawed \(vial.id): the thaw-to-infusion clock is running")
         } catch let error as DomainError {
-            return try await bedsidePage(thawMessage: error.description, status: Self.refusalStatus(error))
+            return try await bedsidePage(thawMessage: error.description, form: form, status: Self.refusalStatus(error))
         }
     }
 

@@ -12,7 +12,9 @@ extension Console {
         group.get("pharmacy/plans/{id}") { _, context in try await self.planPage(Self.planId(context.parameters.require("id"))) }
         group.post("pharmacy/plans/{id}/commit") { _, context in try await self.commitPlan(Self.planId(context.parameters.require("id"))) }
         group.get("pharmacy/allocations/{id}") { _, context in try await self.allocationPage(Self.allocationId(context.parameters.require("id"))) }
-        group.post("pharmacy/allocations/{id}/pick") { _, context in try await self.pickAllocation(Self.allocationId(context.parameters.require("id"))) }
+        group.post("pharmacy/allocations/{id}/pick") { request, context in
+            try await self.pickAllocation(Self.allocationId(context.parameters.require("id")), request)
+        }
         group.post("pharmacy/allocations/{id}/ship") { request, context in
             try await self.shipAllocation(Self.allocationId(context.parameters.require("id")), request)
         }
@@ -123,8 +125,10 @@ extension Console {
         let toPick = lines.filter { $0.location != nil && $0.status == .reserved }
         let toShip = lines.filter { $0.location == nil && $0.status == .reserved }
         let mayDispense = user.role.may(.dispense)
+        let readiness = try await store.infusionReadiness(subjectId: subject, actor: user, logger: logger)
         return try page("allocation", title: "Allocation \(id): pick list", [
             "id": id, "subject": subject, "site": patient.siteCode, "infusionOn": patient.infusionOn,
+            "readiness": Self.readinessView(readiness), "scannedPick": form["scannedVialIds"] ?? "",
             "lines": lines.map { l in
                 ["vial": l.vialId, "subject": l.subjectId, "lot": l.lotNumber, "status": l.status.rawValue,
                  "glyph": VialGlyph(status: l.status.rawValue).symbol, "location": l.location ?? "picked (not in storage)"] as [String: Any]
@@ -133,18 +137,27 @@ extension Console {
             "canShip": mayDispense && !toShip.isEmpty, "shipCount": toShip.count, "shipMessage": shipMessage as Any,
             "ship": ["vialIds": toShip.map(\.vialId).joined(separator: ","), "toSite": form["toSite"] ?? patient.siteCode,
                      "dryShipperId": form["dryShipperId"] ?? "", "dataLoggerId": form["dataLoggerId"] ?? "",
-                     "validatedHoldHours": form["validatedHoldHours"] ?? ""],
+                     "validatedHoldHours": form["validatedHoldHours"] ?? "", "scannedVialIds": form["scannedShipVialIds"] ?? "",
+                     "scannedDryShipperId": form["scannedDryShipperId"] ?? ""],
         ], status: status)
     }
 
-    func pickAllocation(_ id: Int64) async throws -> Response {
+    /// The pick: each vial scanned as it leaves its position (rule 9); a missing or wrong scan is refused and logged.
+    func pickAllocation(_ id: Int64, _ request: Request) async throws -> Response {
         let user = try signedIn()
+        var request = request
+        let form = try await Form.read(&request, limit: 64 * 1024)
         do {
-            _ = try await store.pickAllocation(allocationId: id, actor: user, logger: logger)
+            _ = try await store.pickAllocation(allocationId: id, scannedVialIds: Self.scans(form["scannedVialIds"]), actor: user, logger: logger)
             return Response.redirect(to: "/console/pharmacy/allocations/\(id)", type: .normal)
         } catch let error as DomainError {
-            return try await allocationPage(id, pickMessage: error.description, status: Self.refusalStatus(error))
+            return try await allocationPage(id, pickMessage: error.description, form: form, status: Self.refusalStatus(error))
         }
+    }
+
+    /// Scanned ids typed or scanned into a box, one a line (a scanner ends each with Enter), or separated by commas or spaces.
+    static func scans(_ text: String?) -> [String] {
+        (text ?? "").split(whereSeparator: { $0 == "," || $0.isWhitespace }).map { $0.uppercased() }
     }
 
     /// Ships the allocation's picked vials; the Store refuses a dry shipper whose hold time runs out before arrival.
@@ -158,7 +171,9 @@ extension Console {
                 throw DomainError.invalid(field: "validatedHoldHours", rule: "the dry shipper's validated hold time in whole hours")
             }
             let shipment = try await store.shipVials(ShipmentInput(vialIds: vials, toSite: form["toSite"] ?? "", dryShipperId: form["dryShipperId"] ?? "",
-                                                                   dataLoggerId: form["dataLoggerId"] ?? "", validatedHoldHours: hours),
+                                                                   dataLoggerId: form["dataLoggerId"] ?? "", validatedHoldHours: hours,
+                                                                   scannedVialIds: Self.scans(form["scannedShipVialIds"]),
+                                                                   scannedDryShipperId: (form["scannedDryShipperId"] ?? "").trimmingCharacters(in: .whitespaces)),
                                                      actor: user, logger: logger)
             return Response.redirect(to: "/console/pharmacy/shipments/\(shipment.id)", type: .normal)
         } catch let error as DomainError {
@@ -166,7 +181,7 @@ extension Console {
         }
     }
 
-    func shipmentPage(_ id: String, message: String? = nil, loggerMax: String = "", status: HTTPResponse.Status = .ok) async throws -> Response {
+    func shipmentPage(_ id: String, message: String? = nil, loggerMax: String = "", scanned: String = "", status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try signedIn()
         let s = try await store.shipment(id: id, actor: user, logger: logger)
         let held = Dictionary(grouping: try await store.listHolds(subject: .vial, id: nil, activeOnly: true, actor: user, logger: logger)
@@ -179,7 +194,7 @@ extension Console {
         }
         return try page("shipment", title: "Shipment \(id)", [
             "shipment": Self.shipmentRow(s), "vials": vials, "heldCount": held.count,
-            "canReceive": user.role.may(.dispense) && s.receivedAt == nil, "message": message as Any, "loggerMax": loggerMax,
+            "canReceive": user.role.may(.dispense) && s.receivedAt == nil, "message": message as Any, "loggerMax": loggerMax, "scanned": scanned,
         ], status: status)
     }
 
@@ -193,10 +208,10 @@ extension Console {
             guard let celsius = Double(text) else {
                 throw DomainError.invalid(field: "loggerMaxCelsius", rule: "the data logger's maximum in °C, e.g. -150.5")
             }
-            _ = try await store.receiveShipment(id: id, loggerMaxCelsius: celsius, actor: user, logger: logger)
+            _ = try await store.receiveShipment(id: id, loggerMaxCelsius: celsius, scannedVialIds: Self.scans(form["scannedVialIds"]), actor: user, logger: logger)
             return Response.redirect(to: "/console/pharmacy/shipments/\(id)", type: .normal)
         } catch let error as DomainError {
-            return try await shipmentPage(id, message: error.description, loggerMax: text, status: Self.refusalStatus(error))
+            return try await shipmentPage(id, message: error.description, loggerMax: text, scanned: form["scannedVialIds"] ?? "", status: Self.refusalStatus(error))
         }
     }
 

@@ -1,4 +1,5 @@
 import CryoDomain
+import Foundation
 import Logging
 import PostgresNIO
 
@@ -51,27 +52,30 @@ extension Store {
     }
 
     static func administrationFacts(_ vialId: String, scanned: String, on conn: PostgresConnection, logger: Logger) async throws -> AdministrationFacts {
-        guard let r = try await conn.guardedQuery("""
-            SELECT v.status, r.subject_id, coalesce(v.thawed_at + pr.thaw_to_infusion_minutes * interval '1 minute' < now(), false),
-                   pr.thaw_to_infusion_minutes, vial_blockers(v.id), v.lot_number, coalesce(conditional_release_pending(v.lot_number), '{}')
+        let rows = try await conn.guardedQuery("""
+            SELECT v.status, r.subject_id, thaw_window_closes_at(v.id) AS closes_at, now() AS now, pr.thaw_to_infusion_minutes,
+                   vial_blockers(v.id) AS blockers, v.lot_number, coalesce(conditional_release_pending(v.lot_number), '{}') AS pending
             FROM vial v JOIN lot l ON l.lot_number = v.lot_number JOIN product pr ON pr.code = l.product_code
             LEFT JOIN reservation r ON r.vial_id = v.id AND r.cancelled_at IS NULL WHERE v.id = \(vialId)
-            """, logger: logger).decode((String, String?, Bool, Int, String?, String, [String]).self).all().first else {
-            throw DomainError.notFound(kind: "vial", id: vialId)
+            """, logger: logger).named { c in
+            (status: try c("status", as: String.self), subject: try c("subject_id", as: String?.self), closesAt: try c("closes_at", as: Date?.self),
+             now: try c("now", as: Date.self), limit: try c("thaw_to_infusion_minutes", as: Int.self), blockers: try c("blockers", as: String?.self),
+             lot: try c("lot_number", as: String.self), pending: try c("pending", as: [String].self))
         }
-        return AdministrationFacts(vialId: vialId, status: try VialStatus(stored: r.0), reservedFor: r.1, scannedSubjectId: scanned,
-                                   thawLimitMinutes: r.3, thawLimitPassed: r.2, blockers: r.4, lotNumber: r.5, pendingTests: r.6)
+        guard let r = rows.first else { throw DomainError.notFound(kind: "vial", id: vialId) }
+        let readiness = if let subject = r.subject { try await readinessFacts(subject, lock: false, on: conn, logger: logger) } else { ReadinessFacts?.none }
+        return AdministrationFacts(vialId: vialId, status: try VialStatus(stored: r.status), reservedFor: r.subject, scannedSubjectId: scanned,
+                                   thawLimitMinutes: r.limit, thawWindowClosesAt: r.closesAt, now: r.now, readiness: readiness,
+                                   blockers: r.blockers, lotNumber: r.lot, pendingTests: r.pending)
     }
 
+    /// Logs a refused administration on the vial and on the patients concerned (the one it is reserved for and the one scanned).
     static func logAdministrationRefusal(_ error: DomainError, vialId: String, scanned: String, actor: Principal,
                                          on conn: PostgresConnection, logger: Logger) async throws {
-        let (field, rule): (String, String) = switch error {
-        case .conflict(let f, let r): (f ?? "vialId", r)
-        case .invalid(let f, let r): (f, r)
-        default: ("vialId", error.description)
-        }
-        try await Custody.append(CustodyEntry(subjectType: "vial", subjectId: vialId, action: "vial.administration-refused", reason: rule,
-                                              details: ["scannedPatient": scanned]), by: actor, on: conn, logger: logger)
-        logger.warning("administration refused", metadata: ["vial": "\(vialId)", "field": "\(field)"])
+        let reserved = try await conn.guardedQuery("SELECT subject_id FROM reservation WHERE vial_id = \(vialId) AND cancelled_at IS NULL", logger: logger)
+            .decode(String.self).all()
+        let known = try await conn.guardedQuery("SELECT subject_id FROM patient WHERE subject_id = \(scanned)", logger: logger).decode(String.self).all()
+        try await logRefusal(.administer, error, vials: [vialId], patients: reserved + known, scanned: ["scannedPatient": scanned, "scannedVial": vialId],
+                             actor: actor, on: conn, logger: logger)
     }
 }

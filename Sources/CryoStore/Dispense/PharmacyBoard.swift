@@ -96,16 +96,23 @@ extension Store {
     public func bedsideVials(actor: Principal, logger: Logger) async throws -> [BedsideVial] {
         try actor.require(.readInventory)
         let vials = try await read(logger) { conn in
-            try await conn.guardedQuery("""
+            var vials = try await conn.guardedQuery("""
                 SELECT v.id, r.subject_id, pt.site_code, v.lot_number, l.product_code, v.status, pr.thaw_to_infusion_minutes, v.thawed_at,
-                       v.thawed_at + pr.thaw_to_infusion_minutes * interval '1 minute', vial_blockers(v.id)
+                       thaw_window_closes_at(v.id) AS closes_at, vial_blockers(v.id) AS blockers
                 FROM vial v JOIN reservation r ON r.vial_id = v.id AND r.cancelled_at IS NULL JOIN patient pt ON pt.subject_id = r.subject_id
                 JOIN lot l ON l.lot_number = v.lot_number JOIN product pr ON pr.code = l.product_code
                 WHERE v.status IN ('received', 'thawed')
                 ORDER BY pt.site_code, r.subject_id, v.id
-                """, logger: logger).decode((String, String, String, String, String, String, Int, Date?, Date?, String?).self).all()
-                .map { BedsideVial(vialId: $0.0, subjectId: $0.1, siteCode: $0.2, lotNumber: $0.3, productCode: $0.4, status: try VialStatus(stored: $0.5),
-                                   thawLimitMinutes: $0.6, thawedAt: $0.7, infuseBy: $0.8, blockers: $0.9) }
+                """, logger: logger).named { c in
+                BedsideVial(vialId: try c("id"), subjectId: try c("subject_id"), siteCode: try c("site_code"), lotNumber: try c("lot_number"),
+                            productCode: try c("product_code"), status: try VialStatus(stored: try c("status")),
+                            thawLimitMinutes: try c("thaw_to_infusion_minutes"), thawedAt: try c("thawed_at"), infuseBy: try c("closes_at"),
+                            blockers: try c("blockers"))
+            }
+            var readiness: [String: InfusionReadinessRecord] = [:]
+            for subject in Set(vials.map(\.subjectId)) { readiness[subject] = try await Self.readinessRecord(subject, on: conn, logger: logger) }
+            for i in vials.indices { vials[i].readiness = readiness[vials[i].subjectId] }
+            return vials
         }
         try await logAuditorRead(of: Array(Set(vials.map(\.subjectId))).sorted(), what: "bedside vials", actor: actor, logger: logger)
         return vials

@@ -55,8 +55,13 @@ public struct ShipmentInput: Sendable {
     public var dryShipperId: String
     public var dataLoggerId: String
     public var validatedHoldHours: Int
-    public init(vialIds: [String], toSite: String, dryShipperId: String, dataLoggerId: String, validatedHoldHours: Int) {
+    /// Rule 9: what was scanned as the vials went into the dry shipper, and the dry shipper's own label.
+    public var scannedVialIds: [String]
+    public var scannedDryShipperId: String
+    public init(vialIds: [String], toSite: String, dryShipperId: String, dataLoggerId: String, validatedHoldHours: Int,
+                scannedVialIds: [String], scannedDryShipperId: String) {
         self.vialIds = vialIds; self.toSite = toSite; self.dryShipperId = dryShipperId; self.dataLoggerId = dataLoggerId; self.validatedHoldHours = validatedHoldHours
+        self.scannedVialIds = scannedVialIds; self.scannedDryShipperId = scannedDryShipperId
     }
 }
 
@@ -145,7 +150,16 @@ public struct BedsideVial: Sendable, Equatable {
     public var status: VialStatus
     public var thawLimitMinutes: Int
     public var thawedAt: Date?
-    /// `thawed_at` + the product's thaw-to-infusion limit.
+    /// The end of the thaw-to-infusion window (`thaw_window_closes_at`).
     public var infuseBy: Date?
     public var blockers: String?
+    /// The patient's planned day, lymphodepletion record and clearance (rule 8).
+    public var readiness: InfusionReadinessRecord?
+
+    public init(vialId: String, subjectId: String, siteCode: String, lotNumber: String, productCode: String, status: VialStatus,
+                thawLimitMinutes: Int, thawedAt: Date?, infuseBy: Date?, blockers: String?, readiness: InfusionReadinessRecord? = nil) {
+        self.vialId = vialId; self.subjectId = subjectId; self.siteCode = siteCode; self.lotNumber = lotNumber; self.productCode = productCode
+        self.status = status; self.thawLimitMinutes = thawLimitMinutes; self.thawedAt = thawedAt; self.infuseBy = infuseBy
+        self.blockers = blockers; self.readiness = readiness
+    }
 }
