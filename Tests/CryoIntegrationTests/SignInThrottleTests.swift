@@ -80,7 +80,7 @@ struct SignInThrottleTests {
         }
     }
 
-    @Test("one address trying many login names is throttled after ten failures, and the burst is reported")
+    @Test("one address trying many login names is throttled after ten failures; other addresses are not")
     func perAddress() async throws {
         try await withFixture { f in
             _ = try await Self.signer(f)

@@ -51,7 +51,7 @@ extension Store {
             return SignatureRecord(printedName: actor.name, meaning: meaning, signedAt: Date())
         }
         let locks = try await transaction(logger) { conn in
-            let locked = try await conn.guardedQuery("SELECT signature_lockout_fail(\(actor.id), \(tries))", logger: logger)
+            let locked = try await conn.guardedQuery("SELECT signature_lockout_fail(\(actor.id), \(Int32(tries)))", logger: logger)
                 .decode(Bool.self).all().first ?? false
             try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(actor.id), action: "signature.failed",
                                                   toState: locked ? "locked" : nil, reason: "wrong password at signing",
