@@ -148,3 +148,24 @@ struct SignInThrottleTests {
 
     static func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
 }
+
+@Suite("Bursts reported to administrators")
+struct SecurityReportTests {
+    @Test("a signature lockout is a burst: GET /security/bursts shows it and the locked user to admins only")
+    func signatureBurst() async throws {
+        try await withApp { f, http in
+            try await SignatureTests.quarantined(f, "LOT-B1")
+            for _ in 1...5 {
+                _ = try? await SignatureTests.reject(f, "LOT-B1", password: "not-the-password", as: f.user(.qa))
+            }
+            #expect(try await f.count("SELECT count(*)::int FROM custody_event WHERE action = 'security.signature-burst'") == 1)
+            let (status, body, _) = try await http.call(.get, "/security/bursts", token: f.tokens[.admin])
+            #expect(status == .ok)
+            let locked = body["lockedUsers"] as? [[String: Any]] ?? []
+            #expect(locked.map { $0["name"] as? String } == ["Test qa"])
+            let bursts = body["bursts"] as? [[String: Any]] ?? []
+            #expect(bursts.count == 1 && bursts.first?["kind"] as? String == "signature" && bursts.first?["failuresInARow"] as? Int == 5, "\(bursts)")
+            #expect(try await http.call(.get, "/security/bursts", token: f.tokens[.auditor]).0 == .forbidden)
+        }
+    }
+}
