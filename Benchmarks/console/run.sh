@@ -68,7 +68,10 @@ vial = allocation["vialIds"][0]
 def pct(xs, p): xs = sorted(xs); return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
 def sign_in(role):
     jar.clear()
-    form = urllib.parse.urlencode({"login": env[f"CRYOLEDGER_LOGIN_{role}"], "password": env[f"CRYOLEDGER_PASSWORD_{role}"]}).encode()
+    # The sign-in form's CSRF token: a hidden field equal to the cl_sign_in cookie the form's page sets.
+    csrf = re.search(r'name="_csrf" value="([^"]+)"', opener.open(base + "/console/sign-in").read().decode()).group(1)
+    form = urllib.parse.urlencode({"login": env[f"CRYOLEDGER_LOGIN_{role}"], "password": env[f"CRYOLEDGER_PASSWORD_{role}"],
+                                   "_csrf": csrf}).encode()
     return timed(lambda: opener.open(base + "/console/sign-in", data=form).read())[0]
 signins = [sign_in("MANUFACTURING") for _ in range(10)]
 pages = {

@@ -1,15 +1,18 @@
 import Foundation
 import Synchronization
 
-/// Refused with 429 and `Retry-After` while a client address or a token id has failed to authenticate
-/// `limits.failures` times in the current window (issue 13 item 11: brute force of token secrets).
+/// A failed authentication answered 429 with `Retry-After` instead of 401: its client address or token id has
+/// failed `limits.failures` times in the current window.
 public struct AuthenticationThrottled: Error {
     public let retryAfterSeconds: Int
     public var detail: String { "too many failed authentications from this client or for this token; retry after \(retryAfterSeconds) s" }
 }
 
-/// Failed authentications per key ("address …", "token …") in fixed windows. Only failures count; a key
-/// that reaches the limit is refused until its window ends, before any verification work is done.
+/// Failed authentications per key ("address …", "token …") in fixed windows (issue 13 item 11; issue 24 item 5).
+/// Only failures count, and only failures are slowed: a request is verified first, and one that carries a
+/// valid secret is never refused, whatever failed before with its token id or from its address. A failure
+/// whose key is past the limit is answered 429 until the window ends, so a guesser learns to wait, and the
+/// real holder of the token id is not locked out by someone else's guesses.
 public final class AuthFailureLimiter: Sendable {
     public struct Limits: Sendable {
         public var failures: Int
@@ -25,34 +28,25 @@ public final class AuthFailureLimiter: Sendable {
 
     public init(limits: Limits = Limits()) { self.limits = limits }
 
-    /// Throws `AuthenticationThrottled` when any of `keys` is at its limit in its current window.
-    public func check(_ keys: [String]) throws(AuthenticationThrottled) {
+    /// Counts a failure against every key; throws `AuthenticationThrottled` (the wait) when any of them is now
+    /// past its limit in its window. The caller answers 401 when this returns.
+    public func recordFailure(_ keys: [String]) throws(AuthenticationThrottled) {
         let now = ContinuousClock.now
         let wait: Duration? = windows.withLock { map in
-            keys.compactMap { key -> Duration? in
-                guard let w = map[key], now - w.start < limits.window, w.failures >= limits.failures else { return nil }
-                return w.start + limits.window - now
-            }.max()
-        }
-        if let wait { throw AuthenticationThrottled(retryAfterSeconds: Self.wholeSeconds(wait)) }
-    }
-
-    public func recordFailure(_ keys: [String]) {
-        let now = ContinuousClock.now
-        windows.withLock { map in
+            var waits: [Duration] = []
             for key in keys {
-                if var w = map[key], now - w.start < limits.window {
-                    w.failures += 1
-                    map[key] = w
-                } else {
-                    map[key] = Window(start: now, failures: 1)
-                }
+                var w = map[key].flatMap { now - $0.start < limits.window ? $0 : nil } ?? Window(start: now, failures: 0)
+                w.failures += 1
+                map[key] = w
+                if w.failures > limits.failures { waits.append(w.start + limits.window - now) }
             }
             if map.count > sweepAbove {
                 map = map.filter { now - $0.value.start < limits.window }
                 if map.count > sweepAbove * 10 { map.removeAll() }
             }
+            return waits.max()
         }
+        if let wait { throw AuthenticationThrottled(retryAfterSeconds: Self.wholeSeconds(wait)) }
     }
 
     static func wholeSeconds(_ d: Duration) -> Int {

@@ -7,7 +7,7 @@ import NIOCore
 /// Resolves `Authorization: Bearer TOKEN` to a principal for every route but the public ones,
 /// and gives each request a logger carrying its request id.
 /// Failed authentications are limited per client address and per token id (AuthFailureLimiter): past the
-/// limit, a token that is not already verified gets 429 without being checked.
+/// limit a failure gets 429; a valid token is never refused.
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let store: Store
     let limiter: AuthFailureLimiter
@@ -34,16 +34,18 @@ struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     }
 
     /// A request without a usable Authorization header is refused at once and not counted: it guessed nothing.
+    /// Every other request is verified against the database (a revocation counts from the next request, on every
+    /// server process); only a failure is counted, and past the limit answered 429 instead of 401.
     private func authenticate(_ request: Request, context: Context, logger: Logger) async throws -> Principal {
         let token = try Self.bearerToken(request).get()
-        if let principal = store.cachedPrincipal(token: token) { return principal }
-        var keys = ["address " + Self.clientAddress(context)]
-        if let id = Store.tokenId(of: token) { keys.append("token " + id) }
-        try limiter.check(keys)
         do {
             return try await store.authenticate(token: token, logger: logger)
         } catch let error as DomainError {
-            if case .unauthenticated = error { limiter.recordFailure(keys) }
+            if case .unauthenticated = error {
+                var keys = ["address " + Self.clientAddress(context)]
+                if let id = Store.tokenId(of: token) { keys.append("token " + id) }
+                try limiter.recordFailure(keys)
+            }
             throw error
         }
     }

@@ -12,7 +12,11 @@ public struct Console: Sendable {
     public struct Settings: Sendable {
         /// A session idle for longer ends (21 CFR 11.300); 15 minutes unless set.
         public var idleTimeout: Duration = .seconds(15 * 60)
-        public init(idleTimeout: Duration = .seconds(15 * 60)) { self.idleTimeout = idleTimeout }
+        /// A session ends this long after sign-in however active it is (ConsoleSessionRules); 12 hours unless set.
+        public var lifetime: Duration = .seconds(ConsoleSessionRules.absoluteLifetimeSeconds)
+        public init(idleTimeout: Duration = .seconds(15 * 60), lifetime: Duration = .seconds(ConsoleSessionRules.absoluteLifetimeSeconds)) {
+            self.idleTimeout = idleTimeout; self.lifetime = lifetime
+        }
     }
 
     static let cookieName = "cl_session"

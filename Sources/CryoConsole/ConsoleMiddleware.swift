@@ -21,7 +21,8 @@ struct ConsoleMiddleware<Context: RequestContext>: RouterMiddleware {
         }
         do {
             guard let cookie = request.cookies[Console.cookieName]?.value,
-                  let session = try await console.store.consoleSession(cookie: cookie, idleTimeout: console.settings.idleTimeout, logger: logger) else {
+                  let session = try await console.store.consoleSession(cookie: cookie, idleTimeout: console.settings.idleTimeout,
+                                                                                 lifetime: console.settings.lifetime, logger: logger) else {
                 if request.method == .get { return Response.redirect(to: "/console/sign-in", type: .found) }
                 return try console.errorPage(status: .unauthorized, message: "your session has ended; sign in again")
             }

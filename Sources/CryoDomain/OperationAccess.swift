@@ -82,6 +82,7 @@ public enum OperationAccess {
         "importBatch": ImportKind.allCases.map(\.action),
         // users
         "unlockUser": [.manageUsers],
+        "securityReport": [.manageUsers],
     ]
 
     /// The roles that may call `operation`; nil for an operation the table does not know.

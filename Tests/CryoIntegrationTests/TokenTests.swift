@@ -14,7 +14,7 @@ import Testing
 /// requests carry it at once, failures cost what successes cost, and failed authentications are limited.
 @Suite("API tokens: one fast verification per token, upgrade from bcrypt, limits on failures")
 struct TokenTests {
-    @Test("200 concurrent first requests with one new token all succeed and verify it exactly once")
+    @Test("200 concurrent requests with one token all succeed and share a few verifications")
     func singleFlight() async throws {
         try await withApp { f, http in
             let token = try #require(f.tokens[.auditor])
@@ -26,7 +26,8 @@ struct TokenTests {
                 return all
             }
             #expect(statuses.count == 200 && statuses.allSatisfy { $0 == .ok })
-            #expect(f.store.tokenVerifications - before == 1)
+            // Each request is verified by a check that started after it arrived, shared with the others waiting for it.
+            #expect(f.store.tokenVerifications - before < 50, "\(f.store.tokenVerifications - before) verifications")
             // 200 concurrent requests with one wrong secret: one verification too, all 401.
             let wrong = String(token.dropLast(4)) + "AAAA"
             let wrongBefore = f.store.tokenVerifications
@@ -37,7 +38,7 @@ struct TokenTests {
                 return all
             }
             #expect(refused.allSatisfy { $0 == .unauthorized || $0 == .tooManyRequests })
-            #expect(f.store.tokenVerifications - wrongBefore < 10)
+            #expect(f.store.tokenVerifications - wrongBefore < 50)
         }
     }
 
@@ -61,10 +62,10 @@ struct TokenTests {
                 _ = try await store.authenticate(token: "cl_nothex_x", logger: Fixture.logger)
             }
             #expect(try await store.authenticate(token: token, logger: Fixture.logger) == f.user(.qc))
-            // Revoked: refused by a store that has not cached it (a cached token lasts at most the cache's 30 s).
+            // Revoked: refused at once, by the store that verified it a moment ago too.
             _ = try await f.client.query("UPDATE api_token SET revoked_at = now() WHERE id = \(UUID(uuidString: Self.dashed(String(parts[1])))!)", logger: Fixture.logger)
             await #expect(throws: DomainError.unauthenticated("the bearer token is not valid")) {
-                _ = try await Store(client: f.client).authenticate(token: token, logger: Fixture.logger)
+                _ = try await store.authenticate(token: token, logger: Fixture.logger)
             }
         }
     }
@@ -92,7 +93,7 @@ struct TokenTests {
         }
     }
 
-    @Test("failed authentications past the limit get 429 problem+json with Retry-After, before any verification; the window resets")
+    @Test("failed authentications past the limit get 429 problem+json with Retry-After; a valid token is never refused; the window resets")
     func limitFailures() async throws {
         try await TestDatabase.withDatabase { client, _ in
             let f = try await Fixture.make(client)
@@ -101,20 +102,17 @@ struct TokenTests {
             try await Application(router: router, logger: TestDatabase.logger).test(.router) { http in
                 let good = try #require(f.tokens[.auditor])
                 let bad = String(good.dropLast(3)) + "zzz"
-                // A verified token keeps working: it guesses nothing.
                 #expect(try await http.call(.get, "/lots", token: f.tokens[.qa]).0 == .ok)
                 for _ in 1...3 { #expect(try await http.call(.get, "/lots", token: bad).0 == .unauthorized) }
-                let verifications = f.store.tokenVerifications
                 try await http.execute(uri: "/lots", method: .get, headers: [.authorization: "Bearer \(bad)"]) { response in
                     #expect(response.status == .tooManyRequests)
                     #expect(response.headers[.contentType] == "application/problem+json")
                     let seconds = Int(response.headers[.retryAfter] ?? "") ?? 0
                     #expect((1...2).contains(seconds), "Retry-After: \(response.headers[.retryAfter] ?? "none")")
                 }
-                // From this client, even a good token that is not yet verified waits; a verified one does not.
-                #expect(try await http.call(.get, "/lots", token: good).0 == .tooManyRequests)
+                // From this client and with this token id, a valid secret still gets in: only failures are slowed.
+                #expect(try await http.call(.get, "/lots", token: good).0 == .ok)
                 #expect(try await http.call(.get, "/lots", token: f.tokens[.qa]).0 == .ok)
-                #expect(f.store.tokenVerifications == verifications)
                 // Missing headers guess nothing and are not counted (nor limited).
                 #expect(try await http.call(.get, "/lots", token: nil).0 == .unauthorized)
                 try await Task.sleep(for: .milliseconds(2_100))
@@ -127,14 +125,13 @@ struct TokenTests {
     @Test("the limit counts per client address and per token id separately")
     func limitKeys() throws {
         let limiter = AuthFailureLimiter(limits: .init(failures: 2, window: .seconds(60)))
-        limiter.recordFailure(["address 10.0.0.1", "token a"])
-        limiter.recordFailure(["address 10.0.0.2", "token a"])
-        // Token a is at its limit from any address; the addresses are not.
-        #expect(throws: (any Error).self) { try limiter.check(["address 10.0.0.3", "token a"]) }
-        try limiter.check(["address 10.0.0.1", "token b"])
-        limiter.recordFailure(["address 10.0.0.1", "token b"])
-        #expect(throws: (any Error).self) { try limiter.check(["address 10.0.0.1", "token c"]) }
-        try limiter.check(["address 10.0.0.2", "token b"])
+        try limiter.recordFailure(["address 10.0.0.1", "token a"])
+        try limiter.recordFailure(["address 10.0.0.2", "token a"])
+        // Token a is past its limit from any address; the addresses are not.
+        #expect(throws: AuthenticationThrottled.self) { try limiter.recordFailure(["address 10.0.0.3", "token a"]) }
+        try limiter.recordFailure(["address 10.0.0.1", "token b"])
+        #expect(throws: AuthenticationThrottled.self) { try limiter.recordFailure(["address 10.0.0.1", "token c"]) }
+        try limiter.recordFailure(["address 10.0.0.2", "token d"])
     }
 
     static func dashed(_ hex: String) -> String {

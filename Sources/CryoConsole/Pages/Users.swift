@@ -8,7 +8,12 @@ extension Console {
     func userList(message: String? = nil, created: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try signedIn()
         let users = try await store.users(actor: user, logger: logger)
+        let security = try await store.securityReport(limit: 20, actor: user, logger: logger)
+        let time = ISO8601DateFormatter()
         return try page("users", title: "Users", [
+            "anyLocked": !security.lockedUsers.isEmpty, "anyBursts": !security.bursts.isEmpty,
+            "lockedUsers": security.lockedUsers.map { ["name": $0.name, "login": $0.login ?? "—"] },
+            "bursts": security.bursts.map { ["at": time.string(from: $0.occurredAt), "kind": $0.kind.rawValue, "description": $0.description] },
             "users": users.map { u in
                 ["id": u.id, "name": u.name, "login": u.login ?? "—", "role": u.role.rawValue,
                  "state": u.deactivated ? "deactivated" : u.locked ? "locked" : "active", "locked": u.locked && !u.deactivated,

@@ -9,7 +9,7 @@ public struct Store: Sendable {
     public let client: PostgresClient
     /// A read replica for heavy reads (auditors' exports); nil reads from the primary.
     public let readClient: PostgresClient?
-    let tokens: TokenCache
+    let tokens: TokenFlights
     /// When given (the server), calls fail fast with `DatabaseUnavailable` while PostgreSQL is down instead of
     /// waiting in the pool; the CLI and the tests go without.
     let availability: DatabaseAvailability?
@@ -26,7 +26,7 @@ public struct Store: Sendable {
                 clock: @escaping @Sendable () -> Date = { Date() }) {
         self.client = client
         self.readClient = readClient
-        self.tokens = TokenCache()
+        self.tokens = TokenFlights()
         self.availability = availability
         self.clock = clock
     }

@@ -87,3 +87,19 @@ public struct IssuedToken: Sendable {
     /// Shown once; only a hash of its secret is stored (TokenHash).
     public let token: String
 }
+
+/// A burst of failed sign-ins (per login name or address) or failed signatures, as administrators see it.
+public struct SecurityBurstRecord: Sendable, Equatable {
+    public enum Kind: String, Sendable { case signIn = "sign-in", signature }
+    public let eventId: Int64
+    public let occurredAt: Date
+    public let kind: Kind
+    public let description: String
+    public let failuresInARow: Int
+}
+
+/// Locked users and the latest bursts (21 CFR 11.300(d): reported to administrators).
+public struct SecurityReport: Sendable {
+    public let lockedUsers: [UserSummary]
+    public let bursts: [SecurityBurstRecord]
+}

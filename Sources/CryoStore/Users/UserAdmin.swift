@@ -65,3 +65,24 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Changes a user's role (admin), with its custody event. It counts from the user's next request, through the API
+    /// (tokens are verified on every request) and the console (sessions read the role on every request).
+    public func changeRole(userId: Int64, to role: Role, reason: String, actor: Principal, logger: Logger) async throws {
+        try actor.require(.manageUsers)
+        try Validator().require(!reason.trimmingCharacters(in: .whitespaces).isEmpty, "reason", "say why the role changes")
+        try Validator().require(userId != actor.id, "userId", "an administrator cannot change their own role")
+        try await transaction(logger) { conn in
+            guard let old = try await conn.guardedQuery("""
+                SELECT role FROM app_user WHERE id = \(userId) AND deactivated_at IS NULL FOR UPDATE
+                """, logger: logger).named({ c in try c("role", as: String.self) }).first else {
+                throw DomainError.conflict(field: "userId", rule: "no active user \(userId)")
+            }
+            guard old != role.rawValue else { throw DomainError.conflict(field: "role", rule: "the user's role is already \(role.rawValue)") }
+            try await conn.guardedQuery("UPDATE app_user SET role = \(role.rawValue) WHERE id = \(userId)", logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(userId), action: "user.role-changed",
+                                                  fromState: old, toState: role.rawValue, reason: reason), by: actor, on: conn, logger: logger)
+        }
+    }
+}

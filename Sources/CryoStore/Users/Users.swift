@@ -32,21 +32,16 @@ extension Store {
         return IssuedToken(user: principal, token: token)
     }
 
-    /// Resolves `Authorization: Bearer` tokens of the form `cl_<uuid hex>_<secret>`: from the cache of
-    /// verified tokens, else by one verification per token however many requests carry it at once.
+    /// Resolves `Authorization: Bearer` tokens of the form `cl_<uuid hex>_<secret>`, against the database on every
+    /// call (TokenFlights): a revoked token, a deactivated user or a changed role counts from the next request.
     public func authenticate(token: String, logger: Logger) async throws -> Principal {
-        let key = Self.cacheKey(token)
-        if let cached = tokens.lookup(key) { return cached }
         guard let (id, secret) = Self.parseToken(token) else {
             throw DomainError.unauthenticated("the bearer token is malformed")
         }
-        return try await tokens.verifyOnce(key) { [self] in try await verifyToken(id: id, secret: secret, logger: logger) }
+        return try await tokens.verify(Self.cacheKey(token)) { [self] in try await verifyToken(id: id, secret: secret, logger: logger) }
     }
 
-    /// The principal of a token verified within the cache's lifetime; nil when it would need verifying.
-    public func cachedPrincipal(token: String) -> Principal? { tokens.lookup(Self.cacheKey(token)) }
-
-    /// Token verifications run since this store was made (for tests: single flight, the cache).
+    /// Token verifications run since this store was made (for tests: concurrent requests share one).
     public var tokenVerifications: Int { tokens.verificationCount }
 
     /// The token id of a well-formed token (its `<uuid hex>` part), for limits per token.
@@ -66,7 +61,7 @@ extension Store {
         let row = try await read(logger) { conn in
             try await conn.guardedQuery("""
                 SELECT t.secret_hash, u.id, u.name, u.role FROM api_token t JOIN app_user u ON u.id = t.user_id
-                WHERE t.id = \(id) AND t.revoked_at IS NULL
+                WHERE t.id = \(id) AND t.revoked_at IS NULL AND u.deactivated_at IS NULL
                 """, logger: logger).decode((String, Int64, String, String).self).all().first
         }
         let presented = TokenHash.digest(id: id, secret: secret)
