@@ -26,7 +26,8 @@ extension Console {
     }
 
     /// One cohort: the board's row in full, its patients, recording a DLT and confirming a decision (signed).
-    func cohortPage(_ id: String, notice: CohortNotice? = nil, content extra: [String: Any] = [:], status: HTTPResponse.Status = .ok) async throws -> Response {
+    func cohortPage(_ id: String, notice: CohortNotice? = nil, content extra: [String: Any] = [:], refusal: Refusal? = nil,
+                    status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try signedIn()
         let decision = try await store.cohortDecision(cohortId: id, actor: user, logger: logger)
         let study = try await store.study(code: Self.studyCode(of: id), actor: user, logger: logger)
@@ -42,7 +43,7 @@ extension Console {
         let canDecide = decision.actionable && user.role.may(.decideCohort)
         var content: [String: Any] = [
             "study": Self.studyFacts(study), "cohort": Self.cohortRow(decision, role: user.role), "patients": rows,
-            "history": decision.history, "notice": notice.flatMap { $0.text(patients: patients, history: decision.history) } as Any,
+            "history": decision.history,
             "canRecordDlt": user.role.may(.recordDlt) && !dosed.isEmpty,
             "dosed": dosed.map { ["subject": $0, "selected": $0 == (extra["dltSubject"] as? String)] },
             "today": CalendarDay.today().description, "canDecide": canDecide,
@@ -54,7 +55,8 @@ extension Console {
                 .merging(["decision": decision.decision.rawValue]) { a, _ in a }
         }
         content.merge(extra) { _, new in new }
-        return try page("cohort", title: "Cohort \(id)", content, status: status)
+        return try page("cohort", title: "Cohort \(id)", content, status: status, refusal: refusal,
+                        confirmation: notice.flatMap { $0.text(patients: patients, history: decision.history) })
     }
 
     func recordDltForm(_ id: String, _ request: Request) async throws -> Response {
@@ -70,11 +72,12 @@ extension Console {
             return Response.redirect(to: "/console/cohorts/\(id)?dlt=\(Self.queryValue(subject))", type: .normal)
         } catch let error as DomainError {
             if case .forbidden = error { throw error }
-            var extra = FieldErrors.context(error, fields: ["subjectId", "description", "grade", "onsetOn"], fallback: "dltError")
+            let refusal = Refusal(error, fields: ["subjectId": "dlt-subject", "description": "dlt-description", "grade": "dlt-grade", "onsetOn": "dlt-onset"])
+            var extra: [String: Any] = refusal.byField.messages.isEmpty ? ["dltError": error.description] : [:]
             extra["dltSubject"] = subject
             extra["dltDescription"] = form["description"] ?? ""
             extra["dltOnset"] = form["onsetOn"] ?? ""
-            return try await cohortPage(id, content: extra, status: FieldErrors.status(error))
+            return try await cohortPage(id, content: extra, refusal: refusal, status: HTTPResponse.Status(code: error.httpStatus))
         }
     }
 
@@ -93,7 +96,9 @@ extension Console {
             return Response.redirect(to: "/console/cohorts/\(id)?confirmed=\(decision.rawValue)", type: .normal)
         } catch let error as DomainError {
             if case .forbidden = error { throw error }
-            return try await cohortPage(id, content: ["decisionError": error.description], status: FieldErrors.status(error))
+            return try await cohortPage(id, content: ["decisionError": error.description],
+                                        refusal: Refusal(error, fields: [Signing.passwordField: "confirm-decision-password"]),
+                                        status: HTTPResponse.Status(code: error.httpStatus))
         }
     }
 

@@ -7,9 +7,11 @@ import Hummingbird
 /// each worded so that the answer which excludes the patient is stated (exclusion criteria ask whether the
 /// patient has the condition: "yes" excludes).
 extension Console {
-    static let enrolmentFields: Set<String> = ["subjectId", "siteCode", "weightKg", "ldStartOn", "infusionOn", "antiHla", "eligibility", "cohortId"]
+    /// The form's fields, with the id of each input (eligibility: the checklist).
+    static let enrolmentFields = ["subjectId": "subjectId", "siteCode": "siteCode", "weightKg": "weightKg", "ldStartOn": "ldStartOn",
+                                  "infusionOn": "infusionOn", "antiHla": "antiHla", "eligibility": "eligibility", "cohortId": "subjectId"]
 
-    func enrolPage(_ id: String, form: [String: String] = [:], failing: Set<String> = [], errors: [String: Any] = [:],
+    func enrolPage(_ id: String, form: [String: String] = [:], failing: Set<String> = [], refusal: Refusal? = nil,
                    status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try signedIn()
         try user.require(.enrollPatient)
@@ -29,8 +31,8 @@ extension Console {
                      "ldStartOn": form["ldStartOn"] ?? "", "antiHla": form["antiHla"] ?? ""],
             "failingCount": failing.count,
         ]
-        content.merge(errors) { _, new in new }
-        return try page("enrol", title: "Enrol a patient: \(id)", content, status: status)
+        if let refusal, refusal.byField.messages.isEmpty { content["formError"] = refusal.items.first?.message }
+        return try page("enrol", title: "Enrol a patient: \(id)", content, status: status, refusal: refusal)
     }
 
     func enrolForm(_ id: String, _ request: Request) async throws -> Response {
@@ -68,8 +70,8 @@ extension Console {
             if case .conflict(let field, _) = error, field == "eligibility" {
                 failing = Set(Eligibility.failing(required: criteria.map(\.code), answers: answers))
             }
-            return try await enrolPage(id, form: form, failing: failing, errors: FieldErrors.context(error, fields: Self.enrolmentFields),
-                                       status: FieldErrors.status(error))
+            return try await enrolPage(id, form: form, failing: failing, refusal: Refusal(error, fields: Self.enrolmentFields),
+                                       status: HTTPResponse.Status(code: error.httpStatus))
         }
     }
 }
