@@ -67,28 +67,16 @@ public struct Console: Sendable {
         group.get("freezers/{id}") { request, context in try await self.freezerPage(context.parameters.require("id"), request) }
         group.get("vials/{id}") { request, context in try await self.vialCard(context.parameters.require("id"), message: nil) }
         group.post("vials/{id}/move") { request, context in try await self.moveVial(context.parameters.require("id"), request, context) }
-        group.get("studies") { _, _ in try await self.studyList() }
-        group.get("studies/{code}") { _, context in try await self.cohortBoard(context.parameters.require("code")) }
-        group.get("cohorts/{study}/{indication}/{dose}/{arm}") { request, context in
-            try await self.cohortPage(Self.cohortId(context), notice: Self.cohortNotice(request))
-        }
-        group.get("cohorts/{study}/{indication}/{dose}/{arm}/enrol") { _, context in try await self.enrolPage(Self.cohortId(context)) }
-        group.post("cohorts/{study}/{indication}/{dose}/{arm}/enrol") { request, context in try await self.enrolForm(Self.cohortId(context), request) }
-        group.post("cohorts/{study}/{indication}/{dose}/{arm}/dlt") { request, context in try await self.recordDltForm(Self.cohortId(context), request) }
-        group.post("cohorts/{study}/{indication}/{dose}/{arm}/decision") { request, context in
-            try await self.confirmDecisionForm(Self.cohortId(context), request)
-        }
         group.get("lots") { request, _ in try await self.lotList(request) }
         group.get("lots/{lot}") { _, context in try await self.lotPage(context.parameters.require("lot")) }
-        group.get("audit") { request, _ in try await self.auditPage(request) }
-        group.get("audit/verify") { _, _ in try await self.auditVerify() }
-        group.get("audit/export.{format}") { request, context in try await self.auditExport(context.parameters.require("format"), request) }
         QCController(console: self).addRoutes(to: group)
         ReleaseController(console: self).addRoutes(to: group)
         DonorsController(console: self).addRoutes(to: group)
         TemperaturesController(console: self).addRoutes(to: group)
         EvacuationController(console: self).addRoutes(to: group)
         ImportController(console: self).addRoutes(to: group)
+        CohortsController(console: self).addRoutes(to: group)
+        AuditController(console: self).addRoutes(to: group)
         registerPharmacy(group)
         registerBedside(group)
         group.get("users") { _, _ in try await self.userList() }
@@ -96,21 +84,6 @@ public struct Console: Sendable {
         group.post("users/{id}/unlock") { request, context in try await self.userAction(request, context, action: "unlock") }
         group.post("users/{id}/password") { request, context in try await self.userAction(request, context, action: "password") }
         group.post("users/{id}/deactivate") { request, context in try await self.userAction(request, context, action: "deactivate") }
-    }
-
-    /// A cohort's id from its page's path, `/console/cohorts/{study}/{indication}/{dose}/{arm}`.
-    static func cohortId<Context: RequestContext>(_ context: Context) throws -> String {
-        try ["study", "indication", "dose", "arm"].map { try context.parameters.require($0) }.joined(separator: "/")
-    }
-
-    /// What the cohort page confirms after a change (the change redirects here); the page shows it only when
-    /// its records bear it out, so a crafted link cannot make it say something that did not happen.
-    static func cohortNotice(_ request: Request) -> CohortNotice? {
-        let q = request.uri.queryParameters
-        if let s = q["enrolled"] { return .enrolled(String(s)) }
-        if let s = q["dlt"] { return .dlt(String(s)) }
-        if let s = q["confirmed"], let d = CohortDecision(rawValue: String(s)) { return .confirmed(d) }
-        return nil
     }
 
     func asset(_ name: String) throws -> Response {
