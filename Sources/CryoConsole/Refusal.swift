@@ -1,4 +1,5 @@
 import CryoDomain
+import Hummingbird
 import Mustache
 
 /// A refused form, said twice: a summary at the top of the page (focused, `role="alert"`) that links to the
@@ -10,6 +11,8 @@ struct Refusal: Sendable {
     let items: [Item]
     let advice: String
     let byField: FieldMessages
+    /// The page's status: the one mapping of a domain error to HTTP (`DomainError.httpStatus`), as in the API.
+    let status: HTTPResponse.Status
     /// Which of the page's forms was refused, when it has several (a test on the QC page, a disposition).
     let form: String?
 
@@ -25,14 +28,16 @@ struct Refusal: Sendable {
         }
         let base = named.map { String($0.prefix { $0 != "[" && $0 != "." }) }
         let message = error.description
+        let status = HTTPResponse.Status(code: error.httpStatus)
         if let base, let anchor = fields[base] {
-            self.init(message: message, anchor: anchor, field: base, form: form)
+            self.init(message: message, anchor: anchor, field: base, form: form, status: status)
         } else {
-            self.init(message: message, anchor: nil, field: nil, form: form)
+            self.init(message: message, anchor: nil, field: nil, form: form, status: status)
         }
     }
 
-    init(message: String, anchor: String?, field: String?, form: String?) {
+    init(message: String, anchor: String?, field: String?, form: String?, status: HTTPResponse.Status) {
+        self.status = status
         heading = "Not done: nothing was changed"
         items = [Item(message: message, anchor: anchor)]
         advice = "What you entered is kept below: correct it and send the form again."

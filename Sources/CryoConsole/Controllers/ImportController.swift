@@ -21,7 +21,7 @@ struct ImportController<Context: RequestContext>: Sendable {
         let body = try await request.collectBody(upTo: Console.maxUploadBytes)
         guard let boundary = Multipart.boundary(of: request.headers[.contentType]) else {
             return try console.importPage(refusal: Refusal(.invalid(field: "file", rule: "send the form as multipart/form-data with a CSV file"),
-                                                           fields: ["file": "import-file"]), status: .badRequest)
+                                                           fields: ["file": "import-file"]))
         }
         return try await console.importUpload(ImportUpload(parts: Multipart.parse(Data(buffer: body), boundary: boundary)))
     }

@@ -42,12 +42,12 @@ struct ImportSummaryPage: PageView {
 extension Console {
     static var maxUploadBytes: Int { 32 * 1024 * 1024 }
 
-    func importPage(refusal: Refusal? = nil, kind: String? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
+    func importPage(refusal: Refusal? = nil, kind: String? = nil) throws -> Response {
         let user = try signedIn()
         let kinds = ImportKind.allCases.filter { user.role.may($0.action) }.map(\.rawValue)
         return try render(ImportPage(kinds: kinds.map { .init(value: $0, selected: $0 == kind) }, mayImport: !kinds.isEmpty,
                                      message: refusal?.items.first?.message),
-                          status: status, refusal: refusal)
+                          status: refusal?.status ?? .ok, refusal: refusal)
     }
 
     /// Upload, then a dry run: nothing is written until the summary has been seen and the import confirmed.
@@ -55,10 +55,10 @@ extension Console {
         let user = try signedIn()
         let fields = ["kind": "import-kind", "file": "import-file"]
         guard let kind = ImportKind(rawValue: upload.kind ?? "") else {
-            return try importPage(refusal: Refusal(.invalid(field: "kind", rule: "choose what the file holds"), fields: fields), status: .badRequest)
+            return try importPage(refusal: Refusal(.invalid(field: "kind", rule: "choose what the file holds"), fields: fields))
         }
         guard let file = upload.file, !file.isEmpty else {
-            return try importPage(refusal: Refusal(.invalid(field: "file", rule: "choose a CSV file"), fields: fields), kind: kind.rawValue, status: .badRequest)
+            return try importPage(refusal: Refusal(.invalid(field: "file", rule: "choose a CSV file"), fields: fields), kind: kind.rawValue)
         }
         let id = try await store.saveUpload(kind: kind, fileName: upload.fileName ?? "upload.csv", content: file, actor: user, logger: logger)
         return try await runImport(id, dryRun: true)
@@ -68,15 +68,14 @@ extension Console {
         let user = try signedIn()
         let upload = try await store.upload(id, actor: user, logger: logger)
         if upload.imported {
-            return try importPage(refusal: Refusal(.conflict(field: nil, rule: "this file has been imported already; upload it again to re-run it")),
-                                  status: .conflict)
+            return try importPage(refusal: Refusal(.conflict(field: nil, rule: "this file has been imported already; upload it again to re-run it")))
         }
         let document: CSVDocument
         switch CSVDocument.checking(upload.content, kind: upload.kind) {
         case .success(let checked): document = checked
         case .failure(let error):
             return try importPage(refusal: Refusal(.invalid(field: "file", rule: error.description), fields: ["file": "import-file"]),
-                                  kind: upload.kind.rawValue, status: .badRequest)
+                                  kind: upload.kind.rawValue)
         }
         let summary = try await store.importCSV(document, kind: upload.kind, options: ImportOptions(dryRun: dryRun), actor: user, logger: logger)
         let rejects = summary.rejects.isEmpty ? nil : try RejectsCSV.encode(columns: document.columns, rejects: summary.rejects)

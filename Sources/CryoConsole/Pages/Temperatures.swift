@@ -48,7 +48,7 @@ extension Console {
         // The latest reading bears the confirmation out: an excursion only when it is one.
         let latest = readings.max { $0.id < $1.id }
         let confirmation: String? = switch done {
-        case .excursion where latest?.excursion == true: "✓ Excursion recorded: the vials exposed are on hold (below)"
+        case .excursion where latest?.excursion == true: "✓ Reading recorded: an excursion; the vials exposed are on hold (below)"
         case .reading where latest?.excursion == false: "✓ Reading recorded, within limits"
         default: nil
         }
