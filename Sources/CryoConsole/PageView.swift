@@ -27,9 +27,9 @@ struct PageFrame<View>: MustacheParent {
         case "title": return title
         case "user": return user
         case "nav": return nav
-        case "refusal": return refusal
+        case "refusalSummary": return refusal
         case "fieldErrors": return refusal?.byField ?? FieldMessages(messages: [:])
-        case "confirmation": return confirmation
+        case "actionConfirmation": return confirmation
         default:
             if let parent = view as? any MustacheParent { return parent.child(named: name) }
             guard let value = Mirror(reflecting: view).children.first(where: { $0.label == name })?.value else { return nil }
