@@ -100,21 +100,18 @@ struct Problem: Encodable {
 
     /// `operation`: the operationId a store's role check was reached from, named in the message.
     init(domain error: DomainError, operation: String? = nil) {
+        let status = HTTPResponse.Status(code: error.httpStatus)
         switch error {
         case .invalid(let field, let rule):
-            self.init(status: 400, title: "Bad Request", detail: error.description, field: field, rule: rule)
-        case .notFound:
-            self.init(status: 404, title: "Not Found", detail: error.description)
+            self.init(status: status.code, title: status.reasonPhrase, detail: error.description, field: field, rule: rule)
         case .conflict(let field, let rule):
-            self.init(status: 409, title: "Conflict", detail: error.description, field: field, rule: rule)
-        case .unauthenticated:
-            self.init(status: 401, title: "Unauthorized", detail: error.description)
+            self.init(status: status.code, title: status.reasonPhrase, detail: error.description, field: field, rule: rule)
         case .forbidden:
-            self.init(status: 403, title: "Forbidden", detail: operation.map { "\($0): \(error.description)" } ?? error.description)
-        case .forbiddenOperation:
-            self.init(status: 403, title: "Forbidden", detail: error.description)
+            self.init(status: status.code, title: status.reasonPhrase, detail: operation.map { "\($0): \(error.description)" } ?? error.description)
         case .signatureRejected:
-            self.init(status: 403, title: "Signature Rejected", detail: error.description, field: "signature")
+            self.init(status: status.code, title: "Signature Rejected", detail: error.description, field: "signature")
+        case .notFound, .unauthenticated, .forbiddenOperation:
+            self.init(status: status.code, title: status.reasonPhrase, detail: error.description)
         }
     }
 

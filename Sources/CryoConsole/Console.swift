@@ -73,41 +73,18 @@ public struct Console: Sendable {
         group.get("find") { request, _ in try await self.find(request) }
         group.get("freezers") { _, _ in try await self.freezerList() }
         group.get("freezers/{id}") { request, context in try await self.freezerPage(context.parameters.require("id"), request) }
-        group.post("freezers/{id}/evacuate") { request, context in try await self.evacuateFreezer(context.parameters.require("id"), request) }
         group.get("vials/{id}") { request, context in try await self.vialCard(context.parameters.require("id"), message: nil) }
         group.post("vials/{id}/move") { request, context in try await self.moveVial(context.parameters.require("id"), request, context) }
-        group.get("freezers/{id}/temperatures") { request, context in
-            try await self.temperaturePage(context.parameters.require("id"), recorded: request.uri.queryParameters["recorded"].map(String.init))
-        }
-        group.post("freezers/{id}/temperatures") { request, context in try await self.recordTemperatureForm(context.parameters.require("id"), request) }
-        group.get("studies") { _, _ in try await self.studyList() }
-        group.get("studies/{code}") { _, context in try await self.cohortBoard(context.parameters.require("code")) }
-        group.get("cohorts/{study}/{indication}/{dose}/{arm}") { request, context in
-            try await self.cohortPage(Self.cohortId(context), notice: Self.cohortNotice(request))
-        }
-        group.get("cohorts/{study}/{indication}/{dose}/{arm}/enrol") { _, context in try await self.enrolPage(Self.cohortId(context)) }
-        group.post("cohorts/{study}/{indication}/{dose}/{arm}/enrol") { request, context in try await self.enrolForm(Self.cohortId(context), request) }
-        group.post("cohorts/{study}/{indication}/{dose}/{arm}/dlt") { request, context in try await self.recordDltForm(Self.cohortId(context), request) }
-        group.post("cohorts/{study}/{indication}/{dose}/{arm}/decision") { request, context in
-            try await self.confirmDecisionForm(Self.cohortId(context), request)
-        }
         group.get("lots") { request, _ in try await self.lotList(request) }
         group.get("lots/{lot}") { _, context in try await self.lotPage(context.parameters.require("lot")) }
-        group.get("audit") { request, _ in try await self.auditPage(request) }
-        group.get("audit/verify") { _, _ in try await self.auditVerify() }
-        group.get("audit/export.{format}") { request, context in try await self.auditExport(context.parameters.require("format"), request) }
-        group.get("import") { _, _ in try self.importPage() }
-        group.post("import") { request, _ in
-            var request = request
-            let body = try await request.collectBody(upTo: Self.maxUploadBytes)
-            let parts = Multipart.boundary(of: request.headers[.contentType]).map { Multipart.parse(Data(buffer: body), boundary: $0) } ?? []
-            var form: [String: String] = [:]
-            for part in parts where part.fileName == nil { form[part.name] = String(decoding: part.data, as: UTF8.self) }
-            let file = parts.first { $0.name == "file" && $0.fileName != nil }.map { (name: $0.fileName ?? "upload.csv", data: $0.data) }
-            return try await self.importUpload(request, form: form, file: file)
-        }
-        group.post("import/{id}/commit") { _, context in try await self.importCommit(context.parameters.require("id")) }
-        group.get("import/{id}/rejects.csv") { _, context in try await self.importRejects(context.parameters.require("id")) }
+        QCController(console: self).addRoutes(to: group)
+        ReleaseController(console: self).addRoutes(to: group)
+        DonorsController(console: self).addRoutes(to: group)
+        TemperaturesController(console: self).addRoutes(to: group)
+        EvacuationController(console: self).addRoutes(to: group)
+        ImportController(console: self).addRoutes(to: group)
+        CohortsController(console: self).addRoutes(to: group)
+        AuditController(console: self).addRoutes(to: group)
         registerPharmacy(group)
         registerBedside(group)
         group.get("users") { _, _ in try await self.userList() }
@@ -115,22 +92,6 @@ public struct Console: Sendable {
         group.post("users/{id}/unlock") { request, context in try await self.userAction(request, context, action: "unlock") }
         group.post("users/{id}/password") { request, context in try await self.userAction(request, context, action: "password") }
         group.post("users/{id}/deactivate") { request, context in try await self.userAction(request, context, action: "deactivate") }
-        registerRelease(on: group)
-    }
-
-    /// A cohort's id from its page's path, `/console/cohorts/{study}/{indication}/{dose}/{arm}`.
-    static func cohortId<Context: RequestContext>(_ context: Context) throws -> String {
-        try ["study", "indication", "dose", "arm"].map { try context.parameters.require($0) }.joined(separator: "/")
-    }
-
-    /// What the cohort page confirms after a change (the change redirects here); the page shows it only when
-    /// its records bear it out, so a crafted link cannot make it say something that did not happen.
-    static func cohortNotice(_ request: Request) -> CohortNotice? {
-        let q = request.uri.queryParameters
-        if let s = q["enrolled"] { return .enrolled(String(s)) }
-        if let s = q["dlt"] { return .dlt(String(s)) }
-        if let s = q["confirmed"], let d = CohortDecision(rawValue: String(s)) { return .confirmed(d) }
-        return nil
     }
 
     func asset(_ name: String) throws -> Response {
@@ -141,20 +102,12 @@ public struct Console: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: asset.body))
     }
 
-    /// Renders a page inside the layout: who is signed in, their role and the session's time left are always shown.
-    func page(_ template: String, title: String, _ content: [String: Any], status: HTTPResponse.Status = .ok) throws -> Response {
-        var context = content
-        context["title"] = title
-        if let session = ConsoleScope.session {
-            context["user"] = ["name": session.user.name, "role": session.user.role.rawValue, "csrf": session.csrfToken,
-                               "idleMinutes": Int(settings.idleTimeout.components.seconds / 60)]
-            context["nav"] = Navigation.items(for: session.user.role)
-        }
-        guard let html = templates.render(Self.withoutNils(context), withTemplate: template) else { throw ConsoleError.missingResources }
-        var headers = HTTPFields()
-        headers[.contentType] = "text/html; charset=utf-8"
-        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    /// Renders a page not yet typed (a dictionary) inside the layout; typed pages use `render`.
+    func page(_ template: String, title: String, _ content: [String: Any], status: HTTPResponse.Status = .ok,
+              refusal: Refusal? = nil, confirmation: String? = nil) throws -> Response {
+        let view = Self.withoutNils(content) as? [String: Any] ?? [:]
+        return try respond(template, PageFrame(view: view, title: title, user: signedInFrame(), nav: navigation(), refusal: refusal,
+                                               confirmation: confirmation), status: status)
     }
 
     /// Mustache renders an `Optional.none` boxed in `Any` as the text "nil": absent values leave the context.

@@ -66,13 +66,7 @@ struct ConsoleMiddleware<Context: RequestContext>: RouterMiddleware {
 
 extension Console {
     func errorPage(for error: DomainError) throws -> Response {
-        switch error {
-        case .notFound: return try errorPage(status: .notFound, message: error.description)
-        case .forbidden: return try errorPage(status: .forbidden, message: error.description)
-        case .unauthenticated: return try errorPage(status: .unauthorized, message: error.description)
-        case .conflict: return try errorPage(status: .conflict, message: error.description)
-        default: return try errorPage(status: .badRequest, message: error.description)
-        }
+        try errorPage(status: HTTPResponse.Status(code: error.httpStatus), message: error.description)
     }
 
     func errorPage(status: HTTPResponse.Status, message: String) throws -> Response {

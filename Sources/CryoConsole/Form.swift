@@ -1,23 +1,39 @@
+import CryoDomain
 import Foundation
 import Hummingbird
 
-/// `application/x-www-form-urlencoded` bodies of the console's forms.
+/// `application/x-www-form-urlencoded` bodies of the console's forms, decoded by Hummingbird's URL-encoded form
+/// decoder: a page's form is a `Decodable` struct; `read` gives the fields by name for the pages not yet typed.
 enum Form {
-    /// Collects the body (refusing one over `limit`) and parses it; the request keeps the collected body.
-    static func read(_ request: inout Request, limit: Int) async throws -> [String: String] {
+    static let decoder = URLEncodedFormDecoder()
+    static let defaultLimit = 64 * 1024
+
+    /// Collects the body (refusing one over `limit`) and decodes it into the form's struct; the request keeps the
+    /// collected body. A body that does not fit the struct is a refusal naming the field, never a 500.
+    static func decode<Fields: Decodable>(_ type: Fields.Type, _ request: inout Request, limit: Int = defaultLimit) async throws -> Fields {
         let body = try await request.collectBody(upTo: limit)
-        return parse(String(buffer: body))
+        do {
+            return try decoder.decode(Fields.self, from: String(buffer: body))
+        } catch let error as DecodingError {
+            throw DomainError.invalid(field: Self.field(of: error), rule: "is missing or not in the expected form")
+        } catch {
+            throw DomainError.invalid(field: "form", rule: "is not a well-formed form submission")
+        }
     }
 
-    static func parse(_ text: String) -> [String: String] {
-        var out: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ s: Substring) -> String { s.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? "" }
-            guard let name = parts.first else { continue }
-            out[decode(name)] = parts.count > 1 ? decode(parts[1]) : ""
+    /// The fields by name (the CSRF check and the pages not yet typed); a malformed body has no fields.
+    static func read(_ request: inout Request, limit: Int) async throws -> [String: String] {
+        let body = try await request.collectBody(upTo: limit)
+        return (try? decoder.decode([String: String].self, from: String(buffer: body))) ?? [:]
+    }
+
+    static func field(of error: DecodingError) -> String {
+        let path: [any CodingKey] = switch error {
+        case .keyNotFound(let key, let context): context.codingPath + [key]
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context): context.codingPath
+        @unknown default: []
         }
-        return out
+        return path.map(\.stringValue).joined(separator: ".").nonEmpty ?? "form"
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
@@ -25,4 +41,9 @@ enum Form {
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
     }
+}
+
+extension String {
+    /// Nil for an empty or blank field: what a form sends for "not given".
+    var nonEmpty: String? { trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : self }
 }

@@ -17,3 +17,8 @@ enum Signing {
         ["signMeaning": meaning, "signId": id, "signAction": action]
     }
 }
+
+/// The signature partial's values as a typed view: the meaning, the ids of its fields, the action named on its button.
+struct SignatureView: Sendable {
+    let signMeaning: String, signId: String, signAction: String
+}

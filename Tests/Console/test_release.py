@@ -132,6 +132,14 @@ def test_qc_records_results_qc_cannot_release_qa_signs_the_release_and_downloads
     submit_and_wait(browser, browser.find_element(By.ID, "record-viability"))
     assert "numericValue" in browser.find_element(By.ID, "qc-error-viability").text
     assert count(f"SELECT count(*) FROM qc_result WHERE lot_number = '{lot}'") == 0
+    # The refusal is summarised at the top (focused), said beside the field, and what was typed is kept.
+    summary = browser.find_element(By.ID, "refusal-summary")
+    assert summary.get_attribute("role") == "alert" and browser.switch_to.active_element == summary
+    assert "numericValue" in browser.find_element(By.ID, "value-viability-error").text
+    assert browser.find_element(By.ID, "value-viability").get_attribute("value") == "eighty"
+    assert browser.find_element(By.ID, "method-viability").get_attribute("value") == "7-AAD flow cytometry"
+    browser.find_element(By.ID, "value-viability").clear()
+    browser.find_element(By.ID, "method-viability").clear()
 
     for n, (code, (value, method)) in enumerate(PASSING.items(), start=1):
         browser.find_element(By.ID, f"value-{code}").send_keys(value)

@@ -105,13 +105,13 @@ struct FHIRErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as DomainError {
-            let (status, code): (HTTPResponse.Status, String)
-            switch error {
-            case .invalid: (status, code) = (.badRequest, "invalid")
-            case .notFound: (status, code) = (.notFound, "not-found")
-            case .unauthenticated, .signatureRejected: (status, code) = (.unauthorized, "login")
-            case .forbidden, .forbiddenOperation: (status, code) = (.forbidden, "forbidden")
-            case .conflict: (status, code) = (.conflict, "conflict")
+            let status = HTTPResponse.Status(code: error.httpStatus)
+            let code = switch error {
+            case .invalid: "invalid"
+            case .notFound: "not-found"
+            case .unauthenticated: "login"
+            case .forbidden, .forbiddenOperation, .signatureRejected: "forbidden"
+            case .conflict: "conflict"
             }
             var response = try FHIRRoutes.respond(FHIRResource.outcome(code: code, diagnostics: error.description), status: status)
             if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }

@@ -19,11 +19,14 @@
     return null;
   }
   document.addEventListener("DOMContentLoaded", function () {
+    // A refused form: its summary at the top takes the focus, so the reader starts where the problem is said.
+    var refusal = document.getElementById("refusal-summary");
+    if (refusal) refusal.focus();
     // The scanner is a keyboard: the vial field has the focus unless the page put it elsewhere.
     var scan = document.querySelector("[data-scan]");
     if (scan) {
       var form = scan.form, msg = document.getElementById("scan-msg");
-      if (!document.querySelector("[autofocus]") && !document.querySelector("main form input")) scan.focus();
+      if (!refusal && !document.querySelector("[autofocus]") && !document.querySelector("main form input")) scan.focus();
       form.addEventListener("submit", function (event) {
         var problem = vialProblem(scan.value);
         if (problem) { event.preventDefault(); msg.textContent = problem; scan.select(); }

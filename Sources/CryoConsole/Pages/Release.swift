@@ -13,24 +13,76 @@ enum ReleaseMeaning {
     static let liftHold = "hold lifted: the cause is resolved"
 }
 
+/// The disposition forms (standard, conditional, out-of-specification release; rejection) and the hold forms:
+/// one struct, as each form sends a subset of these fields.
+struct ReleaseForm: Decodable, Sendable {
+    var reason: String?
+    var justification: String?
+    var restrictedTo: String?
+    var subject: String?
+    var vialId: String?
+    var signaturePassword: String?
+    /// The pending tests ticked on the conditional form (`pending-CODE`), read separately: their names are the tests'.
+    var pending: [String] = []
+
+    enum CodingKeys: String, CodingKey { case reason, justification, restrictedTo, subject, vialId, signaturePassword }
+}
+
+/// QA's workbench: the lots in quarantine, each specified test as pass, fail or missing; the lots on hold.
+struct ReleaseWorkbenchPage: PageView {
+    static let template = "release"
+    struct QuarantinedLot: Sendable { let lot: LotRow; let tests: [TestMark]; let summary: String }
+    struct TestMark: Sendable { let code: String, status: String, glyph: String }
+    struct HeldLot: Sendable { let lot: LotRow; let heldFrom: String }
+    let title = "Release workbench"
+    let lots: [QuarantinedLot]
+    let empty: Bool
+    let held: [HeldLot]
+    let noneHeld: Bool
+    let mayLookBack: Bool
+}
+
+/// One lot at the workbench: its tests, the disposition forms (each a signing step), holds, the certificate.
+struct ReleaseLotPage: PageView {
+    static let template = "release-lot"
+    struct Hold: Sendable {
+        let id: Int64, subject: String, reason: String, source: String, placedBy: String, placedAt: String
+        let error: String?, enteredReason: String?, sign: SignatureView, lotNumber: String, mayHold: Bool
+    }
+    struct PendingChoice: Sendable { let code: String, name: String, status: String, checked: Bool }
+    let title: String
+    let lot: LotRow
+    let lotNumber: String
+    let heldFrom: String?
+    let version: Int?, effectiveFrom: String?, hasSpec: Bool
+    let tests: [QCTestView]
+    let summary: String, recorders: String, hasResults: Bool
+    let mayDisposition: Bool, mayHold: Bool, releasable: Bool, rejectable: Bool
+    let pendingChoices: [PendingChoice]
+    let signStandard: SignatureView, signConditional: SignatureView, signOos: SignatureView, signReject: SignatureView
+    let lotHolds: [Hold], vialHolds: [Hold], noHolds: Bool
+    let certificate: Bool
+    /// The refused form's message beside it (a role that may not decide sees it where the forms would be).
+    let errorStandard: String?, errorConditional: String?, errorOos: String?, errorReject: String?, errorHold: String?, refused: String?
+    /// The values of the refused form, kept (each form's own).
+    let standardReason: String?, conditionalReason: String?, rejectReason: String?
+    let oosPatients: String?, oosJustification: String?, holdVial: String?, holdReason: String?, holdOnVial: Bool
+}
+
 extension Console {
-    /// QA's workbench: the lots in quarantine, each specified test as pass, fail or missing; the lots on hold.
     func releaseWorkbench() async throws -> Response {
         let user = try signedIn()
         let quarantined = try await store.listLots(product: nil, status: .quarantine, limit: 200, after: nil, actor: user, logger: logger).lots
-        var rows: [[String: Any]] = []
+        var rows: [ReleaseWorkbenchPage.QuarantinedLot] = []
         for lot in quarantined {
             let spec = try await store.lotSpecification(lotNumber: lot.lotNumber, actor: user, logger: logger)
             let tests = QcRow.rows(spec: spec, results: try await store.qcResults(lotNumber: lot.lotNumber, actor: user, logger: logger))
-            rows.append(["lot": LotRow(lot), "tests": tests.map { ["code": $0.test.code, "status": $0.status, "glyph": $0.glyph] },
-                         "summary": Self.summary(tests)])
+            rows.append(.init(lot: LotRow(lot), tests: tests.map { .init(code: $0.test.code, status: $0.status, glyph: $0.glyph) },
+                              summary: Self.summary(tests)))
         }
         let held = try await store.listLots(product: nil, status: .onHold, limit: 200, after: nil, actor: user, logger: logger).lots
-        return try page("release", title: "Release workbench", [
-            "lots": rows, "empty": rows.isEmpty,
-            "held": held.map { ["lot": LotRow($0), "heldFrom": $0.heldFrom?.rawValue ?? "—"] as [String: Any] }, "noneHeld": held.isEmpty,
-            "mayLookBack": user.role.may(.lookBack),
-        ])
+        return try render(ReleaseWorkbenchPage(lots: rows, empty: rows.isEmpty, held: held.map { .init(lot: LotRow($0), heldFrom: $0.heldFrom?.rawValue ?? "—") },
+                                               noneHeld: held.isEmpty, mayLookBack: user.role.may(.lookBack)))
     }
 
     static func summary(_ tests: [QcRow]) -> String {
@@ -38,9 +90,23 @@ extension Console {
         return "\(count("pass")) pass · \(count("fail")) fail · \(count("missing")) missing"
     }
 
-    /// One lot at the workbench: its tests, the disposition forms (each a signing step), holds, the certificate.
-    /// `refusal` is the form that was refused and the Store's reason, shown next to that form.
-    func releaseLotPage(_ number: String, refusal: (form: String, message: String)? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    /// The form ids of the page, with the ids of their inputs (for the summary's links).
+    static func releaseFields(_ form: String) -> [String: String] {
+        switch form {
+        case "Standard": ["reason": "standard-reason", "signature": "release-standard-password", Signing.passwordField: "release-standard-password"]
+        case "Conditional": ["reason": "conditional-reason", "pendingTests": "release-conditional", "signature": "release-conditional-password",
+                             Signing.passwordField: "release-conditional-password"]
+        case "Oos": ["restrictedTo": "oos-patients", "justification": "oos-justification", "signature": "release-oos-password",
+                     Signing.passwordField: "release-oos-password"]
+        case "Reject": ["reason": "reject-reason", "signature": "reject-password", Signing.passwordField: "reject-password"]
+        case "Hold": ["reason": "hold-reason", "vialId": "hold-vial", "id": "hold-vial"]
+        default: ["reason": "\(form)-reason", "signature": "\(form)-password", Signing.passwordField: "\(form)-password"]
+        }
+    }
+
+    /// `refused`: the form that was refused (Standard, Conditional, Oos, Reject, Hold or lift-ID), its values and the refusal.
+    func releaseLotPage(_ number: String, refused: (form: ReleaseForm, refusal: Refusal)? = nil, status: HTTPResponse.Status = .ok,
+                        done: Confirmation? = nil) async throws -> Response {
         let user = try signedIn()
         let lot = try await store.lot(number: number, actor: user, logger: logger)
         let spec = try await store.lotSpecification(lotNumber: number, actor: user, logger: logger)
@@ -49,66 +115,86 @@ extension Console {
         let lotHolds = try await store.listHolds(subject: .lot, id: number, activeOnly: true, actor: user, logger: logger)
         let vialHolds = try await store.vialHolds(lotNumber: number, actor: user, logger: logger)
         let mayDisposition = user.role.may(.dispositionLot), mayHold = user.role.may(.manageHolds)
-        func holdRow(_ h: HoldRecord) -> [String: Any] {
-            ["id": h.id, "subject": "\(h.subjectType) \(h.subjectId)", "reason": h.reason, "source": h.source, "placedBy": h.placedBy,
-             "placedAt": Self.timestamp(h.placedAt), "error": (refusal?.form == "lift-\(h.id)" ? refusal?.message : nil) as Any,
-             "sign": Signing.context(meaning: ReleaseMeaning.liftHold, id: "lift-\(h.id)", action: "Lift hold on \(h.subjectType) \(h.subjectId)")]
+        let refusal = refused?.refusal
+        func hold(_ h: HoldRecord) -> ReleaseLotPage.Hold {
+            let mine = refusal?.form == "lift-\(h.id)"
+            return .init(id: h.id, subject: "\(h.subjectType) \(h.subjectId)", reason: h.reason, source: h.source, placedBy: h.placedBy,
+                         placedAt: Self.timestamp(h.placedAt), error: mine ? refusal?.items.first?.message : nil,
+                         enteredReason: mine ? refused?.form.reason : nil,
+                         sign: SignatureView(signMeaning: ReleaseMeaning.liftHold, signId: "lift-\(h.id)", signAction: "Lift hold on \(h.subjectType) \(h.subjectId)"),
+                         lotNumber: number, mayHold: mayHold)
         }
-        var content: [String: Any] = [
-            "lot": LotRow(lot), "lotNumber": number, "heldFrom": lot.heldFrom?.rawValue as Any,
-            "version": spec.version as Any, "effectiveFrom": spec.effectiveFrom as Any, "hasSpec": spec.version != nil,
-            "tests": tests.map(\.context), "summary": Self.summary(tests),
-            "recorders": Array(Set(results.map(\.recordedBy))).sorted().joined(separator: ", "), "hasResults": !results.isEmpty,
-            "mayDisposition": mayDisposition, "mayHold": mayHold,
-            "releasable": mayDisposition && lot.status == .quarantine, "rejectable": mayDisposition && lot.status.canMove(to: .rejected),
-            "pendingChoices": tests.filter { $0.status != "pass" }.map { ["code": $0.test.code, "name": $0.test.name, "status": $0.status] },
-            "signStandard": Signing.context(meaning: ReleaseMeaning.standard, id: "release-standard", action: "Release lot \(number)"),
-            "signConditional": Signing.context(meaning: ReleaseMeaning.conditional, id: "release-conditional", action: "Release lot \(number) conditionally"),
-            "signOos": Signing.context(meaning: ReleaseMeaning.outOfSpecification, id: "release-oos", action: "Release lot \(number) out of specification"),
-            "signReject": Signing.context(meaning: ReleaseMeaning.reject, id: "reject", action: "Reject lot \(number)"),
-            "lotHolds": lotHolds.map(holdRow), "vialHolds": vialHolds.map(holdRow),
-            "noHolds": lotHolds.isEmpty && vialHolds.isEmpty,
-            // A lot that never left quarantine has no disposition yet; after one, the Store issues the certificate (or says why not).
-            "certificate": ![LotStatus.inProcess, .quarantine].contains(lot.heldFrom ?? lot.status),
-        ]
         // A lift's refusal is shown in its hold's row; a role that may not decide sees the Store's refusal where the forms would be.
-        if let refusal, !(refusal.form.hasPrefix("lift-") && mayHold) {
-            let hold = refusal.form == "Hold" || refusal.form.hasPrefix("lift-")
-            content[hold ? "errorHold" : mayDisposition ? "error\(refusal.form)" : "refused"] = refusal.message
+        func error(_ form: String) -> String? { mayDisposition ? refusal?.message(for: form) : nil }
+        let liftRefused = refusal?.form?.hasPrefix("lift-") == true
+        let pending = Set(refused?.form.pending ?? [])
+        func kept(_ form: String, _ field: KeyPath<ReleaseForm, String?>) -> String? { refusal?.form == form ? refused?.form[keyPath: field] : nil }
+        let view = ReleaseLotPage(
+            title: "Release review · lot \(number)", lot: LotRow(lot), lotNumber: number, heldFrom: lot.heldFrom?.rawValue,
+            version: spec.version, effectiveFrom: spec.effectiveFrom, hasSpec: spec.version != nil,
+            tests: tests.map { QCTestView(row: $0, lotNumber: number, analyst: user.name) }, summary: Self.summary(tests),
+            recorders: Array(Set(results.map(\.recordedBy))).sorted().joined(separator: ", "), hasResults: !results.isEmpty,
+            mayDisposition: mayDisposition, mayHold: mayHold,
+            releasable: mayDisposition && lot.status == .quarantine, rejectable: mayDisposition && lot.status.canMove(to: .rejected),
+            pendingChoices: tests.filter { $0.status != "pass" }.map { .init(code: $0.test.code, name: $0.test.name, status: $0.status, checked: pending.contains($0.test.code)) },
+            signStandard: .init(signMeaning: ReleaseMeaning.standard, signId: "release-standard", signAction: "Release lot \(number)"),
+            signConditional: .init(signMeaning: ReleaseMeaning.conditional, signId: "release-conditional", signAction: "Release lot \(number) conditionally"),
+            signOos: .init(signMeaning: ReleaseMeaning.outOfSpecification, signId: "release-oos", signAction: "Release lot \(number) out of specification"),
+            signReject: .init(signMeaning: ReleaseMeaning.reject, signId: "reject", signAction: "Reject lot \(number)"),
+            lotHolds: lotHolds.map(hold), vialHolds: vialHolds.map(hold), noHolds: lotHolds.isEmpty && vialHolds.isEmpty,
+            // A lot that never left quarantine has no disposition yet; after one, the Store issues the certificate (or says why not).
+            certificate: ![LotStatus.inProcess, .quarantine].contains(lot.heldFrom ?? lot.status),
+            errorStandard: error("Standard"), errorConditional: error("Conditional"), errorOos: error("Oos"), errorReject: error("Reject"),
+            errorHold: refusal?.message(for: "Hold") ?? (liftRefused && !mayHold ? refusal?.items.first?.message : nil),
+            refused: !mayDisposition && refusal != nil && refusal?.form != "Hold" && !liftRefused ? refusal?.items.first?.message : nil,
+            standardReason: kept("Standard", \.reason), conditionalReason: kept("Conditional", \.reason), rejectReason: kept("Reject", \.reason),
+            oosPatients: kept("Oos", \.restrictedTo), oosJustification: kept("Oos", \.justification),
+            holdVial: kept("Hold", \.vialId), holdReason: kept("Hold", \.reason), holdOnVial: refusal?.form == "Hold" && refused?.form.subject == "vial")
+        return try render(view, status: status, refusal: refusal, confirmation: Self.releaseConfirmation(done, lot: lot, holds: lotHolds.count + vialHolds.count))
+    }
+
+    /// The confirmation after a disposition or a hold, when the lot's state bears it out.
+    static func releaseConfirmation(_ done: Confirmation?, lot: LotRecord, holds: Int) -> String? {
+        switch done {
+        case .released where lot.status == .released: "✓ Lot \(lot.lotNumber) released and signed"
+        case .rejected where lot.status == .rejected: "✓ Lot \(lot.lotNumber) rejected and signed"
+        case .holdPlaced where holds > 0: "✓ Hold placed: the lot's vials cannot be allocated or shipped while it stands"
+        case .holdLifted: "✓ Hold lifted and signed"
+        default: nil
         }
-        return try page("release-lot", title: "Release review · lot \(number)", content, status: status)
     }
 
     /// Standard, conditional or out-of-specification release, and rejection: the same Store operations as the API.
-    func dispositionLot(_ number: String, decision: String, _ request: Request) async throws -> Response {
+    func dispositionLot(_ number: String, decision: String, _ form: ReleaseForm) async throws -> Response {
         let user = try signedIn()
-        var request = request
-        let form = try await Form.read(&request, limit: 64 * 1024)
-        func text(_ key: String) -> String? { form[key].flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 } }
+        func signature(_ meaning: String) -> SignatureInput? {
+            form.signaturePassword.flatMap { $0.isEmpty ? nil : SignatureInput(password: $0, meaning: meaning) }
+        }
         do {
             switch decision {
             case "standard":
                 _ = try await store.releaseLot(number: number, kind: .standard, justification: nil, pendingTests: [], restrictedTo: [],
-                                               reason: text("reason"), signature: Signing.input(form, meaning: ReleaseMeaning.standard), actor: user, logger: logger)
+                                               reason: form.reason?.nonEmpty, signature: signature(ReleaseMeaning.standard), actor: user, logger: logger)
             case "conditional":
-                let pending = form.keys.filter { $0.hasPrefix("pending-") }.map { String($0.dropFirst("pending-".count)) }.sorted()
-                _ = try await store.releaseLot(number: number, kind: .conditional, justification: nil, pendingTests: pending, restrictedTo: [],
-                                               reason: text("reason"), signature: Signing.input(form, meaning: ReleaseMeaning.conditional), actor: user, logger: logger)
+                _ = try await store.releaseLot(number: number, kind: .conditional, justification: nil, pendingTests: form.pending.sorted(), restrictedTo: [],
+                                               reason: form.reason?.nonEmpty, signature: signature(ReleaseMeaning.conditional), actor: user, logger: logger)
             case "out-of-specification":
-                let patients = (form["restrictedTo"] ?? "").split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init)
-                _ = try await store.releaseLot(number: number, kind: .outOfSpecification, justification: text("justification"), pendingTests: [],
-                                               restrictedTo: patients, reason: nil, signature: Signing.input(form, meaning: ReleaseMeaning.outOfSpecification),
+                let patients = (form.restrictedTo ?? "").split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init)
+                _ = try await store.releaseLot(number: number, kind: .outOfSpecification, justification: form.justification?.nonEmpty, pendingTests: [],
+                                               restrictedTo: patients, reason: nil, signature: signature(ReleaseMeaning.outOfSpecification),
                                                actor: user, logger: logger)
             case "reject":
-                _ = try await store.transitionLot(number: number, to: .rejected, reason: text("reason"),
-                                                  signature: Signing.input(form, meaning: ReleaseMeaning.reject), actor: user, logger: logger)
+                _ = try await store.transitionLot(number: number, to: .rejected, reason: form.reason?.nonEmpty,
+                                                  signature: signature(ReleaseMeaning.reject), actor: user, logger: logger)
             default: throw HTTPError(.notFound)
             }
         } catch let error as DomainError {
             if case .notFound(let kind, _) = error, kind == "lot" { throw error }
-            return try await releaseLotPage(number, refusal: (Self.formId(decision), error.description), status: Self.status(of: error))
+            let id = Self.formId(decision)
+            return try await releaseLotPage(number, refused: (form, Refusal(error, fields: Self.releaseFields(id), form: id)),
+                                            status: HTTPResponse.Status(code: error.httpStatus))
         }
-        return Response.redirect(to: "/console/release/\(number)", type: .normal)
+        return Response.redirect(to: "/console/release/\(number)?\((decision == "reject" ? Confirmation.rejected : .released).query())", type: .normal)
     }
 
     static func formId(_ decision: String) -> String {
@@ -116,36 +202,34 @@ extension Console {
     }
 
     /// QA places a hold on the lot or on one of its vials (scanned or typed).
-    func placeReleaseHold(_ number: String, _ request: Request) async throws -> Response {
+    func placeReleaseHold(_ number: String, _ form: ReleaseForm) async throws -> Response {
         let user = try signedIn()
-        var request = request
-        let form = try await Form.read(&request, limit: 64 * 1024)
         do {
-            if form["subject"] == "vial" {
-                let vial = try VialID(parsing: (form["vialId"] ?? "").trimmingCharacters(in: .whitespaces)).value
-                _ = try await store.placeHold(on: .vial, id: vial, reason: form["reason"] ?? "", actor: user, logger: logger)
+            if form.subject == "vial" {
+                let vial = try VialID(parsing: (form.vialId ?? "").trimmingCharacters(in: .whitespacesAndNewlines)).value
+                _ = try await store.placeHold(on: .vial, id: vial, reason: form.reason ?? "", actor: user, logger: logger)
             } else {
-                _ = try await store.placeHold(on: .lot, id: number, reason: form["reason"] ?? "", actor: user, logger: logger)
+                _ = try await store.placeHold(on: .lot, id: number, reason: form.reason ?? "", actor: user, logger: logger)
             }
         } catch let error as DomainError {
-            return try await releaseLotPage(number, refusal: ("Hold", error.description), status: Self.status(of: error))
+            return try await releaseLotPage(number, refused: (form, Refusal(error, fields: Self.releaseFields("Hold"), form: "Hold")),
+                                            status: HTTPResponse.Status(code: error.httpStatus))
         }
-        return Response.redirect(to: "/console/release/\(number)#holds", type: .normal)
+        return Response.redirect(to: "/console/release/\(number)?\(Confirmation.holdPlaced.query())#holds", type: .normal)
     }
 
     /// QA lifts a hold: a signing step.
-    func liftReleaseHold(_ number: String, holdId: String, _ request: Request) async throws -> Response {
+    func liftReleaseHold(_ number: String, holdId: String, _ form: ReleaseForm) async throws -> Response {
         let user = try signedIn()
-        var request = request
-        let form = try await Form.read(&request, limit: 64 * 1024)
         guard let id = Int64(holdId) else { throw HTTPError(.notFound) }
         do {
-            _ = try await store.liftHold(id: id, reason: form["reason"] ?? "", signature: Signing.input(form, meaning: ReleaseMeaning.liftHold),
-                                         actor: user, logger: logger)
+            let signature = form.signaturePassword.flatMap { $0.isEmpty ? nil : SignatureInput(password: $0, meaning: ReleaseMeaning.liftHold) }
+            _ = try await store.liftHold(id: id, reason: form.reason ?? "", signature: signature, actor: user, logger: logger)
         } catch let error as DomainError {
-            return try await releaseLotPage(number, refusal: ("lift-\(id)", error.description), status: Self.status(of: error))
+            return try await releaseLotPage(number, refused: (form, Refusal(error, fields: Self.releaseFields("lift-\(id)"), form: "lift-\(id)")),
+                                            status: HTTPResponse.Status(code: error.httpStatus))
         }
-        return Response.redirect(to: "/console/release/\(number)#holds", type: .normal)
+        return Response.redirect(to: "/console/release/\(number)?\(Confirmation.holdLifted.query())#holds", type: .normal)
     }
 
     /// The certificate of analysis as PDF: the same Store read and the same writer as the API's.
