@@ -17,7 +17,7 @@ struct ConsolePageTests {
     static func signIn(_ f: Fixture, _ role: Role) async throws -> Session {
         let login = "page-\(role.rawValue)"
         _ = try await f.store.createUser(name: "Page \(role.rawValue) <b>", role: role, password: password, login: login, logger: Fixture.logger)
-        let (cookie, session) = try await f.store.signIn(login: login, password: password, replacing: nil, logger: Fixture.logger)
+        let (cookie, session) = try await f.store.signIn(login: login, password: password, address: "127.0.0.1", replacing: nil, logger: Fixture.logger)
         return Session(cookie: cookie, csrf: session.csrfToken)
     }
 
