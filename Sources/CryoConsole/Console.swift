@@ -25,7 +25,8 @@ public struct Console: Sendable {
     /// Verifies checkpoint seals on the audit page; nil verifies chains and folds only.
     let auditKey: AuditKey?
     let templates: MustacheLibrary
-    let assets: [String: (type: String, body: ByteBuffer)]
+    let assets: [String: ConsoleAsset]
+    let assetNames: AssetNames
 
     public init(store: Store, auditKey: AuditKey?, settings: Settings = .init()) throws {
         self.store = store
@@ -41,13 +42,7 @@ public struct Console: Sendable {
             try library.register(text, named: String(name.dropLast(".mustache".count)))
         }
         self.templates = library
-        var assets: [String: (String, ByteBuffer)] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: assetsPath) {
-            let data = try Data(contentsOf: URL(fileURLWithPath: assetsPath).appendingPathComponent(name))
-            let type = name.hasSuffix(".css") ? "text/css; charset=utf-8" : name.hasSuffix(".js") ? "text/javascript; charset=utf-8" : "application/octet-stream"
-            assets[name] = (type, ByteBuffer(bytes: data))
-        }
-        self.assets = assets
+        (self.assets, self.assetNames) = try AssetCatalogue.load(from: assetsPath)
     }
 
     enum ConsoleError: Error { case missingResources }
@@ -83,6 +78,7 @@ public struct Console: Sendable {
         group.post("cohorts/{study}/{indication}/{dose}/{arm}/decision") { request, context in
             try await self.confirmDecisionForm(Self.cohortId(context), request)
         }
+        group.get("patients") { _, _ in try await self.patientList() }
         group.get("lots") { request, _ in try await self.lotList(request) }
         group.get("lots/{lot}") { _, context in try await self.lotPage(context.parameters.require("lot")) }
         group.get("audit") { request, _ in try await self.auditPage(request) }
@@ -107,6 +103,7 @@ public struct Console: Sendable {
         group.post("users/{id}/unlock") { request, context in try await self.userAction(request, context, action: "unlock") }
         group.post("users/{id}/password") { request, context in try await self.userAction(request, context, action: "password") }
         group.post("users/{id}/deactivate") { request, context in try await self.userAction(request, context, action: "deactivate") }
+        group.post("users/{id}/reactivate") { request, context in try await self.userAction(request, context, action: "reactivate") }
         registerRelease(on: group)
     }
 
@@ -129,7 +126,12 @@ public struct Console: Sendable {
         guard let asset = assets[name] else { throw HTTPError(.notFound) }
         var headers = HTTPFields()
         headers[.contentType] = asset.type
-        headers[.cacheControl] = "no-cache"
+        headers[.cacheControl] = asset.immutable ? "public, max-age=31536000, immutable" : "no-cache"
+        headers[.vary] = "Accept-Encoding"
+        if let gzipped = asset.gzipped, ConsoleScope.acceptsGzip {
+            headers[.contentEncoding] = "gzip"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: gzipped))
+        }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: asset.body))
     }
 
@@ -142,11 +144,9 @@ public struct Console: Sendable {
                                "idleMinutes": Int(settings.idleTimeout.components.seconds / 60)]
             context["nav"] = Navigation.items(for: session.user.role)
         }
+        context["assets"] = assetNames
         guard let html = templates.render(Self.withoutNils(context), withTemplate: template) else { throw ConsoleError.missingResources }
-        var headers = HTTPFields()
-        headers[.contentType] = "text/html; charset=utf-8"
-        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Self.htmlResponse(html, status: status)
     }
 
     /// Mustache renders an `Optional.none` boxed in `Any` as the text "nil": absent values leave the context.
@@ -172,6 +172,8 @@ public struct Console: Sendable {
 enum ConsoleScope {
     @TaskLocal static var session: ConsoleSession?
     @TaskLocal static var logger = Logger(label: "cryoledger.console")
+    /// Whether the request admits a gzip-compressed response (`Accept-Encoding`).
+    @TaskLocal static var acceptsGzip = false
 }
 
 /// Lets `withoutNils` see through an `Optional` boxed in `Any` without reflection (the map page has hundreds of cells).

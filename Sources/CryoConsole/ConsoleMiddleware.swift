@@ -13,6 +13,10 @@ struct ConsoleMiddleware<Context: RequestContext>: RouterMiddleware {
     static var maxFormBytes: Int { 1024 * 1024 }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try await ConsoleScope.$acceptsGzip.withValue(Gzip.accepted(by: request)) { try await handleScoped(request, context: context, next: next) }
+    }
+
+    func handleScoped(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var logger = context.logger
         logger[metadataKey: "request"] = "\(request.method) \(context.endpointPath ?? "unmatched")"
         let path = request.uri.path
@@ -65,12 +69,13 @@ struct ConsoleMiddleware<Context: RequestContext>: RouterMiddleware {
 
 extension Console {
     func errorPage(for error: DomainError) throws -> Response {
+        let message = RefusalSentences.sentence(for: error)
         switch error {
-        case .notFound: return try errorPage(status: .notFound, message: error.description)
-        case .forbidden: return try errorPage(status: .forbidden, message: error.description)
-        case .unauthenticated: return try errorPage(status: .unauthorized, message: error.description)
-        case .conflict: return try errorPage(status: .conflict, message: error.description)
-        default: return try errorPage(status: .badRequest, message: error.description)
+        case .notFound: return try errorPage(status: .notFound, message: message)
+        case .forbidden: return try errorPage(status: .forbidden, message: message)
+        case .unauthenticated: return try errorPage(status: .unauthorized, message: message)
+        case .conflict: return try errorPage(status: .conflict, message: message)
+        default: return try errorPage(status: .badRequest, message: message)
         }
     }
 
