@@ -51,7 +51,7 @@ extension Console {
 
 
     static func eventRow(_ e: CustodyEventRecord) -> [String: Any] {
-        return ["seq": e.seq, "when": timestamp(e.occurredAt), "who": e.actorName, "role": e.actorRole, "action": e.action,
+        return ["seq": e.seq, "when": timestamp(e.occurredAt), "who": e.actorName, "role": e.actorRole, "action": e.action, "what": EventSentences.sentence(for: e.action),
                 "from": [e.fromState, e.fromLocation].compactMap { $0 }.joined(separator: " · "),
                 "to": [e.toState, e.toLocation].compactMap { $0 }.joined(separator: " · "),
                 "reason": e.reason ?? "", "hash": e.hash, "shortHash": String(e.hash.prefix(12)),
