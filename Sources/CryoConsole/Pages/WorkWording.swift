@@ -69,7 +69,7 @@ enum WorkWording {
             return .init(text: "Box \(i.note ?? i.subject)", href: i.site.map { "/console/freezers/\($0)" },
                          detail: "\(i.subject) in \(i.site ?? "—"): \(count) of \(total) places used, \(plural(total - count, "free place"))")
         case .lotsAwaitingResults:
-            return .init(text: i.subject, href: "/console/release/\(i.subject)",
+            return .init(text: i.subject, href: "/console/lots/\(i.subject)/qc",
                          detail: "\(count) of \(total) tests recorded; missing: \(i.note ?? "—")")
         case .lotsReadyForDisposition:
             return .init(text: i.subject, href: "/console/release/\(i.subject)", detail: "all \(plural(total, "test")) recorded, made \(i.day ?? "—")")

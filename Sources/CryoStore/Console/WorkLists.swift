@@ -158,7 +158,7 @@ extension Store {
                 FROM app_user u LEFT JOIN console_session s ON s.user_id = u.id
                 WHERE u.deactivated_at IS NULL
                 GROUP BY u.id
-                HAVING coalesce(max(s.created_at), u.created_at) < now() - make_interval(days => \(idle))
+                HAVING coalesce(max(s.created_at), u.created_at) < now() - \(idle)::int * interval '1 day'
                 ORDER BY max(s.created_at) NULLS FIRST, u.name LIMIT 50
                 """
         case .lymphodepletionDue, .clearanceDue, .infusionToday, .dltWindowOpen, .cohortDecisionsDue:
