@@ -35,7 +35,9 @@ extension Console {
     /// A scanned vial id: the check character is verified before the round trip in the page, and again here.
     /// A scanner's trailing CR, Tab or space and lowercase letters are forgiven (`ScanText`).
     func find(_ request: Request) async throws -> Response {
-        let text = ScanText.trimmed(request.uri.queryParameters["id"].map(String.init) ?? "")
+        // A form's GET sends a space as "+"; a vial id never holds one.
+        let sent = (request.uri.queryParameters["id"].map(String.init) ?? "").replacingOccurrences(of: "+", with: " ")
+        let text = ScanText.trimmed(sent)
         switch Result(catching: { () throws(DomainError) -> VialID in try VialID(parsing: text, field: "id") }) {
         case .success(let id):
             return Response.redirect(to: "/console/vials/\(id.value)", type: .found)
