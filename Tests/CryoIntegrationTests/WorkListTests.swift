@@ -33,7 +33,7 @@ struct WorkListTests {
     func release() async throws {
         try await withFixture { f in
             try await f.lot("L-Q", vials: 2, box: "BOX-1")
-            _ = try await f.store.transitionLot(number: "L-Q", to: .quarantine, reason: nil, actor: f.user(.manufacturing), logger: Fixture.logger)
+            _ = try await f.store.transitionLot(number: "L-Q", to: .quarantine, reason: "run complete", actor: f.user(.manufacturing), logger: Fixture.logger)
             let awaiting = try await queue(f, .qc, .lotsAwaitingResults)
             #expect(awaiting.map(\.subject) == ["L-Q"] && awaiting.first?.note == "Viability")
             #expect(try await queue(f, .qa, .lotsReadyForDisposition).isEmpty)
