@@ -65,6 +65,7 @@ let package = Package(
         .systemLibrary(name: "CHpdf", providers: [.apt(["libhpdf-dev"])]),
         // Barcode symbols (Code 128, Data Matrix) for vial labels: zint (Debian libzint-dev).
         .systemLibrary(name: "CZint", providers: [.apt(["libzint-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CryoReports", dependencies: ["CryoStore", "CHpdf", "CZint"], swiftSettings: swiftSettings),
 
         // Code generated from Sources/CryoAPIGenerated/openapi.yaml, the API contract.
@@ -97,7 +98,7 @@ let package = Package(
         .target(
             name: "CryoConsole",
             dependencies: [
-                "CryoDomain", "CryoStore", "CryoReports",
+                "CryoDomain", "CryoStore", "CryoReports", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "MultipartKit", package: "multipart-kit"),

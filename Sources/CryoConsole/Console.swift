@@ -29,7 +29,8 @@ public struct Console: Sendable {
     /// Verifies checkpoint seals on the audit page; nil verifies chains and folds only.
     let auditKey: AuditKey?
     let templates: MustacheLibrary
-    let assets: [String: (type: String, body: ByteBuffer)]
+    let assets: [String: ConsoleAsset]
+    let assetNames: AssetNames
 
     public init(store: Store, auditKey: AuditKey?, settings: Settings = .init()) throws {
         self.store = store
@@ -45,14 +46,7 @@ public struct Console: Sendable {
             try library.register(text, named: String(name.dropLast(".mustache".count)))
         }
         self.templates = library
-        var assets: [String: (String, ByteBuffer)] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: assetsPath) {
-            let data = try Data(contentsOf: URL(fileURLWithPath: assetsPath).appendingPathComponent(name))
-            let type = name.hasSuffix(".css") ? "text/css; charset=utf-8" : name.hasSuffix(".js") ? "text/javascript; charset=utf-8"
-                : name.hasSuffix(".ico") ? "image/x-icon" : "application/octet-stream"
-            assets[name] = (type, ByteBuffer(bytes: data))
-        }
-        self.assets = assets
+        (self.assets, self.assetNames) = try AssetCatalogue.load(from: assetsPath)
     }
 
     enum ConsoleError: Error { case missingResources }
@@ -75,6 +69,7 @@ public struct Console: Sendable {
         group.get("freezers/{id}") { request, context in try await self.freezerPage(context.parameters.require("id"), request) }
         group.get("vials/{id}") { request, context in try await self.vialCard(context.parameters.require("id"), message: nil) }
         group.post("vials/{id}/move") { request, context in try await self.moveVial(context.parameters.require("id"), request, context) }
+        group.get("patients") { _, _ in try await self.patientList() }
         group.get("lots") { request, _ in try await self.lotList(request) }
         group.get("lots/{lot}") { _, context in try await self.lotPage(context.parameters.require("lot")) }
         QCController(console: self).addRoutes(to: group)
@@ -92,13 +87,19 @@ public struct Console: Sendable {
         group.post("users/{id}/unlock") { request, context in try await self.userAction(request, context, action: "unlock") }
         group.post("users/{id}/password") { request, context in try await self.userAction(request, context, action: "password") }
         group.post("users/{id}/deactivate") { request, context in try await self.userAction(request, context, action: "deactivate") }
+        group.post("users/{id}/reactivate") { request, context in try await self.userAction(request, context, action: "reactivate") }
     }
 
     func asset(_ name: String) throws -> Response {
         guard let asset = assets[name] else { throw HTTPError(.notFound) }
         var headers = HTTPFields()
         headers[.contentType] = asset.type
-        headers[.cacheControl] = "no-cache"
+        headers[.cacheControl] = asset.immutable ? "public, max-age=31536000, immutable" : "no-cache"
+        headers[.vary] = "Accept-Encoding"
+        if let gzipped = asset.gzipped, ConsoleScope.acceptsGzip {
+            headers[.contentEncoding] = "gzip"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: gzipped))
+        }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: asset.body))
     }
 
@@ -106,8 +107,7 @@ public struct Console: Sendable {
     func page(_ template: String, title: String, _ content: [String: Any], status: HTTPResponse.Status = .ok,
               refusal: Refusal? = nil, confirmation: String? = nil) throws -> Response {
         let view = Self.withoutNils(content) as? [String: Any] ?? [:]
-        return try respond(template, PageFrame(view: view, title: title, user: signedInFrame(), nav: navigation(), refusal: refusal,
-                                               confirmation: confirmation), status: status)
+        return try respond(template, frame(view, title: title, refusal: refusal, confirmation: confirmation), status: status)
     }
 
     /// Mustache renders an `Optional.none` boxed in `Any` as the text "nil": absent values leave the context.
@@ -133,6 +133,8 @@ public struct Console: Sendable {
 enum ConsoleScope {
     @TaskLocal static var session: ConsoleSession?
     @TaskLocal static var logger = Logger(label: "cryoledger.console")
+    /// Whether the request admits a gzip-compressed response (`Accept-Encoding`).
+    @TaskLocal static var acceptsGzip = false
 }
 
 /// Lets `withoutNils` see through an `Optional` boxed in `Any` without reflection (the map page has hundreds of cells).

@@ -13,6 +13,10 @@ struct ConsoleMiddleware<Context: RequestContext>: RouterMiddleware {
     static var maxFormBytes: Int { 1024 * 1024 }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        try await ConsoleScope.$acceptsGzip.withValue(Gzip.accepted(by: request)) { try await handleScoped(request, context: context, next: next) }
+    }
+
+    func handleScoped(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var logger = context.logger
         logger[metadataKey: "request"] = "\(request.method) \(context.endpointPath ?? "unmatched")"
         let path = request.uri.path
@@ -66,7 +70,7 @@ struct ConsoleMiddleware<Context: RequestContext>: RouterMiddleware {
 
 extension Console {
     func errorPage(for error: DomainError) throws -> Response {
-        try errorPage(status: HTTPResponse.Status(code: error.httpStatus), message: error.description)
+        try errorPage(status: HTTPResponse.Status(code: error.httpStatus), message: RefusalSentences.sentence(for: error))
     }
 
     func errorPage(status: HTTPResponse.Status, message: String) throws -> Response {

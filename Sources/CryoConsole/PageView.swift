@@ -17,7 +17,9 @@ struct PageFrame<View>: MustacheParent {
     let view: View
     let title: String
     let user: SignedInFrame?
-    let nav: [[String: String]]
+    let nav: [NavItem]
+    /// The content-hashed names of the stylesheet and script.
+    let assets: AssetNames
     let refusal: Refusal?
     let confirmation: String?
 
@@ -27,6 +29,7 @@ struct PageFrame<View>: MustacheParent {
         case "title": return title
         case "user": return user
         case "nav": return nav
+        case "assets": return assets
         case "refusalSummary": return refusal
         case "fieldErrors": return refusal?.byField ?? FieldMessages(messages: [:])
         case "actionConfirmation": return confirmation
@@ -53,8 +56,12 @@ extension Console {
     /// the fields); `confirmation`: what the action just done did.
     func render<View: PageView>(_ view: View, status: HTTPResponse.Status = .ok, refusal: Refusal? = nil,
                                 confirmation: String? = nil) throws -> Response {
-        try respond(View.template, PageFrame(view: view, title: view.title, user: signedInFrame(), nav: navigation(),
-                                             refusal: refusal, confirmation: confirmation), status: status)
+        try respond(View.template, frame(view, title: view.title, refusal: refusal, confirmation: confirmation), status: status)
+    }
+
+    func frame<View>(_ view: View, title: String, refusal: Refusal?, confirmation: String?) -> PageFrame<View> {
+        PageFrame(view: view, title: title, user: signedInFrame(), nav: navigation(), assets: assetNames, refusal: refusal,
+                  confirmation: confirmation)
     }
 
     func signedInFrame() -> SignedInFrame? {
@@ -62,15 +69,12 @@ extension Console {
                                          idleMinutes: Int(settings.idleTimeout.components.seconds / 60)) }
     }
 
-    func navigation() -> [[String: String]] {
+    func navigation() -> [NavItem] {
         ConsoleScope.session.map { Navigation.items(for: $0.user.role) } ?? []
     }
 
     func respond<Frame>(_ template: String, _ frame: PageFrame<Frame>, status: HTTPResponse.Status) throws -> Response {
         guard let html = templates.render(frame, withTemplate: template) else { throw ConsoleError.missingResources }
-        var headers = HTTPFields()
-        headers[.contentType] = "text/html; charset=utf-8"
-        headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Self.htmlResponse(html, status: status)
     }
 }

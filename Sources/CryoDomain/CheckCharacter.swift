@@ -42,7 +42,7 @@ public struct VialID: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses a scanned or typed id; the check character catches typos and transpositions.
     public init(parsing text: String, field: String = "vialId") throws(DomainError) {
-        let candidate = text.uppercased()
+        let candidate = ScanText.normalised(text)
         // CV, ten digits, a check character: checked byte by byte (bulk imports parse hundreds of thousands).
         let bytes = Array(candidate.utf8)
         guard bytes.count == 13, bytes[0] == UInt8(ascii: "C"), bytes[1] == UInt8(ascii: "V"),

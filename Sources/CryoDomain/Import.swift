@@ -153,7 +153,7 @@ public enum ImportRows {
         let id = try VialID(parsing: r["vialId"] ?? "")
         let box = r["boxId"] ?? ""
         try StorageID.validate(box, field: "boxId")
-        let position = Position(boxId: box, row: try integer(r, "row", "must be a whole number between 1 and 26"),
+        let position = Position(boxId: box, row: try BoxRow.parse(r["row"] ?? ""),
                                 column: try integer(r, "column", "must be a whole number between 1 and 26"))
         try position.validate()
         return PlacementRow(vialId: id.value, position: position)

@@ -5,7 +5,7 @@ public enum Role: String, CaseIterable, Sendable, Codable {
 
 /// What a caller wants to do; each action names the roles allowed to do it.
 /// The API and the CLI both check through here, so they cannot disagree.
-public enum Action: String, Sendable {
+public enum Action: String, Sendable, CaseIterable {
     case readInventory
     case manageProducts
     case registerDonor

@@ -1,4 +1,5 @@
 import CHpdf
+import CryoDomain
 import CryoStore
 import Foundation
 
@@ -17,8 +18,8 @@ public final class CustodyPDF {
     public private(set) var rows = 0
 
     private let columns: [(title: String, width: Float)] = [
-        ("#", 22), ("Time (UTC)", 106), ("Subject", 92), ("Action", 80), ("By", 100),
-        ("State", 84), ("Location", 104), ("Reason / signature", 0),
+        ("#", 22), ("Time (UTC)", 100), ("Subject", 88), ("What happened", 108), ("By", 96),
+        ("State", 80), ("Location", 100), ("Details, reason, signature", 0),
     ]
     private let fontSize: Float = 7, lineHeight: Float = 8.6, padding: Float = 4
 
@@ -60,12 +61,14 @@ public final class CustodyPDF {
         let state = e.fromState.isEmpty && e.toState.isEmpty ? "" : "\(e.fromState.isEmpty ? "-" : e.fromState) -> \(e.toState.isEmpty ? "-" : e.toState)"
         let place = e.fromLocation.isEmpty && e.toLocation.isEmpty ? "" : "\(e.fromLocation.isEmpty ? "-" : e.fromLocation) -> \(e.toLocation.isEmpty ? "-" : e.toLocation)"
         var last = e.reason
+        if let qc = Self.qcSummary(e) { last = qc + (last.isEmpty ? "" : "; " + last) }
         if let sig = e.signatureManifestation {
             last += (last.isEmpty ? "" : "; ") + "signed by \(sig.printedName) at \(sig.signedAt): \(sig.meaning)"
         } else if !e.signature.isEmpty {
             last += (last.isEmpty ? "" : "; ") + "signature: \(e.signature)"
         }
-        let cells = [String(e.seq), e.occurredAt, "\(e.subjectType) \(e.subjectId)", e.action, "\(e.actorName) (\(e.actorRole))", state, place, last]
+        let cells = [String(e.seq), e.occurredAt, "\(e.subjectType) \(e.subjectId)", EventSentences.sentence(for: e.action),
+                     "\(e.actorName) (\(e.actorRole))", state, place, last]
         var widths: [Float] = []
         var x = margin
         for c in columns {
@@ -158,7 +161,30 @@ public final class CustodyPDF {
         }
     }
 
-    /// Greedy word wrap to `width`; a word longer than a line is broken between characters. Never loses text.
+    /// A QC event's test and the value recorded, from its details: "Test viability: 92.5 (pass), analyst A. Analyst".
+    static func qcSummary(_ e: ExportedEvent) -> String? {
+        guard e.action.hasPrefix("qc."),
+              let d = try? JSONDecoder().decode([String: String].self, from: Data(e.details.utf8)), let test = d["test"] else { return nil }
+        var text = "Test \(test): \(d["value"].map { $0.isEmpty ? "-" : $0 } ?? "-")"
+        if let outcome = d["outcome"] { text += " (\(outcome))" }
+        if let analyst = d["analyst"], !analyst.isEmpty { text += ", analyst \(analyst)" }
+        return text
+    }
+
+    /// A word too long for its column, in pieces that end after a hyphen, slash, dot or comma, so a line breaks
+    /// there ("administration-" / "refused") rather than mid-word.
+    static func breakable(_ word: String) -> [String] {
+        var pieces: [String] = [], current = ""
+        for ch in word {
+            current.append(ch)
+            if "-/.,_".contains(ch) { pieces.append(current); current = "" }
+        }
+        if !current.isEmpty { pieces.append(current) }
+        return pieces
+    }
+
+    /// Greedy word wrap to `width`; a word longer than a line breaks after a hyphen or slash where it can, and only
+    /// a piece still longer than a line is broken between characters. Never loses text.
     private func wrap(_ s: String, width: Float, size: Float? = nil) -> [String] {
         let size = size ?? fontSize
         func textWidth(_ t: String) -> Float { self.textWidth(t, size: size) }
@@ -168,17 +194,24 @@ public final class CustodyPDF {
             for word in paragraph.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
                 let candidate = line.isEmpty ? word : line + " " + word
                 if textWidth(candidate) <= width { line = candidate; continue }
-                if !line.isEmpty { out.append(line); line = "" }
-                var rest = word
-                while textWidth(rest) > width {
-                    var piece = ""
-                    for ch in rest {
-                        if textWidth(piece + String(ch)) > width { break }
-                        piece.append(ch)
+                if textWidth(word) <= width { if !line.isEmpty { out.append(line) }; line = word; continue }
+                // Longer than a line: pieces ending after a hyphen or slash, as many as fit on each line.
+                var rest = line.isEmpty ? "" : line + " "
+                for piece in Self.breakable(word) {
+                    if textWidth(rest + piece) <= width { rest += piece; continue }
+                    if !rest.trimmingCharacters(in: .whitespaces).isEmpty { out.append(rest.trimmingCharacters(in: .whitespaces)) }
+                    rest = piece
+                    // A piece still longer than a line is broken between characters.
+                    while textWidth(rest) > width {
+                        var cut = ""
+                        for ch in rest {
+                            if textWidth(cut + String(ch)) > width { break }
+                            cut.append(ch)
+                        }
+                        if cut.isEmpty { cut = String(rest.first!) }
+                        out.append(cut)
+                        rest.removeFirst(cut.count)
                     }
-                    if piece.isEmpty { piece = String(rest.first!) }
-                    out.append(piece)
-                    rest.removeFirst(piece.count)
                 }
                 line = rest
             }

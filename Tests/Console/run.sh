@@ -21,10 +21,10 @@ if ! command -v firefox-esr >/dev/null; then
     $sudo apt-get install -y -qq --no-install-recommends firefox-esr >/dev/null
 fi
 VENV="${CONSOLE_VENV:-/tmp/cryoledger-console-venv}"
-if ! "$VENV/bin/python" -c 'import selenium, pytest, requests, websockets' 2>/dev/null; then
-    log "installing selenium, pytest, requests and websockets into $VENV"
+if ! "$VENV/bin/python" -c 'import selenium, pytest, requests, websockets, axe_selenium_python' 2>/dev/null; then
+    log "installing selenium, pytest, requests, websockets and axe-selenium-python (axe-core) into $VENV"
     python3 -m venv "$VENV" 2>/dev/null || { apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; rm -rf "$VENV"; python3 -m venv "$VENV"; }
-    "$VENV/bin/pip" install -q --disable-pip-version-check 'selenium>=4.20,<5' 'pytest>=8,<9' 'requests>=2.31,<3' 'websockets>=12,<16'
+    "$VENV/bin/pip" install -q --disable-pip-version-check 'selenium>=4.20,<5' 'pytest>=8,<9' 'requests>=2.31,<3' 'websockets>=12,<16' 'axe-selenium-python>=2.1,<3'
 fi
 swift build --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
 BIN="$(swift build --show-bin-path)/cryoledger"

@@ -37,7 +37,7 @@ struct CustodyPDFTests {
             #expect(!text.contains("…") && !text.contains("..."), "the report cuts text")
             var signed = 0
             for e in events {
-                var fields = [e.occurredAt, "\(e.subjectType) \(e.subjectId)", e.action, "\(e.actorName) (\(e.actorRole))",
+                var fields = [e.occurredAt, "\(e.subjectType) \(e.subjectId)", EventSentences.sentence(for: e.action), "\(e.actorName) (\(e.actorRole))",
                               e.fromState, e.toState, e.fromLocation, e.toLocation, e.reason]
                 if let s = e.signatureManifestation {
                     fields += ["signed by \(s.printedName) at \(s.signedAt): \(s.meaning)"]

@@ -12,8 +12,10 @@
     }
     return ALPHABET[(38 - p) % 37];
   }
+  // A scanner may add a CR, Tab or space and may send lowercase: the id is what is left (ScanText on the server).
+  function cleanScan(text) { return text.replace(/^[\s\u0000-\u001f\u007f]+|[\s\u0000-\u001f\u007f]+$/g, "").toUpperCase(); }
   function vialProblem(text) {
-    var id = text.trim().toUpperCase();
+    var id = cleanScan(text);
     if (!/^CV[0-9]{10}[0-9A-Z*]$/.test(id)) return "a vial id is CV, ten digits and a check character, e.g. CV0000000001O";
     if (checkCharacter(id.slice(0, -1)) !== id.slice(-1)) return "check character does not match: the id was mistyped or misread";
     return null;
@@ -32,6 +34,33 @@
         if (problem) { event.preventDefault(); msg.textContent = problem; scan.select(); }
       });
     }
+    // Every scan field forgives the scanner: cleaned before it is sent; a Tab after a complete vial id sends it.
+    document.querySelectorAll("[data-scan], [data-vial-field], [data-scan-next], [data-scan-field]").forEach(function (field) {
+      if (!field.form) return;
+      field.form.addEventListener("submit", function () { field.value = cleanScan(field.value); }, true);
+      if (field.hasAttribute("data-scan") || field.hasAttribute("data-vial-field")) {
+        field.addEventListener("keydown", function (event) {
+          if (event.key === "Tab" && !event.shiftKey && field.value && !vialProblem(field.value)) {
+            event.preventDefault();
+            field.value = cleanScan(field.value);
+            if (field.form.requestSubmit) field.form.requestSubmit(); else field.form.submit();
+          }
+        });
+      }
+    });
+    // A refused form: the summary at the top takes the focus, so it is read first.
+    var alertBox = document.querySelector("main [role=alert]");
+    if (alertBox) { if (!alertBox.hasAttribute("tabindex")) alertBox.setAttribute("tabindex", "-1"); alertBox.focus(); }
+    // A token shown once: copied to the clipboard on request.
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var source = document.getElementById(button.getAttribute("data-copy")), status = document.getElementById("copy-status");
+        var done = function () { if (status) status.textContent = "Copied."; };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(source.value).then(done, function () { source.select(); if (status) status.textContent = "Selected: press Ctrl+C to copy."; });
+        } else { source.select(); document.execCommand("copy"); done(); }
+      });
+    });
     // Freezer map filters dim the other positions.
     var filter = document.querySelector("[data-map-filter]");
     if (filter) {

@@ -87,7 +87,7 @@ extension Console {
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         var headers = HTTPFields()
         headers[.contentType] = ["csv": "text/csv; charset=utf-8", "json": "application/json", "pdf": "application/pdf"][format.rawValue]
-        headers[.contentDisposition] = "attachment; filename=\"custody-report.\(format.rawValue)\""
+        headers[.contentDisposition] = "attachment; filename=\"\(scope.fileName(format: format.rawValue))\""
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 

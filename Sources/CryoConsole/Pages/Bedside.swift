@@ -78,8 +78,8 @@ extension Console {
         let user = try signedIn()
         var request = request
         let form = try await Form.read(&request, limit: 64 * 1024)
-        let subject = (form["subjectId"] ?? "").trimmingCharacters(in: .whitespaces).uppercased()
-        let vial = (form["vialId"] ?? "").trimmingCharacters(in: .whitespaces).uppercased()
+        let subject = ScanText.normalised(form["subjectId"] ?? "")
+        let vial = ScanText.normalised(form["vialId"] ?? "")
         do {
             if subject.isEmpty { throw DomainError.invalid(field: "subjectId", rule: "scan the patient's identification band") }
             if vial.isEmpty { throw DomainError.invalid(field: "vialId", rule: "scan the vial's label") }

@@ -35,9 +35,9 @@ extension Console {
         let user = try signedIn()
         var request = request
         let form = try await Form.read(&request, limit: 64 * 1024)
-        let row = Int(form["row"] ?? ""), column = Int(form["column"] ?? "")
+        let column = Int(ScanText.trimmed(form["column"] ?? ""))
         do {
-            guard let row else { throw DomainError.invalid(field: "row", rule: "must be a number") }
+            let row = try BoxRow.parse(form["row"] ?? "")
             guard let column else { throw DomainError.invalid(field: "column", rule: "must be a number") }
             _ = try await store.moveVial(id: id, to: Position(boxId: form["box"] ?? "", row: row, column: column),
                                          reason: form["reason"], actor: user, logger: logger)
@@ -60,7 +60,7 @@ extension Console {
     }
 
     static func eventRow(_ e: CustodyEventRecord) -> [String: Any] {
-        return ["seq": e.seq, "when": timestamp(e.occurredAt), "who": e.actorName, "role": e.actorRole, "action": e.action,
+        return ["seq": e.seq, "when": timestamp(e.occurredAt), "who": e.actorName, "role": e.actorRole, "action": e.action, "what": EventSentences.sentence(for: e.action),
                 "from": [e.fromState, e.fromLocation].compactMap { $0 }.joined(separator: " · "),
                 "to": [e.toState, e.toLocation].compactMap { $0 }.joined(separator: " · "),
                 "reason": e.reason ?? "", "hash": e.hash, "shortHash": String(e.hash.prefix(12)),

@@ -21,12 +21,7 @@ extension Store {
     /// An administrator creates a user (the console's screen; `cryoledger user create` is the bootstrap path).
     public func createUser(name: String, role: Role, password: String?, login: String?, actor: Principal, logger: Logger) async throws -> IssuedToken {
         try actor.require(.manageUsers)
-        let issued = try await createUser(name: name, role: role, password: password, login: login, logger: logger)
-        try await transaction(logger) { conn in
-            try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(issued.user.id), action: "user.created-by-admin",
-                                                  toState: role.rawValue, details: ["login": login ?? ""]), by: actor, on: conn, logger: logger)
-        }
-        return issued
+        return try await createUser(name: name, role: role, password: password, login: login, creator: actor, logger: logger)
     }
 
     /// Sets a new password (admin): the user's sign-in and signing password; failures reset, the account unlocked.
@@ -62,6 +57,22 @@ extension Store {
             try await conn.guardedQuery("UPDATE console_session SET ended_at = now(), end_reason = 'deactivated' WHERE user_id = \(userId) AND ended_at IS NULL", logger: logger)
             try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(userId), action: "user.deactivated",
                                                   toState: "deactivated", reason: reason), by: actor, on: conn, logger: logger)
+        }
+    }
+
+    /// Reactivates a deactivated user (admin). Tokens revoked at deactivation stay revoked; the user signs in with
+    /// their password (or one an administrator sets).
+    public func reactivateUser(userId: Int64, reason: String, actor: Principal, logger: Logger) async throws {
+        try actor.require(.manageUsers)
+        try Validator().require(!reason.trimmingCharacters(in: .whitespaces).isEmpty, "reason", "say why the user is reactivated")
+        try await transaction(logger) { conn in
+            guard try await conn.guardedQuery("""
+                UPDATE app_user SET deactivated_at = NULL WHERE id = \(userId) AND deactivated_at IS NOT NULL RETURNING id
+                """, logger: logger).decode(Int64.self).all().first != nil else {
+                throw DomainError.conflict(field: "userId", rule: "no deactivated user \(userId)")
+            }
+            try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(userId), action: "user.reactivated",
+                                                  fromState: "deactivated", toState: "active", reason: reason), by: actor, on: conn, logger: logger)
         }
     }
 }

@@ -7,8 +7,10 @@ import PostgresNIO
 import Synchronization
 
 extension Store {
-    /// Creates a user and its first token. The bootstrap path: no caller is checked.
-    public func createUser(name: String, role: Role, password: String?, login: String? = nil, logger: Logger) async throws -> IssuedToken {
+    /// Creates a user and its first token. The bootstrap path: no caller is checked. `creator` is the administrator
+    /// the "user created" event is attributed to (nil: the new user, as when the CLI bootstraps the first one).
+    public func createUser(name: String, role: Role, password: String?, login: String? = nil, creator: Principal? = nil,
+                           logger: Logger) async throws -> IssuedToken {
         let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
         try Validator().require(trimmed.count >= 2 && trimmed.count <= 100 && trimmed == name, "name", "must be 2 to 100 characters with no surrounding spaces (it is the printed name on signatures)")
         if let login { try LoginName.validate(login) }
@@ -26,7 +28,8 @@ extension Store {
                 """, logger: logger).decode(Int64.self).all().first!
             try await conn.guardedQuery("INSERT INTO api_token (id, user_id, secret_hash) VALUES (\(tokenId), \(id), \(secretHash))", logger: logger)
             let p = Principal(id: id, name: name, role: role)
-            try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(id), action: "user.created", toState: role.rawValue), by: p, on: conn, logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(id), action: "user.created", toState: role.rawValue,
+                                                  details: ["login": login ?? ""]), by: creator ?? p, on: conn, logger: logger)
             return p
         }
         return IssuedToken(user: principal, token: token)

@@ -1,0 +1,86 @@
+/// Custody event types (`vial.created`, …) as people read them, in the console's timelines and the custody PDF.
+/// The API and the exports keep the type itself beside the sentence. A type this table does not know yet
+/// (another part of the system may add one before the table does) is still read as words: see `sentence(for:)`.
+public enum EventSentences {
+    public static let catalogue: [String: String] = [
+        // vials
+        "vial.created": "Vial created",
+        "vial.placed": "Vial put into storage",
+        "vial.moved": "Vial moved to another position",
+        "vial.checked-out": "Vial taken out of storage (its position kept)",
+        "vial.checked-in": "Vial returned to storage",
+        "vial.reserved": "Vial reserved for a patient",
+        "vial.reservation-cancelled": "Reservation of the vial cancelled",
+        "vial.picked": "Vial picked for shipment",
+        "vial.shipped": "Vial shipped",
+        "vial.received": "Vial received at the site",
+        "vial.thawed": "Vial thawed",
+        "vial.administered": "Vial administered to the patient",
+        "vial.administration-refused": "Administration refused",
+        "vial.destroyed": "Vial destroyed",
+        // lots
+        "lot.registered": "Lot registered",
+        "lot.status-changed": "Lot status changed",
+        "lot.status-signed": "Lot status changed (signed)",
+        "lot.released": "Lot released (signed)",
+        "lot.expired": "Lot expired",
+        // donors
+        "donor.registered": "Donor registered",
+        "donor.found-ineligible": "Donor found ineligible (look-back)",
+        // QC
+        "qc.recorded": "QC result recorded",
+        "qc.corrected": "QC result corrected",
+        // holds and temperatures
+        "hold.placed": "Hold placed",
+        "hold.lifted": "Hold lifted (signed)",
+        "temperature.excursion": "Temperature excursion: vials put on hold",
+        // storage
+        "site.created": "Site created",
+        "freezer.created": "Freezer created",
+        "rack.created": "Rack created",
+        "box.created": "Box created",
+        "route.set": "Shipping route set",
+        "product.created": "Product and specification defined",
+        // clinical
+        "study.created": "Study created",
+        "patient.enrolled": "Patient enrolled",
+        "patient.allocated": "Dose allocated to the patient",
+        "patient.dosed": "Patient dosed",
+        "patient.dlt-recorded": "Dose-limiting toxicity recorded",
+        "patient.donor-look-back": "Patient listed in a donor look-back",
+        "cohort.opened": "Cohort opened",
+        "cohort.expanded": "Cohort expanded to 6 patients",
+        "cohort.decided": "Cohort decision confirmed (signed)",
+        "cohort.declared-mtd": "Dose declared the maximum tolerated dose",
+        "cohort.dlt-recorded": "Dose-limiting toxicity counted in the cohort",
+        // pharmacy
+        "allocation.planned": "Allocation planned",
+        "allocation.committed": "Allocation committed: vials reserved",
+        "allocation.reservations-cancelled": "Reservations of the allocation cancelled",
+        "shipment.dispatched": "Shipment dispatched",
+        "shipment.received": "Shipment received",
+        // users and signatures
+        "user.created": "User created",
+        "user.created-by-admin": "User created by an administrator",
+        "user.deactivated": "User deactivated",
+        "user.reactivated": "User reactivated",
+        "user.password-reset": "Password reset",
+        "user.unlocked": "User unlocked",
+        "user.signed-in": "Signed in to the console",
+        "user.signed-out": "Signed out of the console",
+        "user.sign-in-failed": "Sign-in failed (wrong password)",
+        "user.sign-in-refused": "Sign-in refused",
+        "signature.failed": "Electronic signature refused (wrong password)",
+        "record.read-by-auditor": "Record read by an auditor",
+    ]
+
+    /// The sentence for an event type; for a type not in the catalogue, the type's own words
+    /// ("vial.thaw-refused" reads "Vial: thaw refused"), never the dotted code.
+    public static func sentence(for action: String) -> String {
+        if let known = catalogue[action] { return known }
+        let parts = action.split(separator: ".", maxSplits: 1).map { $0.replacingOccurrences(of: "-", with: " ") }
+        guard let subject = parts.first, !subject.isEmpty else { return action }
+        let capitalised = subject.prefix(1).uppercased() + subject.dropFirst()
+        return parts.count == 2 ? "\(capitalised): \(parts[1])" : capitalised
+    }
+}
