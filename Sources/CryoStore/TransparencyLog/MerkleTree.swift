@@ -37,7 +37,7 @@ public enum MerkleTree {
     }
 
     /// The largest power of two smaller than n (n > 1).
-    static func split(_ n: Int64) -> Int64 {
+    public static func split(_ n: Int64) -> Int64 {
         var k: Int64 = 1
         while k << 1 < n { k <<= 1 }
         return k

@@ -274,3 +274,43 @@ extension Store {
         }
     }
 }
+
+extension ExportTransparency {
+    /// The `transparency` member of a JSON export, as the API writes it.
+    public struct Document: Codable, Sendable {
+        public struct Witnessed: Codable, Sendable {
+            public var witness: String
+            public var checkpoint: String
+            public var proof: [String]
+        }
+        public var checkpoint: String
+        public var publicKey: String
+        public var witnessed: [Witnessed]
+    }
+
+    public var document: Document {
+        Document(checkpoint: head.note, publicKey: publicKey,
+                 witnessed: witnessed.map { .init(witness: $0.witness, checkpoint: $0.checkpoint, proof: $0.proof.map { $0.base64EncodedString() }) })
+    }
+}
+
+extension Store {
+    /// Makes every event committed so far a leaf, for a command that runs without the server's sealer: waits (up to
+    /// `timeout`) for the transactions running now to end, then appends up to the boundary.
+    public func tlogSealNow(logger: Logger, timeout: Duration = .seconds(10)) async throws {
+        var candidate: SealCandidate?
+        _ = try await tlogSeal(&candidate, logger: logger)
+        let deadline = ContinuousClock.now + timeout
+        guard let target = candidate else { return }
+        while ContinuousClock.now < deadline {
+            let ended = try await read(logger) { conn in
+                try await conn.guardedQuery("SELECT tlog_all_ended(\(target.running))", logger: logger).decode(Bool.self).all().first ?? false
+            }
+            if ended {
+                _ = try await tlogAppend(upTo: target.maxId, logger: logger)
+                return
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+}
