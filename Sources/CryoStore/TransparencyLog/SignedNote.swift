@@ -128,7 +128,7 @@ public struct LogSigner: Sendable {
     }
 
     public static func parse(vkey: String) -> (String, Data, Data)? {
-        let parts = vkey.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", omittingEmptySubsequences: false)
+        let parts = vkey.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, let id = Data(hexString: String(parts[1])), id.count == 4,
               let key = Data(base64Encoded: String(parts[2])), key.count == 33 else { return nil }
         guard keyId(name: String(parts[0]), type: key[key.startIndex], publicKey: key.dropFirst()) == id else { return nil }
