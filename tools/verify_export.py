@@ -234,6 +234,29 @@ def same_json(hashed, readable):
         return False
 
 
+def instant(text):
+    """An ISO 8601 UTC time to whole seconds (the typed JSON export renders a signature's time in its own way)."""
+    from datetime import datetime
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00")).replace(microsecond=0)
+    except ValueError:
+        return None
+
+
+def same_signature(hashed, readable):
+    """The readable manifestation says what the hashed one says: printed name and meaning exactly, the time to the second."""
+    if same_json(hashed, readable):
+        return True
+    try:
+        h = json.loads(hashed)
+    except ValueError:
+        return False
+    if not isinstance(h, dict) or not isinstance(readable, dict):
+        return False
+    return (h.get("printedName") == readable.get("printedName") and h.get("meaning") == readable.get("meaning")
+            and instant(h.get("signedAt")) is not None and instant(h.get("signedAt")) == instant(readable.get("signedAt")))
+
+
 READABLE = [(0, "subjectType"), (1, "subjectId"), (3, "action"), (5, "actorName"), (6, "actorRole"), (7, "occurredAt"),
             (8, "fromState"), (9, "toState"), (10, "fromLocation"), (11, "toLocation"), (12, "reason")]
 
@@ -254,7 +277,7 @@ def check_event(e, size, root):
     for i, key in READABLE:
         if fields[i] != (e.get(key) or ""):
             raise Failure("event %d: the readable field %r differs from what was hashed: the event was edited" % (eid, key))
-    if not same_json(fields[13], e.get("details")) or not same_json(fields[14], e.get("signature")):
+    if not same_json(fields[13], e.get("details")) or not same_signature(fields[14], e.get("signature")):
         raise Failure("event %d: its details or signature differ from what was hashed: the event was edited" % eid)
     proof = e.get("inclusion")
     if not isinstance(proof, dict):

@@ -26,6 +26,7 @@ struct Serve: AsyncParsableCommand {
     var metricsPort: Int?
     @Option(help: "Minutes a web console session may stay idle before it ends (21 CFR 11.300).") var consoleIdleMinutes = 15
     @Option(help: "Failed authentications allowed per minute per client address and per token id, then 429.") var authFailuresPerMinute = 10
+    @Option(help: "Seconds between signed tree heads of the transparency log (when it grew), each submitted to the witnesses.") var headIntervalSeconds = 60
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -56,6 +57,8 @@ struct Serve: AsyncParsableCommand {
             do { configuration.logSigner = try Database.logSigner() } catch {
                 logger.warning("transparency log off: exports carry no signed head", metadata: ["reason": "\(error)"])
             }
+            guard (1...60).contains(headIntervalSeconds) else { throw ValidationError("--head-interval-seconds must be between 1 and 60") }
+            configuration.headInterval = .seconds(headIntervalSeconds)
             if let text = environment["CRYOLEDGER_WITNESSES"], !text.isEmpty { configuration.witnesses = try WitnessEndpoint.parse(text) }
             StoreMetrics.recordPoolSize(primary: maxConnections, replica: readClient == nil ? nil : maxReadConnections)
             let app = try buildApplication(client: client, readClient: readClient, configuration: configuration)
