@@ -66,7 +66,7 @@ extension APIService {
         // libharu assembles the document in memory; write it to a temporary file and send that.
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("cryoledger-report-\(UUID().uuidString).pdf").path
         defer { unlink(path) }
-        try await ReportWriter.write(store: store, scope: scope, format: .pdf, to: path, actor: actor, key: auditKey, logger: logger)
+        try await ReportWriter.write(store: store, scope: scope, format: .pdf, to: path, actor: actor, key: auditKey, signer: logSigner, logger: logger)
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         return .ok(.init(body: .pdf(HTTPBody(data))))
     }

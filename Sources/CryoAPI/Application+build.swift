@@ -83,7 +83,7 @@ public func buildRouter(store: Store, auditKey: AuditKey?, authFailureLimits: Au
     router.add(middleware: SecurityHeadersMiddleware())
     // The web console answers to its session cookie and renders its own error pages: registered before the
     // API's problem+json, contract and bearer-token middleware, which apply only to routes added after them.
-    try Console(store: store, auditKey: auditKey, settings: console).register(on: router)
+    try Console(store: store, auditKey: auditKey, settings: console, logSigner: logSigner).register(on: router)
     // The FHIR R5 read API (docs/fhir.md): the same tokens and failed-authentication limit, FHIR's media type and errors.
     let limiter = AuthFailureLimiter(limits: authFailureLimits)
     FHIRRoutes(store: store).register(on: router, limiter: limiter)

@@ -49,7 +49,7 @@ public enum ReportWriter {
             var first = true
             var transparency: ExportTransparency?
             if let signer {
-                try await store.tlogSealNow(logger: logger)
+                try await store.tlogSealNow(logger: logger, timeout: .seconds(2))
                 transparency = try await store.tlogExportHead(signer, logger: logger)
             }
             let count = try await store.exportCustody(scope: scope, actor: actor, logger: logger, head: transparency?.head) { e in
@@ -68,8 +68,13 @@ public enum ReportWriter {
             return count
         case .pdf:
             let verification = try await store.verifyAuditTrail(key: key, actor: actor, logger: logger)
+            var treeHead: TreeHead?
+            if let signer {
+                try await store.tlogSealNow(logger: logger, timeout: .seconds(2))
+                treeHead = try await store.tlogExportHead(signer, logger: logger)?.head
+            }
             let pdf = try CustodyPDF(title: "Chain-of-custody report", scope: scope.description, generatedBy: "\(actor.name) (\(actor.role.rawValue))",
-                                     generatedAt: now, verification: verification)
+                                     generatedAt: now, verification: verification, treeHead: treeHead)
             let count = try await store.exportCustody(scope: scope, actor: actor, logger: logger) { pdf.add($0) }
             try pdf.write(to: path)
             return count

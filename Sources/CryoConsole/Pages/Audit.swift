@@ -12,6 +12,10 @@ extension Console {
         let user = try signedIn()
         let q = Self.scopeQuery(request)
         var content: [String: Any] = ["query": q.mapValues { $0 }, "kinds": Self.scopeKinds(selected: q["kind"])]
+        if let head = try await store.tlogHead(logger: logger) {
+            content["tlogHead"] = ["size": head.size, "root": head.rootHash.base64EncodedString(), "signedAt": ISO8601DateFormatter().string(from: head.signedAt),
+                                   "keyId": head.keyId, "witnesses": head.witnesses]
+        }
         if let scope = try Self.scope(from: q) {
             var events: [[String: Any]] = []
             let total = try await store.exportCustody(scope: scope, actor: user, logger: logger, limit: 1000) { e in
@@ -38,7 +42,7 @@ extension Console {
         }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("cryoledger-console-\(UUID().uuidString).\(format.rawValue)").path
         defer { unlink(path) }
-        _ = try await ReportWriter.write(store: store, scope: scope, format: format, to: path, actor: user, key: auditKey, logger: logger)
+        _ = try await ReportWriter.write(store: store, scope: scope, format: format, to: path, actor: user, key: auditKey, signer: logSigner, logger: logger)
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         var headers = HTTPFields()
         headers[.contentType] = ["csv": "text/csv; charset=utf-8", "json": "application/json", "pdf": "application/pdf"][format.rawValue]
