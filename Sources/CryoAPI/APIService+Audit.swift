@@ -29,14 +29,16 @@ extension APIService {
     func exportCustodyNDJSON(_ input: Operations.ExportCustodyNDJSON.Input) async throws -> Operations.ExportCustodyNDJSON.Output {
         let q = input.query
         let (actor, scope) = try await checkedExport(vial: q.vial, lot: q.lot, donor: q.donor, patient: q.patient, from: q.from, to: q.to)
-        let store = self.store, logger = self.logger
+        let store = self.store, logger = self.logger, signer = self.logSigner
         let body = stream { send in
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let header = ["format": "cryoledger.custody-export/v1+ndjson", "scope": scope.description,
-                          "generatedAt": ISO8601DateFormatter().string(from: Date()), "generatedBy": actor.name]
+            let transparency = try await signer.asyncMap { try await store.tlogExportHead($0, logger: logger) } ?? nil
+            var header: [String: AnyJSONValue] = ["format": .string("cryoledger.custody-export/v1+ndjson"), "scope": .string(scope.description),
+                                                  "generatedAt": .string(ISO8601DateFormatter().string(from: Date())), "generatedBy": .string(actor.name)]
+            if let transparency { header["transparency"] = .object(Self.transparencyJSON(transparency)) }
             var chunk = Array(try encoder.encode(header)) + [UInt8(ascii: "\n")]
-            _ = try await store.exportCustody(scope: scope, actor: actor, logger: logger) { event in
+            _ = try await store.exportCustody(scope: scope, actor: actor, logger: logger, head: transparency?.head) { event in
                 chunk += try encoder.encode(event) + [UInt8(ascii: "\n")]
                 if chunk.count >= Self.exportChunk {
                     try await send(chunk)
@@ -52,9 +54,10 @@ extension APIService {
         let q = input.query
         let (actor, scope) = try await checkedExport(vial: q.vial, lot: q.lot, donor: q.donor, patient: q.patient, from: q.from, to: q.to)
         var events: [Components.Schemas.CustodyExportEvent] = []
-        _ = try await store.exportCustody(scope: scope, actor: actor, logger: logger) { events.append(try Mapping.exportedEvent($0)) }
+        let transparency = try await logSigner.asyncMap { try await store.tlogExportHead($0, logger: logger) } ?? nil
+        _ = try await store.exportCustody(scope: scope, actor: actor, logger: logger, head: transparency?.head) { events.append(try Mapping.exportedEvent($0)) }
         return .ok(.init(body: .json(.init(format: .cryoledger_custodyExportV1, scope: scope.description, generatedAt: Date(),
-                                           generatedBy: actor.name, events: events))))
+                                           generatedBy: actor.name, events: events, transparency: transparency.map(Self.transparency)))))
     }
 
     func exportCustodyPDF(_ input: Operations.ExportCustodyPDF.Input) async throws -> Operations.ExportCustodyPDF.Output {
@@ -63,7 +66,7 @@ extension APIService {
         // libharu assembles the document in memory; write it to a temporary file and send that.
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("cryoledger-report-\(UUID().uuidString).pdf").path
         defer { unlink(path) }
-        try await ReportWriter.write(store: store, scope: scope, format: .pdf, to: path, actor: actor, key: auditKey, logger: logger)
+        try await ReportWriter.write(store: store, scope: scope, format: .pdf, to: path, actor: actor, key: auditKey, signer: logSigner, logger: logger)
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         return .ok(.init(body: .pdf(HTTPBody(data))))
     }

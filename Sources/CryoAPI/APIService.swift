@@ -12,6 +12,8 @@ struct APIService: APIProtocol {
     let store: Store
     /// Seals and verifies checkpoints; nil verifies chains and folds but not seals.
     let auditKey: AuditKey?
+    /// Signs the transparency log's tree heads (exports are cut against a fresh head); nil: exports carry no proofs.
+    var logSigner: LogSigner? = nil
 
     var logger: Logger { RequestScope.logger }
 

@@ -26,6 +26,12 @@ public struct APIConfiguration: Sendable {
     public var database: DatabaseURL?
     /// Failed authentications allowed per client address and per token id in a window, then 429.
     public var authFailureLimits = AuthFailureLimiter.Limits()
+    /// The transparency log (issue 27): the key that signs tree heads, how often the sealer runs and heads are signed,
+    /// and the witnesses heads are submitted to. No signer: no sealer, no heads.
+    public var logSigner: LogSigner?
+    public var sealInterval: Duration = .milliseconds(250)
+    public var headInterval: Duration = .seconds(60)
+    public var witnesses: [WitnessEndpoint] = []
 
     public init(host: String = "127.0.0.1", port: Int = 8080, logLevel: Logger.Level = .info,
                 auditKey: AuditKey? = nil, checkpointInterval: Duration? = .seconds(60)) {
@@ -43,7 +49,7 @@ public func buildApplication(client: PostgresClient, readClient: PostgresClient?
     let availability = try configuration.database.map { try DatabaseAvailability(url: $0, logger: logger) }
     let store = Store(client: client, readClient: readClient, availability: availability)
     let router = try buildRouter(store: store, auditKey: configuration.auditKey, authFailureLimits: configuration.authFailureLimits,
-                                 console: configuration.console)
+                                 console: configuration.console, logSigner: configuration.logSigner)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "cryoledger"),
@@ -57,6 +63,10 @@ public func buildApplication(client: PostgresClient, readClient: PostgresClient?
     if let key = configuration.auditKey, let interval = configuration.checkpointInterval {
         app.addServices(CheckpointService(store: store, key: key, interval: interval, logger: logger))
     }
+    if let signer = configuration.logSigner {
+        app.addServices(TransparencyLogService(store: store, signer: signer, sealInterval: configuration.sealInterval,
+                                               headInterval: configuration.headInterval, witnesses: configuration.witnesses, logger: logger))
+    }
     if let interval = configuration.expiryInterval {
         app.addServices(ExpiryService(store: store, interval: interval, logger: logger))
     }
@@ -64,7 +74,7 @@ public func buildApplication(client: PostgresClient, readClient: PostgresClient?
 }
 
 public func buildRouter(store: Store, auditKey: AuditKey?, authFailureLimits: AuthFailureLimiter.Limits = .init(),
-                        console: Console.Settings = .init()) throws -> Router<APIRequestContext> {
+                        console: Console.Settings = .init(), logSigner: LogSigner? = nil) throws -> Router<APIRequestContext> {
     guard let yaml = OpenAPIDocument.yaml else { throw ContractIndex.LoadError.malformed("the OpenAPI document is not installed") }
     let contract = try ContractIndex(yaml: yaml)
     // HEAD on every GET route answers like GET, without the body.
@@ -74,7 +84,7 @@ public func buildRouter(store: Store, auditKey: AuditKey?, authFailureLimits: Au
     router.add(middleware: SecurityHeadersMiddleware())
     // The web console answers to its session cookie and renders its own error pages: registered before the
     // API's problem+json, contract and bearer-token middleware, which apply only to routes added after them.
-    try Console(store: store, auditKey: auditKey, settings: console).register(on: router)
+    try Console(store: store, auditKey: auditKey, settings: console, logSigner: logSigner).register(on: router)
     // The FHIR R5 read API (docs/fhir.md): the same tokens and failed-authentication limit, FHIR's media type and errors.
     let limiter = AuthFailureLimiter(limits: authFailureLimits)
     FHIRRoutes(store: store).register(on: router, limiter: limiter)
@@ -88,7 +98,7 @@ public func buildRouter(store: Store, auditKey: AuditKey?, authFailureLimits: Au
     }
     // Compact JSON: the runtime's default pretty-printing costs time on every response.
     // OperationAccessMiddleware: the role check of OperationAccess, before any body is decoded.
-    try APIService(store: store, auditKey: auditKey).registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]),
+    try APIService(store: store, auditKey: auditKey, logSigner: logSigner).registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]),
                                                                     middlewares: [OperationAccessMiddleware()])
     return router
 }

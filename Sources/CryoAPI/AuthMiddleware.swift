@@ -11,7 +11,7 @@ import NIOCore
 struct AuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let store: Store
     let limiter: AuthFailureLimiter
-    static var publicPaths: Set<String> { ["/health", "/health/ready", "/openapi.yaml"] }
+    static var publicPaths: Set<String> { ["/health", "/health/ready", "/openapi.yaml", "/.well-known/cryoledger-log-key"] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // The route template, not the path: paths can carry a patient's subject code.

@@ -66,7 +66,8 @@ enum Mapping {
                      actorRole: e.actorRole, occurredAt: e.occurredAt, fromState: orNull(e.fromState), toState: orNull(e.toState),
                      fromLocation: orNull(e.fromLocation), toLocation: orNull(e.toLocation), reason: orNull(e.reason),
                      details: .init(additionalProperties: details), signature: e.signatureManifestation.map(signature),
-                     hashedFields: e.hashedFields, prevHash: e.prevHash, hash: e.hash)
+                     hashedFields: e.hashedFields, prevHash: e.prevHash, hash: e.hash,
+                     inclusion: e.inclusion.map(APIService.inclusion))
     }
 
     static func signature(_ s: SignatureManifestation) -> Components.Schemas.SignatureManifestation {

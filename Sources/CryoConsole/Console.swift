@@ -28,11 +28,14 @@ public struct Console: Sendable {
     let settings: Settings
     /// Verifies checkpoint seals on the audit page; nil verifies chains and folds only.
     let auditKey: AuditKey?
+    /// Signs the transparency log's heads: JSON and PDF downloads are cut against a fresh head.
+    var logSigner: LogSigner?
     let templates: MustacheLibrary
     let assets: [String: ConsoleAsset]
     let assetNames: AssetNames
 
-    public init(store: Store, auditKey: AuditKey?, settings: Settings = .init()) throws {
+    public init(store: Store, auditKey: AuditKey?, settings: Settings = .init(), logSigner: LogSigner? = nil) throws {
+        self.logSigner = logSigner
         self.store = store
         self.auditKey = auditKey
         self.settings = settings

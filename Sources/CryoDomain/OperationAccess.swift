@@ -6,7 +6,7 @@
 /// kind), so an operation open to several roles still refuses a step that is not theirs.
 public enum OperationAccess {
     /// Operations that need no token at all.
-    public static let unauthenticated: Set<String> = ["health", "ready"]
+    public static let unauthenticated: Set<String> = ["health", "ready", "getLogPublicKey"]
 
     /// The actions an operation can perform; a role may call it when it may do any of them.
     public static let table: [String: [Action]] = [
@@ -49,6 +49,7 @@ public enum OperationAccess {
         // custody and audit
         "listCustodyEvents": [.readCustody],
         "verifyAuditTrail": [.readCustody],
+        "listTreeHeads": [.readCustody], "getInclusionProof": [.readCustody], "getConsistencyProof": [.readCustody],
         "exportCustodyCSV": [.readCustody], "exportCustodyNDJSON": [.readCustody], "exportCustodyJSON": [.readCustody], "exportCustodyPDF": [.readCustody],
         // holds
         "listHolds": [.readInventory],

@@ -23,7 +23,8 @@ public final class CustodyPDF {
     ]
     private let fontSize: Float = 7, lineHeight: Float = 8.6, padding: Float = 4
 
-    public init(title: String, scope: String, generatedBy: String, generatedAt: Date, verification: VerificationReport) throws {
+    public init(title: String, scope: String, generatedBy: String, generatedAt: Date, verification: VerificationReport,
+                treeHead: TreeHead? = nil) throws {
         guard let doc = HPDF_New(nil, nil) else { throw ReportError.pdf("cannot create a PDF document") }
         self.doc = doc
         HPDF_SetCompressionMode(doc, UInt32(HPDF_COMP_ALL))
@@ -42,11 +43,16 @@ public final class CustodyPDF {
                 ? "INTACT - \(verification.eventsChecked) events, \(verification.subjectsChecked) subjects, \(verification.checkpointsChecked) checkpoints recomputed"
                 : "BROKEN - \(verification.problems.count) problems found in \(verification.eventsChecked) events (see audit verify)"),
             "Chain head (SHA-256 fold of all events): \(verification.chainHead)",
-        ] {
+        ] + (treeHead.map { ["Transparency log: signed head of \($0.size) events, root hash \($0.rootHash.base64EncodedString()) (QR code, right)"] } ?? []) {
             for part in wrap(line, width: width - 2 * margin, size: 9) {
                 text(part, x: margin, y: y, size: 9, font: font)
                 y -= 13
             }
+        }
+        if let treeHead, let page = pages.last {
+            // The head's root hash as a QR code, top right: an inspector compares it with the head of the JSON export.
+            let qr = try Symbol(.qr, treeHead.rootHash.base64EncodedString())
+            qr.draw(on: page, x: width - margin - 64, y: height - margin - 64, width: 64, height: 64)
         }
         y -= 6
         header()

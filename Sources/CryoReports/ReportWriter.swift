@@ -14,13 +14,15 @@ public struct CustodyExportDocument: Codable, Sendable {
     public var generatedAt: String
     public var generatedBy: String
     public var events: [ExportedEvent]
+    /// The signed head the export was cut against, with the witnesses' heads (absent in exports made without a log key).
+    public var transparency: ExportTransparency.Document?
 }
 
 /// Writes custody reports. CSV and JSON are streamed event by event to the file, so memory stays flat.
 public enum ReportWriter {
     @discardableResult
     public static func write(store: Store, scope: ExportScope, format: ReportFormat, to path: String, actor: Principal,
-                             key: AuditKey?, logger: Logger) async throws -> Int {
+                             key: AuditKey?, signer: LogSigner? = nil, logger: Logger) async throws -> Int {
         let now = Date()
         let stamp = ISO8601DateFormatter().string(from: now)
         switch format {
@@ -45,19 +47,34 @@ public enum ReportWriter {
             let head = "{\"format\":\"cryoledger.custody-export/v1\",\"scope\":\(String(decoding: try encoder.encode(scope.description), as: UTF8.self)),\"generatedAt\":\"\(stamp)\",\"generatedBy\":\(String(decoding: try encoder.encode(actor.name), as: UTF8.self)),\"events\":["
             buffer.append(contentsOf: head.utf8)
             var first = true
-            let count = try await store.exportCustody(scope: scope, actor: actor, logger: logger) { e in
+            var transparency: ExportTransparency?
+            if let signer {
+                try await store.tlogSealNow(logger: logger, timeout: .seconds(2))
+                transparency = try await store.tlogExportHead(signer, logger: logger)
+            }
+            let count = try await store.exportCustody(scope: scope, actor: actor, logger: logger, head: transparency?.head) { e in
                 if !first { buffer.append(UInt8(ascii: ",")) }
                 buffer.append(contentsOf: try encoder.encode(e))
                 first = false
                 try flush()
             }
-            buffer.append(contentsOf: "]}\n".utf8)
+            buffer.append(contentsOf: "]".utf8)
+            if let transparency {
+                buffer.append(contentsOf: ",\"transparency\":".utf8)
+                buffer.append(contentsOf: try encoder.encode(transparency.document))
+            }
+            buffer.append(contentsOf: "}\n".utf8)
             try flush(force: true)
             return count
         case .pdf:
             let verification = try await store.verifyAuditTrail(key: key, actor: actor, logger: logger)
+            var treeHead: TreeHead?
+            if let signer {
+                try await store.tlogSealNow(logger: logger, timeout: .seconds(2))
+                treeHead = try await store.tlogExportHead(signer, logger: logger)?.head
+            }
             let pdf = try CustodyPDF(title: "Chain-of-custody report", scope: scope.description, generatedBy: "\(actor.name) (\(actor.role.rawValue))",
-                                     generatedAt: now, verification: verification)
+                                     generatedAt: now, verification: verification, treeHead: treeHead)
             let count = try await store.exportCustody(scope: scope, actor: actor, logger: logger) { pdf.add($0) }
             try pdf.write(to: path)
             return count

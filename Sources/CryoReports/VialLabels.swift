@@ -117,7 +117,7 @@ public enum VialLabels {
 
 /// A barcode symbol encoded by zint, as vector rectangles in zint's own units.
 struct Symbol {
-    enum Kind { case code128, dataMatrix }
+    enum Kind { case code128, dataMatrix, qr }
     let width: Float
     let height: Float
     let rectangles: [(x: Float, y: Float, width: Float, height: Float)]
@@ -132,6 +132,8 @@ struct Symbol {
         case .dataMatrix:
             symbol.pointee.symbology = BARCODE_DATAMATRIX
             symbol.pointee.option_3 = DM_SQUARE
+        case .qr:
+            symbol.pointee.symbology = BARCODE_QRCODE
         }
         symbol.pointee.show_hrt = 0
         symbol.pointee.output_options |= BARCODE_QUIET_ZONES

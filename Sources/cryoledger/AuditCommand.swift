@@ -7,7 +7,7 @@ import Foundation
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit", abstract: "Verify the custody log, seal it with checkpoints, export reports.",
-        subcommands: [Verify.self, Checkpoint.self, Export.self])
+        subcommands: [Verify.self, Checkpoint.self, Export.self, PublicKey.self, Head.self, Inclusion.self, Consistency.self])
 
     static func key() throws -> AuditKey { try Database.auditKey() }
 
@@ -84,9 +84,10 @@ struct AuditCommand: AsyncParsableCommand {
             try await runReporting {
                 let scope = try ExportScope.parse(vial: vial, lot: lot, donor: donor, patient: patient, from: from, to: to)
                 let key = try AuditCommand.key()
+                let signer = try AuditCommand.logSigner()
                 let (count, path) = try await Database.withStore { store, logger in
                     let actor = try await auth.principal(store, logger)
-                    return (try await ReportWriter.write(store: store, scope: scope, format: format, to: output, actor: actor, key: key, logger: logger), output)
+                    return (try await ReportWriter.write(store: store, scope: scope, format: format, to: output, actor: actor, key: key, signer: signer, logger: logger), output)
                 }
                 print("wrote \(count) events to \(path)")
             }

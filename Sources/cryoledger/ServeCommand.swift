@@ -12,7 +12,8 @@ struct Serve: AsyncParsableCommand {
         abstract: "Start the REST API.",
         discussion: """
             Environment: DATABASE_URL (default: the embedded cluster), DATABASE_READ_URL (a read replica for \
-            auditors' exports), CRYOLEDGER_AUDIT_KEY (required with DATABASE_URL), LOG_LEVEL (default info), \
+            auditors' exports), CRYOLEDGER_AUDIT_KEY and CRYOLEDGER_TLOG_KEY (required with DATABASE_URL), \
+            CRYOLEDGER_TLOG_ORIGIN (the log's name), CRYOLEDGER_WITNESSES ("URL VKEY,..."), LOG_LEVEL (default info), \
             LOG_FORMAT (text or json). SIGTERM or SIGINT stops accepting connections, lets requests in flight \
             finish, then closes the database pool.
             """)
@@ -25,6 +26,7 @@ struct Serve: AsyncParsableCommand {
     var metricsPort: Int?
     @Option(help: "Minutes a web console session may stay idle before it ends (21 CFR 11.300).") var consoleIdleMinutes = 15
     @Option(help: "Failed authentications allowed per minute per client address and per token id, then 429.") var authFailuresPerMinute = 10
+    @Option(help: "Seconds between signed tree heads of the transparency log (when it grew), each submitted to the witnesses.") var headIntervalSeconds = 60
 
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
@@ -51,6 +53,13 @@ struct Serve: AsyncParsableCommand {
             guard authFailuresPerMinute >= 1 else { throw ValidationError("--auth-failures-per-minute must be at least 1") }
             configuration.authFailureLimits = AuthFailureLimiter.Limits(failures: authFailuresPerMinute, window: .seconds(60))
             configuration.database = url
+            // Without its key (an external database and no CRYOLEDGER_TLOG_KEY) the server runs without the transparency log.
+            do { configuration.logSigner = try Database.logSigner() } catch {
+                logger.warning("transparency log off: exports carry no signed head", metadata: ["reason": "\(error)"])
+            }
+            guard (1...60).contains(headIntervalSeconds) else { throw ValidationError("--head-interval-seconds must be between 1 and 60") }
+            configuration.headInterval = .seconds(headIntervalSeconds)
+            if let text = environment["CRYOLEDGER_WITNESSES"], !text.isEmpty { configuration.witnesses = try WitnessEndpoint.parse(text) }
             StoreMetrics.recordPoolSize(primary: maxConnections, replica: readClient == nil ? nil : maxReadConnections)
             let app = try buildApplication(client: client, readClient: readClient, configuration: configuration)
             try await app.runService()

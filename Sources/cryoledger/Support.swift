@@ -28,6 +28,11 @@ enum Database {
         try AuditKey.load(home: EmbeddedPostgres().home, create: !isExternal)
     }
 
+    /// The transparency log's signing key; only the embedded default may make one up on first use.
+    static func logSigner() throws -> LogSigner {
+        try LogSigner.load(home: EmbeddedPostgres().home, create: !isExternal)
+    }
+
     static func logger() -> Logger {
         var logger = Logger(label: "cryoledger")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning

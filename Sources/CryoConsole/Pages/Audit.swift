@@ -44,6 +44,9 @@ struct AuditPage: PageView {
     let events: [Event]
     let count: Int
     let downloads: [Download]
+    /// The transparency log's latest signed head and its witnesses (issue 27); nil before the first head.
+    struct TLogHead: Sendable { let size: Int64, root: String, signedAt: String, keyId: String, witnesses: [String] }
+    let tlogHead: TLogHead?
 }
 
 struct AuditVerifyPage: PageView {
@@ -70,10 +73,15 @@ extension Console {
                                     hash: String(e.hash.prefix(12))))
             }
         }
+        let head = try await store.tlogHead(logger: logger).map {
+            AuditPage.TLogHead(size: Int64($0.size), root: $0.rootHash.base64EncodedString(),
+                               signedAt: ISO8601DateFormatter().string(from: $0.signedAt), keyId: $0.keyId, witnesses: $0.witnesses)
+        }
         return try render(AuditPage(
             query: q, kinds: ["vial", "lot", "donor", "patient", "period"].map { .init(value: $0, selected: $0 == q.kind) },
             scope: scope?.description, events: events, count: total,
-            downloads: scope == nil ? [] : ReportFormat.allCases.map { .init(format: $0.rawValue, href: "/console/audit/export.\($0.rawValue)?\(q.encoded)") }))
+            downloads: scope == nil ? [] : ReportFormat.allCases.map { .init(format: $0.rawValue, href: "/console/audit/export.\($0.rawValue)?\(q.encoded)") },
+            tlogHead: head))
     }
 
     func auditExport(_ format: String, _ q: AuditQuery) async throws -> Response {
@@ -83,7 +91,7 @@ extension Console {
         }
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("cryoledger-console-\(UUID().uuidString).\(format.rawValue)").path
         defer { unlink(path) }
-        _ = try await ReportWriter.write(store: store, scope: scope, format: format, to: path, actor: user, key: auditKey, logger: logger)
+        _ = try await ReportWriter.write(store: store, scope: scope, format: format, to: path, actor: user, key: auditKey, signer: logSigner, logger: logger)
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
         var headers = HTTPFields()
         headers[.contentType] = ["csv": "text/csv; charset=utf-8", "json": "application/json", "pdf": "application/pdf"][format.rawValue]

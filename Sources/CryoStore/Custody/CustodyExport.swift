@@ -30,7 +30,7 @@ extension ExportScope {
 extension ExportedEvent {
     enum CodingKeys: String, CodingKey {
         case id, subjectType, subjectId, seq, action, actorName, actorRole, occurredAt, fromState, toState, fromLocation, toLocation
-        case reason, details, signature, hashedFields, prevHash, hash
+        case reason, details, signature, hashedFields, prevHash, hash, inclusion
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -51,6 +51,7 @@ extension ExportedEvent {
         try c.encode(hashedFields, forKey: .hashedFields)
         try c.encode(prevHash, forKey: .prevHash)
         try c.encode(hash, forKey: .hash)
+        try c.encodeIfPresent(inclusion, forKey: .inclusion)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -78,6 +79,7 @@ extension ExportedEvent {
         hashedFields = try c.decode([String].self, forKey: .hashedFields)
         prevHash = try c.decode(String.self, forKey: .prevHash)
         hash = try c.decode(String.self, forKey: .hash)
+        inclusion = try c.decodeIfPresent(InclusionProof.self, forKey: .inclusion)
     }
 }
 
@@ -85,12 +87,13 @@ extension Store {
     /// Streams the events of `scope` in order (by subject chain for single subjects, by id otherwise)
     /// to `sink`, one at a time, so memory does not grow with the report.
     /// `limit: 0` only checks the scope (its subject exists, its dates are sane) and reads nothing.
-    public func exportCustody(scope: ExportScope, actor: Principal, logger: Logger, limit: Int? = nil,
+    public func exportCustody(scope: ExportScope, actor: Principal, logger: Logger, limit: Int? = nil, head: TreeHead? = nil,
                               _ sink: (ExportedEvent) async throws -> Void) async throws -> Int {
         try await checkExportScope(scope, actor: actor, logger: logger)
         if limit == 0 { return 0 }
         try await logAuditorExport(scope, actor: actor, logger: logger)
         let (condition, binds) = scope.condition
+        if let head { return try await exportCustody(condition: condition, binds: binds, order: scope.order, head: head, logger: logger, sink) }
         let sql = "SELECT \(StoredEvent.selectList) FROM custody_event e WHERE \(condition) ORDER BY \(scope.order)"
         return try await replicaRead(logger) { conn in
             var n = 0
@@ -98,6 +101,44 @@ extension Store {
                 try await sink(ExportedEvent(StoredEvent(row)))
                 n += 1
             }
+            return n
+        }
+    }
+
+    /// The events of the scope that are leaves of `head`'s tree, each with its inclusion proof (computed a batch at a
+    /// time: one read of the tree's nodes per batch).
+    private func exportCustody(condition: String, binds: PostgresBindings, order: String, head: TreeHead, logger: Logger,
+                               _ sink: (ExportedEvent) async throws -> Void) async throws -> Int {
+        let sql = """
+            SELECT \(StoredEvent.selectList), l.idx FROM custody_event e JOIN tlog_leaf l ON l.event_id = e.id AND l.idx < \(head.size)
+            WHERE \(condition) ORDER BY \(order)
+            """
+        return try await read(logger) { conn in
+            var batch: [(ExportedEvent, Int64)] = []
+            var n = 0
+            func flush() async throws {
+                let proofs = try await Self.tlogInclusionProofs(indices: batch.map(\.1), size: head.size, conn, logger: logger)
+                for (i, item) in batch.enumerated() {
+                    var event = item.0
+                    event.inclusion = proofs[i]
+                    try await sink(event)
+                }
+                n += batch.count
+                batch.removeAll(keepingCapacity: true)
+            }
+            let rows = try await conn.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+            var collected: [(ExportedEvent, Int64)] = []
+            for try await row in rows {
+                let r = try row.decode((Int64, String, String, Int64, String, String, String, String, String, String, String, String, String, String, String, String, String, ByteBuffer, ByteBuffer, Int64).self)
+                let stored = StoredEvent((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15, r.16, r.17, r.18))
+                collected.append((ExportedEvent(stored), r.19))
+            }
+            // The rows are read in full first: the proofs' queries need the connection.
+            for item in collected {
+                batch.append(item)
+                if batch.count == 512 { try await flush() }
+            }
+            if !batch.isEmpty { try await flush() }
             return n
         }
     }

@@ -123,6 +123,8 @@ public struct ExportedEvent: Sendable, Codable {
     public var hashedFields: [String]
     public var prevHash: String
     public var hash: String
+    /// The event's leaf in the export's signed tree head (exports cut against a head only).
+    public var inclusion: InclusionProof? = nil
 
     init(_ e: StoredEvent) {
         let f = e.fields
