@@ -45,6 +45,11 @@ let package = Package(
         ),
         .target(name: "AllocationOptimizer", dependencies: ["CCbc", "CivilCalendar"], swiftSettings: swiftSettings),
 
+        // The supply forecast (docs/supply.md): Monte Carlo of demand, dose paths and stock, and the plan search; no I/O.
+        .target(name: "CryoSupply", dependencies: ["CryoDomain", "AllocationOptimizer", "CivilCalendar"], swiftSettings: swiftSettings),
+        // Benchmarks/supply: the model on the demo scaled to 20 sites and 6 cohorts.
+        .executableTarget(name: "supply-bench", dependencies: ["CryoSupply"], path: "Benchmarks/supply/Sources", swiftSettings: swiftSettings),
+
         // Persistence: PostgresNIO with hand-written SQL, migrations, the embedded cluster.
         .target(
             name: "CryoStore",
@@ -115,6 +120,7 @@ let package = Package(
         ),
 
         .testTarget(name: "CryoDomainTests", dependencies: ["CryoDomain"], swiftSettings: swiftSettings),
+        .testTarget(name: "CryoSupplyTests", dependencies: ["CryoSupply"], swiftSettings: swiftSettings),
         .testTarget(name: "AllocationOptimizerTests", dependencies: ["AllocationOptimizer"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CryoIntegrationTests",
