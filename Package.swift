@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "CryoStore",
             dependencies: [
-                "CryoDomain", "AllocationOptimizer", "CivilCalendar",
+                "CryoDomain", "AllocationOptimizer", "CivilCalendar", "CryoSupply",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -112,7 +112,7 @@ let package = Package(
         .executableTarget(
             name: "cryoledger",
             dependencies: [
-                "CryoDomain", "CryoStore", "CryoReports", "CryoAPI", "CryoConsole", "AllocationOptimizer",
+                "CryoDomain", "CryoStore", "CryoReports", "CryoAPI", "CryoConsole", "AllocationOptimizer", "CryoSupply",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

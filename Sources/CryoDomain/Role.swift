@@ -29,6 +29,7 @@ public enum Action: String, Sendable {
     case decideCohort
     case allocate
     case dispense
+    case forecastSupply
 
     public var allowedRoles: Set<Role> {
         switch self {
@@ -54,6 +55,8 @@ public enum Action: String, Sendable {
             return [.clinical]
         case .allocate, .dispense:
             return [.pharmacy]
+        case .forecastSupply:
+            return [.pharmacy, .manufacturing]
         }
     }
 }
@@ -89,6 +92,7 @@ extension Action {
         case .decideCohort: return "confirming cohort decisions"
         case .allocate: return "planning and committing allocations"
         case .dispense: return "picking, shipping, receiving, thawing, administering and destroying vials"
+        case .forecastSupply: return "running supply forecasts"
         }
     }
 }
