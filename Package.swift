@@ -46,11 +46,16 @@ let package = Package(
         ),
         .target(name: "AllocationOptimizer", dependencies: ["CCbc", "CivilCalendar"], swiftSettings: swiftSettings),
 
+        // The supply forecast (docs/supply.md): Monte Carlo of demand, dose paths and stock, and the plan search; no I/O.
+        .target(name: "CryoSupply", dependencies: ["CryoDomain", "AllocationOptimizer", "CivilCalendar"], swiftSettings: swiftSettings),
+        // Benchmarks/supply: the model on the demo scaled to 20 sites and 6 cohorts.
+        .executableTarget(name: "supply-bench", dependencies: ["CryoSupply"], path: "Benchmarks/supply/Sources", swiftSettings: swiftSettings),
+
         // Persistence: PostgresNIO with hand-written SQL, migrations, the embedded cluster.
         .target(
             name: "CryoStore",
             dependencies: [
-                "CryoDomain", "AllocationOptimizer", "CivilCalendar",
+                "CryoDomain", "AllocationOptimizer", "CivilCalendar", "CryoSupply",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -110,7 +115,7 @@ let package = Package(
         .executableTarget(
             name: "cryoledger",
             dependencies: [
-                "CryoDomain", "CryoStore", "CryoReports", "CryoAPI", "CryoConsole", "AllocationOptimizer",
+                "CryoDomain", "CryoStore", "CryoReports", "CryoAPI", "CryoConsole", "AllocationOptimizer", "CryoSupply",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -118,6 +123,7 @@ let package = Package(
         ),
 
         .testTarget(name: "CryoDomainTests", dependencies: ["CryoDomain"], swiftSettings: swiftSettings),
+        .testTarget(name: "CryoSupplyTests", dependencies: ["CryoSupply"], swiftSettings: swiftSettings),
         .testTarget(name: "AllocationOptimizerTests", dependencies: ["AllocationOptimizer"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CryoIntegrationTests",

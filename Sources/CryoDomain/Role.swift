@@ -30,6 +30,7 @@ public enum Action: String, Sendable, CaseIterable {
     case decideCohort
     case allocate
     case dispense
+    case forecastSupply
 
     public var allowedRoles: Set<Role> {
         switch self {
@@ -55,6 +56,8 @@ public enum Action: String, Sendable, CaseIterable {
             return [.clinical]
         case .allocate, .dispense:
             return [.pharmacy]
+        case .forecastSupply:
+            return [.pharmacy, .manufacturing]
         }
     }
 }
@@ -91,6 +94,7 @@ extension Action {
         case .decideCohort: return "confirming cohort decisions"
         case .allocate: return "planning and committing allocations"
         case .dispense: return "picking, shipping, receiving, thawing, administering and destroying vials"
+        case .forecastSupply: return "running supply forecasts"
         }
     }
 }

@@ -1,0 +1,73 @@
+import CryoDomain
+import CryoSupply
+import Foundation
+import Logging
+import PostgresNIO
+
+/// A stored forecast run: its inputs and seed (enough to reproduce it), status, progress and results.
+public struct SupplyForecastRecord: Sendable {
+    public var id: Int64
+    public var status: String
+    public var runs: Int
+    public var completed: Int
+    public var seed: UInt64
+    public var inputs: SupplyInputs
+    public var results: ForecastResult?
+    public var error: String?
+}
+
+extension Store {
+    public func startSupplyForecast(inputs: SupplyInputs, runs: Int, seed: UInt64, actor: Principal, logger: Logger) async throws -> Int64 {
+        try actor.require(.forecastSupply)
+        try Validator().require((1...1_000_000).contains(runs), "runs", "must be from 1 to 1,000,000 replications")
+        let json = String(decoding: try JSONEncoder().encode(inputs), as: UTF8.self)
+        let seedText = String(seed)
+        return try await transaction(logger) { conn in
+            let rows = try await conn.query("""
+                INSERT INTO supply_forecast (requested_by, seed, runs, inputs)
+                VALUES (\(actor.id), \(seedText)::numeric, \(runs), \(json)::jsonb) RETURNING id
+                """, logger: logger).named { c in try c("id", as: Int64.self) }
+            return rows[0]
+        }
+    }
+
+    public func recordSupplyProgress(id: Int64, completed: Int, logger: Logger) async throws {
+        _ = try await transaction(logger) { conn in
+            try await conn.query("UPDATE supply_forecast SET completed = \(completed) WHERE id = \(id) AND status = 'running'", logger: logger)
+        }
+    }
+
+    public func finishSupplyForecast(id: Int64, result: Result<ForecastResult, any Error>, logger: Logger) async throws {
+        _ = try await transaction(logger) { conn in
+            switch result {
+            case .success(let r):
+                let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
+                try await conn.query("""
+                    UPDATE supply_forecast SET status = 'done', completed = runs, results = \(json)::jsonb, finished_at = now() WHERE id = \(id)
+                    """, logger: logger)
+            case .failure(let e):
+                let text = String(describing: e)
+                try await conn.query("UPDATE supply_forecast SET status = 'failed', error = \(text), finished_at = now() WHERE id = \(id)", logger: logger)
+            }
+        }
+    }
+
+    public func supplyForecast(id: Int64, actor: Principal, logger: Logger) async throws -> SupplyForecastRecord {
+        try actor.require(.readInventory)
+        return try await read(logger) { conn in
+            let rows = try await conn.query("""
+                SELECT id, status, runs, completed, seed::text AS seed, inputs::text AS inputs, results::text AS results, error
+                FROM supply_forecast WHERE id = \(id)
+                """, logger: logger).named { c in
+                SupplyForecastRecord(
+                    id: try c("id"), status: try c("status"), runs: Int(try c("runs", as: Int32.self)), completed: Int(try c("completed", as: Int32.self)),
+                    seed: UInt64(try c("seed", as: String.self)) ?? 0,
+                    inputs: try JSONDecoder().decode(SupplyInputs.self, from: Data(try c("inputs", as: String.self).utf8)),
+                    results: try c("results", as: String?.self).map { try JSONDecoder().decode(ForecastResult.self, from: Data($0.utf8)) },
+                    error: try c("error"))
+            }
+            guard let r = rows.first else { throw DomainError.notFound(kind: "supply forecast", id: String(id)) }
+            return r
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import CryoDomain
+import CryoStore
+import CryoSupply
+import Foundation
+import Testing
+
+/// The forecast's inputs come from today's inventory and patients; a run is stored with its inputs and seed.
+@Suite struct SupplyForecastStoreTests {
+    @Test func inputsFromTheDatabaseAndARunStoredToBeReproduced() async throws {
+        try await withFixture { f in
+            try await f.clinical(lots: [("LOT-A1", 12)])
+            try await f.enrol("RES-001", antiHla: ["B*44"])
+            try await f.enrol("RES-002")
+            let pharmacy = f.user(.pharmacy)
+            let inputs = try await f.store.supplyInputs(months: 3, today: .today(offset: 0), actor: pharmacy, logger: Fixture.logger)
+            #expect(inputs.depot == "SSF")
+            #expect(inputs.sites == [SiteSupply(id: "S01", transitDays: 2, dryShipperHoldDays: 10, capacityVials: nil)])
+            #expect(inputs.lots.map(\.id) == ["LOT-A1"])
+            #expect(inputs.lots.first?.vials == 12 && inputs.lots.first?.location == "SSF" && inputs.lots.first?.releaseInDays == 0)
+            #expect(inputs.lots.first?.donorHla.contains("A*02:01") == true)
+            #expect(inputs.studies.first?.antibodyShare == ["B*44": 0.5])
+            #expect(inputs.studies.first?.doseLevels.map(\.targetCells) == [40_000_000, 120_000_000])
+
+            await #expect(throws: DomainError.self) {
+                _ = try await f.store.supplyInputs(months: 3, today: .today(offset: 0), actor: f.user(.clinical), logger: Fixture.logger)
+            }
+
+            let id = try await f.store.startSupplyForecast(inputs: inputs, runs: 50, seed: 9, actor: pharmacy, logger: Fixture.logger)
+            let running = try await f.store.supplyForecast(id: id, actor: f.user(.auditor), logger: Fixture.logger)
+            #expect(running.status == "running" && running.results == nil)
+            let result = try SupplyForecast.run(running.inputs, runs: running.runs, seed: running.seed)
+            try await f.store.finishSupplyForecast(id: id, result: .success(result), logger: Fixture.logger)
+            let done = try await f.store.supplyForecast(id: id, actor: f.user(.auditor), logger: Fixture.logger)
+            #expect(done.status == "done" && done.completed == 50 && done.seed == 9 && done.inputs == inputs)
+            // Reproduced from what was stored.
+            #expect(try SupplyForecast.run(done.inputs, runs: done.runs, seed: done.seed) == done.results)
+        }
+    }
+}
