@@ -13,6 +13,7 @@ DECLARE
     limit_minutes integer;
     pending text[];
     holds text;
+    why text;
 BEGIN
     SELECT * INTO v FROM vial WHERE id = NEW.vial_id FOR UPDATE;
     IF NOT EXISTS (SELECT 1 FROM reservation r WHERE r.vial_id = NEW.vial_id AND r.subject_id = NEW.subject_id AND r.cancelled_at IS NULL) THEN
@@ -22,10 +23,15 @@ BEGIN
     IF v.status <> 'thawed' THEN
         RAISE EXCEPTION 'vial % is %; only a thawed vial is administered', v.id, v.status USING ERRCODE = 'CL409', COLUMN = 'vialId';
     END IF;
-    SELECT p.thaw_to_infusion_minutes INTO limit_minutes FROM lot l JOIN product p ON p.code = l.product_code WHERE l.lot_number = v.lot_number;
-    IF now() > v.thawed_at + limit_minutes * interval '1 minute' THEN
+    IF now() > thaw_window_closes_at(v.id) THEN
+        SELECT p.thaw_to_infusion_minutes INTO limit_minutes FROM lot l JOIN product p ON p.code = l.product_code WHERE l.lot_number = v.lot_number;
         RAISE EXCEPTION 'vial % was thawed at % and its % minute thaw-to-infusion limit has passed', v.id, v.thawed_at, limit_minutes
             USING ERRCODE = 'CL409', COLUMN = 'vialId';
+    END IF;
+    PERFORM 1 FROM patient WHERE subject_id = NEW.subject_id FOR SHARE;
+    why := infusion_readiness(NEW.subject_id);
+    IF why IS NOT NULL THEN
+        RAISE EXCEPTION '%', why USING ERRCODE = 'CL409', COLUMN = 'subjectId';
     END IF;
     holds := vial_blockers(v.id);
     IF holds IS NOT NULL THEN
@@ -60,6 +66,18 @@ BEGIN
     RETURN NEW;
 END $$;
 
+CREATE FUNCTION public.check_console_session_cap() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    PERFORM 1 FROM app_user WHERE id = NEW.user_id FOR UPDATE;
+    IF (SELECT count(*) FROM console_session WHERE user_id = NEW.user_id AND ended_at IS NULL) >= console_session_max_open() THEN
+        RAISE EXCEPTION 'a user has at most % console sessions open at once; end one first', console_session_max_open()
+            USING ERRCODE = 'CL409', COLUMN = 'session';
+    END IF;
+    RETURN NEW;
+END $$;
+
 CREATE FUNCTION public.check_dlt_window() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -77,6 +95,30 @@ BEGIN
             USING ERRCODE = 'CL422', COLUMN = 'onsetOn';
     END IF;
     RETURN NEW;
+END $$;
+
+CREATE FUNCTION public.check_handoff_scanned() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    current_status text;
+BEGIN
+    IF TG_TABLE_NAME = 'vial' THEN
+        IF NEW.status IN ('shipped', 'received', 'thawed') AND OLD.status <> NEW.status
+           AND NOT handoff_scanned(NEW.id, 'vial.' || NEW.status) THEN
+            RAISE EXCEPTION 'chain of identity: vial % became % without the scans of that hand-off', NEW.id, NEW.status
+                USING ERRCODE = 'CL409', COLUMN = 'scannedVialIds';
+        END IF;
+        RETURN NULL;
+    END IF;
+    -- A reserved vial taken out of its position and not put back is picked: the pick needs its scan.
+    SELECT v.status INTO current_status FROM vial v WHERE v.id = OLD.vial_id;
+    IF current_status = 'reserved' AND NOT EXISTS (SELECT 1 FROM vial_position p WHERE p.vial_id = OLD.vial_id)
+       AND NOT handoff_scanned(OLD.vial_id, 'vial.picked') THEN
+        RAISE EXCEPTION 'chain of identity: vial % was picked without being scanned', OLD.vial_id
+            USING ERRCODE = 'CL409', COLUMN = 'scannedVialIds';
+    END IF;
+    RETURN NULL;
 END $$;
 
 CREATE FUNCTION public.check_hold_lift() RETURNS trigger
@@ -241,7 +283,7 @@ DECLARE
     st text;
 BEGIN
     SELECT status INTO st FROM vial WHERE id = NEW.vial_id;
-    IF st NOT IN ('stored', 'reserved') THEN
+    IF NOT vial_status_may_sit_in_position(st) THEN
         RAISE EXCEPTION 'a % vial cannot be put into storage', st USING ERRCODE = 'CL409', COLUMN = 'vialId';
     END IF;
     RETURN NEW;
@@ -290,6 +332,23 @@ BEGIN
         OR NOT signed_event_in_transaction('vial', NEW.id, p_to_state => 'administered')) THEN
         RAISE EXCEPTION 'administering vial % is a signing step with a bedside identity check', NEW.id
             USING ERRCODE = 'CL409', COLUMN = 'signature';
+    END IF;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION public.check_signed_clearance() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    required text[];
+BEGIN
+    SELECT a.clearance_items INTO required FROM patient p JOIN cohort c ON c.id = p.cohort_id
+    JOIN study_arm a ON a.study_code = c.study_code AND a.code = c.arm_code WHERE p.subject_id = NEW.subject_id;
+    IF NOT (NEW.items @> required AND required @> NEW.items) THEN
+        RAISE EXCEPTION 'the patient is cleared for infusion only when every checklist item is confirmed' USING ERRCODE = 'CL409', COLUMN = 'items';
+    END IF;
+    IF NOT signed_event_in_transaction('patient', NEW.subject_id, p_action => 'patient.cleared-for-infusion') THEN
+        RAISE EXCEPTION 'a pre-infusion clearance is a signed clinical decision' USING ERRCODE = 'CL409', COLUMN = 'signature';
     END IF;
     RETURN NULL;
 END $$;
@@ -345,6 +404,24 @@ BEGIN
     RETURN NEW;
 END $$;
 
+CREATE FUNCTION public.check_thaw_readiness() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    subject text;
+    why text;
+BEGIN
+    IF NEW.status = 'thawed' AND OLD.status <> 'thawed' THEN
+        SELECT r.subject_id INTO subject FROM reservation r WHERE r.vial_id = NEW.id AND r.cancelled_at IS NULL;
+        PERFORM 1 FROM patient WHERE subject_id = subject FOR SHARE;
+        why := infusion_readiness(subject);
+        IF why IS NOT NULL THEN
+            RAISE EXCEPTION '%', why USING ERRCODE = 'CL409', COLUMN = 'subjectId';
+        END IF;
+    END IF;
+    RETURN NEW;
+END $$;
+
 CREATE FUNCTION public.check_time_out_of_storage() RETURNS trigger
     LANGUAGE plpgsql
     AS $$
@@ -364,7 +441,7 @@ DECLARE
     st text;
 BEGIN
     SELECT status INTO st FROM vial WHERE id = NEW.vial_id;
-    IF st NOT IN ('stored', 'reserved') OR NOT EXISTS (SELECT 1 FROM vial_position p WHERE p.vial_id = NEW.vial_id) THEN
+    IF NOT vial_status_may_sit_in_position(st) OR NOT EXISTS (SELECT 1 FROM vial_position p WHERE p.vial_id = NEW.vial_id) THEN
         RAISE EXCEPTION 'vial % is not in storage (%); only a placed vial is checked out', NEW.vial_id, st USING ERRCODE = 'CL409', COLUMN = 'vialId';
     END IF;
     RETURN NEW;
@@ -463,6 +540,10 @@ CREATE FUNCTION public.conditional_release_pending(p_lot text) RETURNS text[]
       AND NOT EXISTS (SELECT 1 FROM qc_current c WHERE c.lot_number = p_lot AND c.test_code = t AND c.outcome = 'pass')
 $$;
 
+CREATE FUNCTION public.console_session_max_open() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    AS $$SELECT 3$$;
+
 CREATE FUNCTION public.custody_checkpoint_boundary() RETURNS bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO 'public'
@@ -519,7 +600,7 @@ CREATE TABLE public.custody_event (
     hash bytea NOT NULL,
     CONSTRAINT custody_event_action_check CHECK ((action ~ '^[a-z][a-z0-9.-]*$'::text)),
     CONSTRAINT custody_event_correction_reason CHECK (((corrects_event IS NULL) OR (reason IS NOT NULL))),
-    CONSTRAINT custody_event_subject_type_check CHECK ((subject_type = ANY (ARRAY['user'::text, 'product'::text, 'donor'::text, 'lot'::text, 'vial'::text, 'storage'::text, 'study'::text, 'patient'::text, 'allocation'::text, 'shipment'::text])))
+    CONSTRAINT custody_event_subject_type_check CHECK ((subject_type = ANY (ARRAY['user'::text, 'product'::text, 'donor'::text, 'lot'::text, 'vial'::text, 'storage'::text, 'study'::text, 'patient'::text, 'allocation'::text, 'shipment'::text, 'security'::text])))
 );
 
 CREATE FUNCTION public.custody_event_digest(e public.custody_event) RETURNS bytea
@@ -547,6 +628,57 @@ CREATE FUNCTION public.custody_event_immutable() RETURNS trigger
 BEGIN
     RAISE EXCEPTION 'custody events cannot be changed or deleted; record a correction instead'
         USING ERRCODE = 'CL403';
+END $$;
+
+CREATE FUNCTION public.handoff_scanned(p_vial text, p_action text) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM custody_event e
+        WHERE e.subject_type = 'vial' AND e.subject_id = p_vial AND e.action = p_action AND e.occurred_at = now()
+          AND e.details->>'scannedVial' = p_vial
+          AND (p_action <> 'vial.shipped' OR e.details->>'scannedDryShipper' = e.details->>'dryShipper')
+          AND (p_action <> 'vial.thawed' OR e.details->>'scannedPatient' =
+               (SELECT r.subject_id FROM reservation r WHERE r.vial_id = p_vial AND r.cancelled_at IS NULL)))
+$$;
+
+CREATE FUNCTION public.infusion_readiness(p_subject text) RETURNS text
+    LANGUAGE plpgsql STABLE
+    AS $$
+DECLARE
+    today date := (now() AT TIME ZONE 'UTC')::date;
+    ld text;
+    ld_start date;
+    day date;
+    rescheduled boolean;
+    missing text;
+BEGIN
+    SELECT a.lymphodepletion, p.ld_start_on INTO ld, ld_start FROM patient p JOIN cohort c ON c.id = p.cohort_id
+    JOIN study_arm a ON a.study_code = c.study_code AND a.code = c.arm_code WHERE p.subject_id = p_subject;
+    IF NOT FOUND THEN
+        RETURN format('patient %s is not enrolled', p_subject);
+    END IF;
+    day := patient_infusion_day(p_subject);
+    rescheduled := EXISTS (SELECT 1 FROM infusion_reschedule WHERE subject_id = p_subject);
+    IF day <> today THEN
+        RETURN format('patient %s''s infusion is %s for %s, not today (%s); thaw on that day or record a rescheduled day with its reason',
+                      p_subject, CASE WHEN rescheduled THEN 'rescheduled' ELSE 'planned' END, to_char(day, 'YYYY-MM-DD'), to_char(today, 'YYYY-MM-DD'));
+    END IF;
+    SELECT string_agg(g.agent || ' on ' || to_char(g.on_day, 'YYYY-MM-DD'), ', ' ORDER BY g.on_day, g.ord) INTO missing
+    FROM (SELECT ld_start + d AS on_day, a.agent, a.ord
+          FROM generate_series(0, 2) d,
+               unnest(CASE ld WHEN 'flu-cy' THEN ARRAY['fludarabine', 'cyclophosphamide'] WHEN 'cy' THEN ARRAY['cyclophosphamide'] ELSE '{}'::text[] END)
+                   WITH ORDINALITY AS a(agent, ord)
+          WHERE ld_start IS NOT NULL) g
+    WHERE NOT EXISTS (SELECT 1 FROM lymphodepletion_dose x WHERE x.subject_id = p_subject AND x.agent = g.agent AND x.given_on = g.on_day);
+    IF missing IS NOT NULL THEN
+        RETURN format('patient %s''s lymphodepletion (%s) is not recorded as given as planned: missing %s',
+                      p_subject, CASE ld WHEN 'flu-cy' THEN 'Flu/Cy' WHEN 'cy' THEN 'Cy alone' ELSE 'none' END, missing);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM infusion_clearance c WHERE c.subject_id = p_subject AND c.cleared_on = today) THEN
+        RETURN format('patient %s has no signed pre-infusion clearance for today (%s)', p_subject, to_char(today, 'YYYY-MM-DD'));
+    END IF;
+    RETURN NULL;
 END $$;
 
 CREATE FUNCTION public.lot_hold_state_ok(lot_no text) RETURNS void
@@ -597,6 +729,76 @@ BEGIN
     RETURN substr(alphabet, ((38 - p) % 37) + 1, 1);
 END $$;
 
+CREATE FUNCTION public.patient_infusion_day(p_subject text) RETURNS date
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT coalesce((SELECT r.to_on FROM infusion_reschedule r WHERE r.subject_id = p_subject ORDER BY r.id DESC LIMIT 1),
+                    (SELECT p.infusion_on FROM patient p WHERE p.subject_id = p_subject))
+$$;
+
+CREATE FUNCTION public.sign_in_throttle_delay(kind text, failures integer) RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT CASE WHEN failures <= free THEN 0 ELSE least(900, power(2, least(failures - free - 1, 20)))::integer END
+    FROM (SELECT CASE kind WHEN 'login' THEN 3 ELSE 10 END AS free) f
+$$;
+
+CREATE FUNCTION public.sign_in_throttle_succeeded(p_login_key text, p_address_key text) RETURNS void
+    LANGUAGE sql
+    AS $$
+    UPDATE sign_in_throttle SET failures = 0, blocked_until = NULL WHERE key = p_login_key;
+    UPDATE sign_in_throttle SET failures = greatest(failures - 1, 0) WHERE key = p_address_key;
+$$;
+
+CREATE FUNCTION public.sign_in_throttle_take(p_keys text[]) RETURNS TABLE(throttle_key text, streak integer, wait_seconds integer)
+    LANGUAGE plpgsql
+    AS $$
+DECLARE
+    k text;
+    longest integer := 0;
+BEGIN
+    FOR k IN SELECT DISTINCT x FROM unnest(p_keys) x ORDER BY x LOOP
+        INSERT INTO sign_in_throttle AS t (key) VALUES (k)
+        ON CONFLICT (key) DO UPDATE
+            SET failures = CASE WHEN t.last_failure_at < now() - interval '1 hour' THEN 0 ELSE t.failures END,
+                blocked_until = CASE WHEN t.last_failure_at < now() - interval '1 hour' THEN NULL ELSE t.blocked_until END;
+    END LOOP;
+    SELECT coalesce(max(ceil(extract(epoch FROM t.blocked_until - clock_timestamp()))), 0)::integer INTO longest
+    FROM sign_in_throttle t WHERE t.key = ANY (p_keys) AND t.blocked_until > clock_timestamp();
+    IF longest > 0 THEN
+        RETURN QUERY SELECT t.key, t.failures, longest FROM sign_in_throttle t WHERE t.key = ANY (p_keys);
+        RETURN;
+    END IF;
+    RETURN QUERY
+        UPDATE sign_in_throttle t SET failures = t.failures + 1, last_failure_at = now(),
+               blocked_until = now() + make_interval(secs => sign_in_throttle_delay(split_part(t.key, ':', 1), t.failures + 1))
+        WHERE t.key = ANY (p_keys)
+        RETURNING t.key, t.failures, 0;
+END $$;
+
+CREATE FUNCTION public.signature_lockout_fail(p_user bigint, p_tries integer) RETURNS boolean
+    LANGUAGE sql
+    AS $$
+    WITH locked AS (
+        UPDATE app_user SET locked_at = now()
+        WHERE id = p_user AND locked_at IS NULL AND p_tries >= signature_lockout_limit() AND failed_signatures >= signature_lockout_limit()
+        RETURNING id)
+    SELECT EXISTS (SELECT 1 FROM locked)
+$$;
+
+CREATE FUNCTION public.signature_lockout_limit() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    AS $$SELECT 5$$;
+
+CREATE FUNCTION public.signature_lockout_take(p_user bigint) RETURNS TABLE(tries integer, password_hash text)
+    LANGUAGE sql
+    AS $$
+    UPDATE app_user SET failed_signatures = failed_signatures + 1
+    WHERE id = p_user AND locked_at IS NULL AND deactivated_at IS NULL AND password_hash IS NOT NULL
+      AND failed_signatures < signature_lockout_limit()
+    RETURNING failed_signatures, password_hash
+$$;
+
 CREATE FUNCTION public.signed_event_in_transaction(p_subject_type text, p_subject_id text, p_to_state text DEFAULT NULL::text, p_action text DEFAULT NULL::text, p_hold_id text DEFAULT NULL::text) RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
@@ -609,6 +811,17 @@ CREATE FUNCTION public.signed_event_in_transaction(p_subject_type text, p_subjec
           AND e.signature IS NOT NULL AND e.occurred_at = now())
 $$;
 
+CREATE FUNCTION public.thaw_window_closes_at(p_vial text) RETURNS timestamp with time zone
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT v.thawed_at + p.thaw_to_infusion_minutes * interval '1 minute'
+    FROM vial v JOIN lot l ON l.lot_number = v.lot_number JOIN product p ON p.code = l.product_code WHERE v.id = p_vial
+$$;
+
+CREATE FUNCTION public.time_out_of_storage_default_minutes() RETURNS integer
+    LANGUAGE sql IMMUTABLE
+    AS $$ SELECT 30 $$;
+
 CREATE FUNCTION public.time_out_of_storage_exceeded(v_id text) RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
@@ -616,31 +829,60 @@ CREATE FUNCTION public.time_out_of_storage_exceeded(v_id text) RETURNS boolean
     FROM vial v JOIN lot l ON l.lot_number = v.lot_number JOIN product p ON p.code = l.product_code WHERE v.id = v_id
 $$;
 
+CREATE FUNCTION public.tlog_all_ended(xids text[]) RETURNS boolean
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT coalesce(bool_and(pg_xact_status(x::xid8) IS DISTINCT FROM 'in progress'), true) FROM unnest(xids) x
+$$;
+
+CREATE FUNCTION public.tlog_boundary_candidate(OUT max_id bigint, OUT running text[]) RETURNS record
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT coalesce((SELECT max(id) FROM custody_event), 0),
+           array(SELECT x::text FROM pg_snapshot_xip(pg_current_snapshot()) x)
+$$;
+
+CREATE FUNCTION public.vial_availability(v_ids text[]) RETURNS TABLE(vial_id text, code text, detail text)
+    LANGUAGE sql STABLE
+    AS $$
+    WITH v AS (
+        SELECT v.id, l.lot_number, l.status AS lot_status, l.expires_on, l.donor_code, r.freezer_id
+        FROM vial v JOIN lot l ON l.lot_number = v.lot_number
+        LEFT JOIN vial_position p ON p.vial_id = v.id LEFT JOIN box b ON b.id = p.box_id LEFT JOIN rack r ON r.id = b.rack_id
+        WHERE v.id = ANY(v_ids)
+    )
+    SELECT id, code, detail FROM (
+        SELECT v.id, 1 AS ord, 0::bigint AS seq,
+               CASE v.lot_status WHEN 'rejected' THEN 'lot-rejected' WHEN 'recalled' THEN 'lot-recalled' ELSE 'lot-not-released' END AS code,
+               'lot ' || v.lot_number || CASE v.lot_status WHEN 'rejected' THEN ' was rejected' WHEN 'recalled' THEN ' was recalled'
+                                                          WHEN 'quarantine' THEN ' is in quarantine, not released'
+                                                          ELSE ' is in process, not released' END AS detail
+        FROM v WHERE v.lot_status IN ('in-process', 'quarantine', 'rejected', 'recalled')
+        UNION ALL
+        SELECT v.id, 2, 0, 'lot-expired', 'lot ' || v.lot_number || ' expired on ' || v.expires_on
+        FROM v WHERE v.lot_status = 'expired' OR v.expires_on < current_date
+        UNION ALL
+        SELECT v.id, 3, c.id, 'checked-out', 'vial ' || v.id || ' is checked out of storage (' || c.purpose || ')'
+        FROM v JOIN vial_checkout c ON c.vial_id = v.id AND c.checked_in_at IS NULL
+        UNION ALL
+        SELECT v.id, 4, h.id, h.subject_type || '-on-hold', h.subject_type || ' ' || h.subject_id || ' is on hold: ' || h.reason
+        FROM v CROSS JOIN LATERAL (VALUES ('vial', v.id), ('lot', v.lot_number), ('donor', v.donor_code), ('freezer', v.freezer_id)) s(t, i)
+        JOIN hold h ON h.subject_type = s.t AND h.subject_id = s.i AND h.lifted_at IS NULL
+    ) reasons
+    ORDER BY id, ord, seq
+$$;
+
 CREATE FUNCTION public.vial_blockers(v_id text) RETURNS text
     LANGUAGE sql STABLE
     AS $$
-    SELECT nullif(concat_ws('; ',
-        CASE WHEN l.status <> 'released' THEN 'lot ' || l.lot_number || ' is ' || l.status END,
-        CASE WHEN l.expires_on < current_date THEN 'lot ' || l.lot_number || ' expired on ' || l.expires_on END,
-        (SELECT 'vial ' || v.id || ' is checked out of storage (' || c.purpose || ')'
-         FROM vial_checkout c WHERE c.vial_id = v.id AND c.checked_in_at IS NULL),
-        (SELECT string_agg(h.subject_type || ' ' || h.subject_id || ' is on hold (' || h.reason || ')', '; ' ORDER BY h.id)
-         FROM hold h
-         WHERE h.lifted_at IS NULL AND (
-               (h.subject_type = 'vial' AND h.subject_id = v.id)
-            OR (h.subject_type = 'lot' AND h.subject_id = l.lot_number)
-            OR (h.subject_type = 'donor' AND h.subject_id = l.donor_code)
-            OR (h.subject_type = 'freezer' AND h.subject_id = (
-                    SELECT r.freezer_id FROM vial_position p JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id
-                    WHERE p.vial_id = v.id))))), '')
-    FROM vial v JOIN lot l ON l.lot_number = v.lot_number WHERE v.id = v_id
+    SELECT string_agg(a.detail, '; ' ORDER BY a.n) FROM vial_availability(ARRAY[v_id]) WITH ORDINALITY a(vial_id, code, detail, n)
 $$;
 
 CREATE FUNCTION public.vial_cannot_move(v_id text) RETURNS text
     LANGUAGE sql STABLE
     AS $$
     SELECT CASE
-        WHEN v.status NOT IN ('stored', 'reserved') THEN 'vial ' || v.id || ' is ' || v.status
+        WHEN NOT vial_status_may_sit_in_position(v.status) THEN 'vial ' || v.id || ' is ' || v.status
         WHEN EXISTS (SELECT 1 FROM vial_checkout c WHERE c.vial_id = v.id AND c.checked_in_at IS NULL)
             THEN 'vial ' || v.id || ' is checked out of storage'
     END
@@ -682,6 +924,12 @@ BEGIN
     END IF;
     RETURN NULL;
 END $$;
+
+CREATE FUNCTION public.vial_status_may_sit_in_position(st text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT st IN ('stored', 'reserved')
+$$;
 
 CREATE FUNCTION public.vial_time_out_seconds(v_id text) RETURNS double precision
     LANGUAGE sql STABLE
@@ -827,7 +1075,7 @@ CREATE TABLE public.console_session (
     ended_at timestamp with time zone,
     end_reason text,
     CONSTRAINT console_session_csrf_token_check CHECK ((length(csrf_token) >= 32)),
-    CONSTRAINT console_session_end_reason_check CHECK ((end_reason = ANY (ARRAY['signed-out'::text, 'idle'::text, 'replaced'::text, 'deactivated'::text, 'locked'::text]))),
+    CONSTRAINT console_session_end_reason_check CHECK ((end_reason = ANY (ARRAY['signed-out'::text, 'idle'::text, 'replaced'::text, 'deactivated'::text, 'locked'::text, 'expired'::text, 'capped'::text]))),
     CONSTRAINT console_session_id_hash_check CHECK ((length(id_hash) = 32))
 );
 
@@ -994,6 +1242,34 @@ ALTER TABLE public.hold ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     CACHE 1
 );
 
+CREATE TABLE public.infusion_clearance (
+    subject_id text NOT NULL,
+    cleared_on date NOT NULL,
+    items text[] NOT NULL,
+    signed_by bigint NOT NULL,
+    signed_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE public.infusion_reschedule (
+    id bigint NOT NULL,
+    subject_id text NOT NULL,
+    from_on date NOT NULL,
+    to_on date NOT NULL,
+    reason text NOT NULL,
+    recorded_by bigint NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT infusion_reschedule_reason_check CHECK (((length(btrim(reason)) >= 1) AND (length(btrim(reason)) <= 500)))
+);
+
+ALTER TABLE public.infusion_reschedule ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.infusion_reschedule_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE public.lot (
     lot_number text NOT NULL,
     product_code text NOT NULL,
@@ -1038,6 +1314,15 @@ CREATE TABLE public.lot_transition (
     to_status text NOT NULL
 );
 
+CREATE TABLE public.lymphodepletion_dose (
+    subject_id text NOT NULL,
+    agent text NOT NULL,
+    given_on date NOT NULL,
+    recorded_by bigint NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT lymphodepletion_dose_agent_check CHECK ((agent = ANY (ARRAY['fludarabine'::text, 'cyclophosphamide'::text])))
+);
+
 CREATE TABLE public.patient (
     subject_id text NOT NULL,
     study_code text NOT NULL,
@@ -1077,7 +1362,7 @@ CREATE TABLE public.product (
     storage_max_celsius numeric(5,1) NOT NULL,
     thaw_to_infusion_minutes integer NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
-    max_time_out_minutes integer DEFAULT 30 NOT NULL,
+    max_time_out_minutes integer DEFAULT public.time_out_of_storage_default_minutes() NOT NULL,
     CONSTRAINT product_code_check CHECK (((code ~ '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$'::text) AND (length(code) <= 32))),
     CONSTRAINT product_max_time_out_minutes_check CHECK (((max_time_out_minutes >= 1) AND (max_time_out_minutes <= 1440))),
     CONSTRAINT product_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
@@ -1222,6 +1507,15 @@ CREATE TABLE public.shipment_vial (
     vial_id text NOT NULL
 );
 
+CREATE TABLE public.sign_in_throttle (
+    key text NOT NULL,
+    failures integer DEFAULT 0 NOT NULL,
+    blocked_until timestamp with time zone,
+    last_failure_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT sign_in_throttle_failures_check CHECK ((failures >= 0)),
+    CONSTRAINT sign_in_throttle_key_check CHECK (((key ~ '^(login|address):.'::text) AND (length(key) <= 200)))
+);
+
 CREATE TABLE public.site (
     code text NOT NULL,
     name text NOT NULL,
@@ -1274,6 +1568,8 @@ CREATE TABLE public.study_arm (
     code text NOT NULL,
     lymphodepletion text NOT NULL,
     name text NOT NULL,
+    clearance_items text[] DEFAULT ARRAY['lymphodepletion completed as planned'::text, 'no active infection'::text, 'vital signs within limits'::text] NOT NULL,
+    CONSTRAINT study_arm_clearance_minimum CHECK ((clearance_items @> ARRAY['lymphodepletion completed as planned'::text, 'no active infection'::text, 'vital signs within limits'::text])),
     CONSTRAINT study_arm_code_check CHECK ((code ~ '^[A-Za-z][A-Za-z0-9-]{0,15}$'::text)),
     CONSTRAINT study_arm_lymphodepletion_check CHECK ((lymphodepletion = ANY (ARRAY['flu-cy'::text, 'cy'::text, 'none'::text]))),
     CONSTRAINT study_arm_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
@@ -1290,6 +1586,59 @@ CREATE TABLE public.study_indication (
 CREATE TABLE public.study_site (
     study_code text NOT NULL,
     site_code text NOT NULL
+);
+
+CREATE TABLE public.supply_forecast (
+    id bigint NOT NULL,
+    requested_by bigint NOT NULL,
+    requested_at timestamp with time zone DEFAULT now() NOT NULL,
+    seed numeric(20,0) NOT NULL,
+    runs integer NOT NULL,
+    inputs jsonb NOT NULL,
+    status text DEFAULT 'running'::text NOT NULL,
+    completed integer DEFAULT 0 NOT NULL,
+    results jsonb,
+    error text,
+    finished_at timestamp with time zone,
+    CONSTRAINT supply_forecast_check CHECK (((completed >= 0) AND (completed <= runs))),
+    CONSTRAINT supply_forecast_check1 CHECK (((status = 'done'::text) = (results IS NOT NULL))),
+    CONSTRAINT supply_forecast_check2 CHECK (((status = 'failed'::text) = (error IS NOT NULL))),
+    CONSTRAINT supply_forecast_check3 CHECK (((status = 'running'::text) = (finished_at IS NULL))),
+    CONSTRAINT supply_forecast_runs_check CHECK (((runs >= 1) AND (runs <= 1000000))),
+    CONSTRAINT supply_forecast_seed_check CHECK (((seed >= (0)::numeric) AND (seed < '18446744073709551616'::numeric))),
+    CONSTRAINT supply_forecast_status_check CHECK ((status = ANY (ARRAY['running'::text, 'done'::text, 'failed'::text])))
+);
+
+ALTER TABLE public.supply_forecast ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.supply_forecast_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.supply_site_assumption (
+    study_code text NOT NULL,
+    site_code text NOT NULL,
+    patients_per_month double precision NOT NULL,
+    activation_on date,
+    CONSTRAINT supply_site_assumption_patients_per_month_check CHECK ((patients_per_month >= (0)::double precision))
+);
+
+CREATE TABLE public.supply_study_assumption (
+    study_code text NOT NULL,
+    dlt_probabilities double precision[] DEFAULT '{}'::double precision[] NOT NULL,
+    screen_failure double precision DEFAULT 0.2 NOT NULL,
+    rate_shape double precision,
+    max_cohorts integer DEFAULT 6 NOT NULL,
+    qc_lead_days integer DEFAULT 21 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT supply_study_assumption_dlt_probabilities_check CHECK ((((0)::double precision <= ALL (dlt_probabilities)) AND ((1)::double precision >= ALL (dlt_probabilities)))),
+    CONSTRAINT supply_study_assumption_max_cohorts_check CHECK (((max_cohorts >= 1) AND (max_cohorts <= 50))),
+    CONSTRAINT supply_study_assumption_qc_lead_days_check CHECK (((qc_lead_days >= 0) AND (qc_lead_days <= 365))),
+    CONSTRAINT supply_study_assumption_rate_shape_check CHECK ((rate_shape > (0)::double precision)),
+    CONSTRAINT supply_study_assumption_screen_failure_check CHECK (((screen_failure >= (0)::double precision) AND (screen_failure <= (1)::double precision)))
 );
 
 CREATE TABLE public.temperature_reading (
@@ -1312,6 +1661,47 @@ ALTER TABLE public.temperature_reading ALTER COLUMN id ADD GENERATED ALWAYS AS I
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+CREATE TABLE public.tlog_cosignature (
+    size bigint NOT NULL,
+    witness text NOT NULL,
+    line text NOT NULL,
+    received_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT tlog_cosignature_line_check CHECK ((line ~~ '— %'::text))
+);
+
+CREATE TABLE public.tlog_head (
+    size bigint NOT NULL,
+    root_hash bytea NOT NULL,
+    signed_at timestamp with time zone NOT NULL,
+    key_id text NOT NULL,
+    note text NOT NULL,
+    CONSTRAINT tlog_head_key_id_check CHECK ((key_id ~ '^[0-9a-f]{8}$'::text)),
+    CONSTRAINT tlog_head_root_hash_check CHECK ((length(root_hash) = 32)),
+    CONSTRAINT tlog_head_size_check CHECK ((size >= 0))
+);
+
+CREATE TABLE public.tlog_key (
+    key_id text NOT NULL,
+    vkey text NOT NULL,
+    first_used timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT tlog_key_key_id_check CHECK ((key_id ~ '^[0-9a-f]{8}$'::text))
+);
+
+CREATE TABLE public.tlog_leaf (
+    idx bigint NOT NULL,
+    event_id bigint NOT NULL,
+    CONSTRAINT tlog_leaf_idx_check CHECK ((idx >= 0))
+);
+
+CREATE TABLE public.tlog_node (
+    level smallint NOT NULL,
+    idx bigint NOT NULL,
+    hash bytea NOT NULL,
+    CONSTRAINT tlog_node_hash_check CHECK ((length(hash) = 32)),
+    CONSTRAINT tlog_node_idx_check CHECK ((idx >= 0)),
+    CONSTRAINT tlog_node_level_check CHECK (((level >= 0) AND (level <= 62)))
 );
 
 CREATE TABLE public.vial (
@@ -1459,6 +1849,12 @@ ALTER TABLE ONLY public.freezer
 ALTER TABLE ONLY public.hold
     ADD CONSTRAINT hold_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.infusion_clearance
+    ADD CONSTRAINT infusion_clearance_pkey PRIMARY KEY (subject_id, cleared_on);
+
+ALTER TABLE ONLY public.infusion_reschedule
+    ADD CONSTRAINT infusion_reschedule_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.lot_disposition
     ADD CONSTRAINT lot_disposition_pkey PRIMARY KEY (lot_number);
 
@@ -1467,6 +1863,9 @@ ALTER TABLE ONLY public.lot
 
 ALTER TABLE ONLY public.lot_transition
     ADD CONSTRAINT lot_transition_pkey PRIMARY KEY (from_status, to_status);
+
+ALTER TABLE ONLY public.lymphodepletion_dose
+    ADD CONSTRAINT lymphodepletion_dose_pkey PRIMARY KEY (subject_id, agent, given_on);
 
 ALTER TABLE ONLY public.patient_eligibility
     ADD CONSTRAINT patient_eligibility_pkey PRIMARY KEY (subject_id, criterion_code);
@@ -1504,6 +1903,9 @@ ALTER TABLE ONLY public.shipment
 ALTER TABLE ONLY public.shipment_vial
     ADD CONSTRAINT shipment_vial_pkey PRIMARY KEY (vial_id);
 
+ALTER TABLE ONLY public.sign_in_throttle
+    ADD CONSTRAINT sign_in_throttle_pkey PRIMARY KEY (key);
+
 ALTER TABLE ONLY public.site
     ADD CONSTRAINT site_pkey PRIMARY KEY (code);
 
@@ -1528,11 +1930,41 @@ ALTER TABLE ONLY public.study
 ALTER TABLE ONLY public.study_site
     ADD CONSTRAINT study_site_pkey PRIMARY KEY (study_code, site_code);
 
+ALTER TABLE ONLY public.supply_forecast
+    ADD CONSTRAINT supply_forecast_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.supply_site_assumption
+    ADD CONSTRAINT supply_site_assumption_pkey PRIMARY KEY (study_code, site_code);
+
+ALTER TABLE ONLY public.supply_study_assumption
+    ADD CONSTRAINT supply_study_assumption_pkey PRIMARY KEY (study_code);
+
 ALTER TABLE ONLY public.temperature_reading
     ADD CONSTRAINT temperature_reading_freezer_id_measured_at_key UNIQUE (freezer_id, measured_at);
 
 ALTER TABLE ONLY public.temperature_reading
     ADD CONSTRAINT temperature_reading_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.tlog_cosignature
+    ADD CONSTRAINT tlog_cosignature_pkey PRIMARY KEY (size, witness);
+
+ALTER TABLE ONLY public.tlog_head
+    ADD CONSTRAINT tlog_head_pkey PRIMARY KEY (size);
+
+ALTER TABLE ONLY public.tlog_key
+    ADD CONSTRAINT tlog_key_pkey PRIMARY KEY (key_id);
+
+ALTER TABLE ONLY public.tlog_key
+    ADD CONSTRAINT tlog_key_vkey_key UNIQUE (vkey);
+
+ALTER TABLE ONLY public.tlog_leaf
+    ADD CONSTRAINT tlog_leaf_event_id_key UNIQUE (event_id);
+
+ALTER TABLE ONLY public.tlog_leaf
+    ADD CONSTRAINT tlog_leaf_pkey PRIMARY KEY (idx);
+
+ALTER TABLE ONLY public.tlog_node
+    ADD CONSTRAINT tlog_node_pkey PRIMARY KEY (level, idx);
 
 ALTER TABLE ONLY public.vial_checkout
     ADD CONSTRAINT vial_checkout_pkey PRIMARY KEY (id);
@@ -1565,11 +1997,15 @@ CREATE INDEX console_session_user ON public.console_session USING btree (user_id
 
 CREATE UNIQUE INDEX custody_checkpoint_last ON public.custody_checkpoint USING btree (last_event_id);
 
+CREATE INDEX custody_event_security ON public.custody_event USING btree (occurred_at DESC) WHERE (subject_type = 'security'::text);
+
 CREATE INDEX custody_event_time ON public.custody_event USING btree (occurred_at, id);
 
 CREATE INDEX dlt_subject ON public.dlt USING btree (subject_id);
 
 CREATE INDEX hold_active ON public.hold USING btree (subject_type, subject_id) WHERE (lifted_at IS NULL);
+
+CREATE INDEX infusion_reschedule_subject ON public.infusion_reschedule USING btree (subject_id, id);
 
 CREATE INDEX lot_donor ON public.lot USING btree (donor_code);
 
@@ -1586,6 +2022,10 @@ CREATE INDEX reservation_allocation ON public.reservation USING btree (allocatio
 CREATE UNIQUE INDEX reservation_one_per_vial ON public.reservation USING btree (vial_id) WHERE (cancelled_at IS NULL);
 
 CREATE INDEX shipment_vial_shipment ON public.shipment_vial USING btree (shipment_id);
+
+CREATE INDEX supply_forecast_requested ON public.supply_forecast USING btree (requested_at DESC);
+
+CREATE INDEX tlog_head_signed ON public.tlog_head USING btree (signed_at);
 
 CREATE UNIQUE INDEX vial_checkout_open ON public.vial_checkout USING btree (vial_id) WHERE (checked_in_at IS NULL);
 
@@ -1606,6 +2046,8 @@ CREATE TRIGGER allocation_plan_no_update BEFORE DELETE OR UPDATE ON public.alloc
 CREATE TRIGGER cohort_decision_no_update BEFORE DELETE OR UPDATE ON public.cohort_decision FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
 
 CREATE CONSTRAINT TRIGGER cohort_decision_signed AFTER INSERT ON public.cohort_decision DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.check_signed_cohort_decision();
+
+CREATE TRIGGER console_session_cap BEFORE INSERT ON public.console_session FOR EACH ROW EXECUTE FUNCTION public.check_console_session_cap();
 
 CREATE TRIGGER custody_checkpoint_no_truncate BEFORE TRUNCATE ON public.custody_checkpoint FOR EACH STATEMENT EXECUTE FUNCTION public.custody_event_immutable();
 
@@ -1635,6 +2077,12 @@ CREATE CONSTRAINT TRIGGER hold_signed_lift AFTER UPDATE ON public.hold DEFERRABL
 
 CREATE TRIGGER hold_subject_exists BEFORE INSERT ON public.hold FOR EACH ROW EXECUTE FUNCTION public.check_hold_subject();
 
+CREATE TRIGGER infusion_clearance_no_update BEFORE DELETE OR UPDATE ON public.infusion_clearance FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
+
+CREATE CONSTRAINT TRIGGER infusion_clearance_signed AFTER INSERT ON public.infusion_clearance DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.check_signed_clearance();
+
+CREATE TRIGGER infusion_reschedule_no_update BEFORE DELETE OR UPDATE ON public.infusion_reschedule FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
+
 CREATE TRIGGER lot_disposition_check BEFORE INSERT ON public.lot_disposition FOR EACH ROW EXECUTE FUNCTION public.check_lot_disposition();
 
 CREATE TRIGGER lot_disposition_no_update BEFORE DELETE OR UPDATE ON public.lot_disposition FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
@@ -1650,6 +2098,8 @@ CREATE TRIGGER lot_release_needs_disposition BEFORE UPDATE OF status ON public.l
 CREATE CONSTRAINT TRIGGER lot_signed_transition AFTER UPDATE OF status ON public.lot DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.check_signed_lot_transition();
 
 CREATE TRIGGER lot_status_transition BEFORE UPDATE OF status ON public.lot FOR EACH ROW EXECUTE FUNCTION public.check_status_transition();
+
+CREATE TRIGGER lymphodepletion_dose_no_update BEFORE DELETE OR UPDATE ON public.lymphodepletion_dose FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
 
 CREATE TRIGGER patient_cohort_capacity BEFORE INSERT ON public.patient FOR EACH ROW EXECUTE FUNCTION public.check_cohort_capacity();
 
@@ -1673,6 +2123,26 @@ CREATE TRIGGER temperature_reading_no_truncate BEFORE TRUNCATE ON public.tempera
 
 CREATE TRIGGER temperature_reading_no_update BEFORE DELETE OR UPDATE ON public.temperature_reading FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
 
+CREATE TRIGGER tlog_cosignature_no_truncate BEFORE TRUNCATE ON public.tlog_cosignature FOR EACH STATEMENT EXECUTE FUNCTION public.custody_event_immutable();
+
+CREATE TRIGGER tlog_cosignature_no_update BEFORE DELETE OR UPDATE ON public.tlog_cosignature FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
+
+CREATE TRIGGER tlog_head_no_truncate BEFORE TRUNCATE ON public.tlog_head FOR EACH STATEMENT EXECUTE FUNCTION public.custody_event_immutable();
+
+CREATE TRIGGER tlog_head_no_update BEFORE DELETE OR UPDATE ON public.tlog_head FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
+
+CREATE TRIGGER tlog_key_no_truncate BEFORE TRUNCATE ON public.tlog_key FOR EACH STATEMENT EXECUTE FUNCTION public.custody_event_immutable();
+
+CREATE TRIGGER tlog_key_no_update BEFORE DELETE OR UPDATE ON public.tlog_key FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
+
+CREATE TRIGGER tlog_leaf_no_truncate BEFORE TRUNCATE ON public.tlog_leaf FOR EACH STATEMENT EXECUTE FUNCTION public.custody_event_immutable();
+
+CREATE TRIGGER tlog_leaf_no_update BEFORE DELETE OR UPDATE ON public.tlog_leaf FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
+
+CREATE TRIGGER tlog_node_no_truncate BEFORE TRUNCATE ON public.tlog_node FOR EACH STATEMENT EXECUTE FUNCTION public.custody_event_immutable();
+
+CREATE TRIGGER tlog_node_no_update BEFORE DELETE OR UPDATE ON public.tlog_node FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
+
 CREATE TRIGGER vial_checkout_history BEFORE DELETE OR UPDATE ON public.vial_checkout FOR EACH ROW EXECUTE FUNCTION public.check_vial_checkout_update();
 
 CREATE TRIGGER vial_checkout_no_truncate BEFORE TRUNCATE ON public.vial_checkout FOR EACH STATEMENT EXECUTE FUNCTION public.custody_event_immutable();
@@ -1681,7 +2151,11 @@ CREATE TRIGGER vial_checkout_placed BEFORE INSERT ON public.vial_checkout FOR EA
 
 CREATE TRIGGER vial_filling AFTER INSERT ON public.vial REFERENCING NEW TABLE AS new_vials FOR EACH STATEMENT EXECUTE FUNCTION public.check_vial_filling();
 
+CREATE CONSTRAINT TRIGGER vial_handoff_scanned AFTER UPDATE OF status ON public.vial DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.check_handoff_scanned();
+
 CREATE TRIGGER vial_location_history_no_delete BEFORE DELETE ON public.vial_location_history FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
+
+CREATE CONSTRAINT TRIGGER vial_pick_scanned AFTER DELETE ON public.vial_position DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.check_handoff_scanned();
 
 CREATE TRIGGER vial_position_history_delete AFTER DELETE ON public.vial_position REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION public.vial_position_history_close();
 
@@ -1704,6 +2178,8 @@ CREATE TRIGGER vial_serial_ahead AFTER INSERT ON public.vial REFERENCING NEW TAB
 CREATE CONSTRAINT TRIGGER vial_signed_administration AFTER UPDATE OF status ON public.vial DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.check_signed_administration();
 
 CREATE TRIGGER vial_status_transition BEFORE UPDATE OF status ON public.vial FOR EACH ROW EXECUTE FUNCTION public.check_status_transition();
+
+CREATE TRIGGER vial_thaw_readiness BEFORE UPDATE OF status ON public.vial FOR EACH ROW EXECUTE FUNCTION public.check_thaw_readiness();
 
 CREATE CONSTRAINT TRIGGER vial_time_out_of_storage AFTER UPDATE ON public.vial_checkout DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.check_time_out_of_storage();
 
@@ -1802,6 +2278,18 @@ ALTER TABLE ONLY public.hold
 ALTER TABLE ONLY public.hold
     ADD CONSTRAINT hold_placed_by_fkey FOREIGN KEY (placed_by) REFERENCES public.app_user(id);
 
+ALTER TABLE ONLY public.infusion_clearance
+    ADD CONSTRAINT infusion_clearance_signed_by_fkey FOREIGN KEY (signed_by) REFERENCES public.app_user(id);
+
+ALTER TABLE ONLY public.infusion_clearance
+    ADD CONSTRAINT infusion_clearance_subject_id_fkey FOREIGN KEY (subject_id) REFERENCES public.patient(subject_id);
+
+ALTER TABLE ONLY public.infusion_reschedule
+    ADD CONSTRAINT infusion_reschedule_recorded_by_fkey FOREIGN KEY (recorded_by) REFERENCES public.app_user(id);
+
+ALTER TABLE ONLY public.infusion_reschedule
+    ADD CONSTRAINT infusion_reschedule_subject_id_fkey FOREIGN KEY (subject_id) REFERENCES public.patient(subject_id);
+
 ALTER TABLE ONLY public.lot_disposition
     ADD CONSTRAINT lot_disposition_decided_by_fkey FOREIGN KEY (decided_by) REFERENCES public.app_user(id);
 
@@ -1819,6 +2307,12 @@ ALTER TABLE ONLY public.lot
 
 ALTER TABLE ONLY public.lot
     ADD CONSTRAINT lot_spec_version_fk FOREIGN KEY (product_code, spec_version) REFERENCES public.spec_version(product_code, version);
+
+ALTER TABLE ONLY public.lymphodepletion_dose
+    ADD CONSTRAINT lymphodepletion_dose_recorded_by_fkey FOREIGN KEY (recorded_by) REFERENCES public.app_user(id);
+
+ALTER TABLE ONLY public.lymphodepletion_dose
+    ADD CONSTRAINT lymphodepletion_dose_subject_id_fkey FOREIGN KEY (subject_id) REFERENCES public.patient(subject_id);
 
 ALTER TABLE ONLY public.patient
     ADD CONSTRAINT patient_cohort_id_fkey FOREIGN KEY (cohort_id) REFERENCES public.cohort(id);
@@ -1913,11 +2407,26 @@ ALTER TABLE ONLY public.study_site
 ALTER TABLE ONLY public.study_site
     ADD CONSTRAINT study_site_study_code_fkey FOREIGN KEY (study_code) REFERENCES public.study(code);
 
+ALTER TABLE ONLY public.supply_forecast
+    ADD CONSTRAINT supply_forecast_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES public.app_user(id);
+
+ALTER TABLE ONLY public.supply_site_assumption
+    ADD CONSTRAINT supply_site_assumption_study_code_site_code_fkey FOREIGN KEY (study_code, site_code) REFERENCES public.study_site(study_code, site_code);
+
+ALTER TABLE ONLY public.supply_study_assumption
+    ADD CONSTRAINT supply_study_assumption_study_code_fkey FOREIGN KEY (study_code) REFERENCES public.study(code);
+
 ALTER TABLE ONLY public.temperature_reading
     ADD CONSTRAINT temperature_reading_freezer_id_fkey FOREIGN KEY (freezer_id) REFERENCES public.freezer(id);
 
 ALTER TABLE ONLY public.temperature_reading
     ADD CONSTRAINT temperature_reading_recorded_by_fkey FOREIGN KEY (recorded_by) REFERENCES public.app_user(id);
+
+ALTER TABLE ONLY public.tlog_cosignature
+    ADD CONSTRAINT tlog_cosignature_size_fkey FOREIGN KEY (size) REFERENCES public.tlog_head(size);
+
+ALTER TABLE ONLY public.tlog_leaf
+    ADD CONSTRAINT tlog_leaf_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.custody_event(id);
 
 ALTER TABLE ONLY public.vial_checkout
     ADD CONSTRAINT vial_checkout_box_id_fkey FOREIGN KEY (box_id) REFERENCES public.box(id);
@@ -2009,11 +2518,19 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.hold TO cryoledger_app;
 
 GRANT SELECT,USAGE ON SEQUENCE public.hold_id_seq TO cryoledger_app;
 
+GRANT SELECT,INSERT ON TABLE public.infusion_clearance TO cryoledger_app;
+
+GRANT SELECT,INSERT ON TABLE public.infusion_reschedule TO cryoledger_app;
+
+GRANT SELECT,USAGE ON SEQUENCE public.infusion_reschedule_id_seq TO cryoledger_app;
+
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.lot TO cryoledger_app;
 
 GRANT SELECT,INSERT ON TABLE public.lot_disposition TO cryoledger_app;
 
 GRANT SELECT ON TABLE public.lot_transition TO cryoledger_app;
+
+GRANT SELECT,INSERT ON TABLE public.lymphodepletion_dose TO cryoledger_app;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.patient TO cryoledger_app;
 
@@ -2043,6 +2560,8 @@ GRANT SELECT,USAGE ON SEQUENCE public.shipment_serial TO cryoledger_app;
 
 GRANT SELECT,INSERT ON TABLE public.shipment_vial TO cryoledger_app;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE public.sign_in_throttle TO cryoledger_app;
+
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.site TO cryoledger_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.spec_test TO cryoledger_app;
@@ -2057,9 +2576,27 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.study_indication TO cryoledger_app;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.study_site TO cryoledger_app;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE public.supply_forecast TO cryoledger_app;
+
+GRANT SELECT,USAGE ON SEQUENCE public.supply_forecast_id_seq TO cryoledger_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.supply_site_assumption TO cryoledger_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.supply_study_assumption TO cryoledger_app;
+
 GRANT SELECT,INSERT ON TABLE public.temperature_reading TO cryoledger_app;
 
 GRANT SELECT,USAGE ON SEQUENCE public.temperature_reading_id_seq TO cryoledger_app;
+
+GRANT SELECT,INSERT ON TABLE public.tlog_cosignature TO cryoledger_app;
+
+GRANT SELECT,INSERT ON TABLE public.tlog_head TO cryoledger_app;
+
+GRANT SELECT,INSERT ON TABLE public.tlog_key TO cryoledger_app;
+
+GRANT SELECT,INSERT ON TABLE public.tlog_leaf TO cryoledger_app;
+
+GRANT SELECT,INSERT ON TABLE public.tlog_node TO cryoledger_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.vial TO cryoledger_app;
 
