@@ -23,7 +23,8 @@ enum AssetCatalogue {
         var hashed: [String: String] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: directory) {
             let data = try Data(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent(name))
-            let type = name.hasSuffix(".css") ? "text/css; charset=utf-8" : name.hasSuffix(".js") ? "text/javascript; charset=utf-8" : "application/octet-stream"
+            let type = name.hasSuffix(".css") ? "text/css; charset=utf-8" : name.hasSuffix(".js") ? "text/javascript; charset=utf-8"
+                : name.hasSuffix(".ico") ? "image/x-icon" : "application/octet-stream"
             let body = ByteBuffer(bytes: data)
             let gzipped = Gzip.compress(Array(data)).flatMap { $0.count < data.count ? ByteBuffer(bytes: $0) : nil }
             let hashedName = contentHashedName(name, data: data)

@@ -31,8 +31,9 @@ struct ConsoleWordingTests {
     @Test("an unknown event type still reads as words, never as the dotted code")
     func unknownEventType() {
         #expect(EventSentences.sentence(for: "vial.created") == "Vial created")
-        #expect(EventSentences.sentence(for: "vial.thaw-refused") == "Vial: thaw refused")
-        #expect(EventSentences.sentence(for: "security.sign-in-burst") == "Security: sign in burst")
+        #expect(EventSentences.catalogue["vial.future-step"] == nil)
+        #expect(EventSentences.sentence(for: "vial.future-step") == "Vial: future step")
+        #expect(EventSentences.sentence(for: "security.some-new-kind") == "Security: some new kind")
         #expect(!EventSentences.sentence(for: "patient.cleared").contains("."))
     }
 

@@ -74,7 +74,7 @@ struct ImportParsingTests {
         var bad = Array(good); bad[bad.count - 1] = bad.last == "A" ? "B" : "A"
         #expect(field { _ = try ImportRows.vial(record(["vialId": String(bad), "lotNumber": "LOT-1"])) } == "vialId")
         #expect(field { _ = try ImportRows.vial(record(["vialId": good, "lotNumber": "lot 1"])) } == "lotNumber")
-        #expect(field { _ = try ImportRows.placement(record(["vialId": good, "boxId": "BOX-1", "row": "x", "column": "1"])) } == "row")
+        #expect(field { _ = try ImportRows.placement(record(["vialId": good, "boxId": "BOX-1", "row": "?", "column": "1"])) } == "row")
         #expect(field { _ = try ImportRows.placement(record(["vialId": good, "boxId": "BOX-1", "row": "1", "column": "27"])) } == "column")
         #expect(field { _ = try ImportRows.placement(record(["vialId": good, "boxId": "box 1", "row": "1", "column": "2"])) } == "boxId")
         #expect(field { _ = try ImportRows.lot(record(["lotNumber": "L-100", "productCode": "ALLO-501", "donorCode": "DN-000001",

@@ -23,7 +23,7 @@ extension Store {
         let json = String(decoding: try JSONEncoder().encode(inputs), as: UTF8.self)
         let seedText = String(seed)
         return try await transaction(logger) { conn in
-            let rows = try await conn.query("""
+            let rows = try await conn.guardedQuery("""
                 INSERT INTO supply_forecast (requested_by, seed, runs, inputs)
                 VALUES (\(actor.id), \(seedText)::numeric, \(runs), \(json)::jsonb) RETURNING id
                 """, logger: logger).named { c in try c("id", as: Int64.self) }
@@ -33,7 +33,7 @@ extension Store {
 
     public func recordSupplyProgress(id: Int64, completed: Int, logger: Logger) async throws {
         _ = try await transaction(logger) { conn in
-            try await conn.query("UPDATE supply_forecast SET completed = \(completed) WHERE id = \(id) AND status = 'running'", logger: logger)
+            try await conn.guardedQuery("UPDATE supply_forecast SET completed = \(completed) WHERE id = \(id) AND status = 'running'", logger: logger)
         }
     }
 
@@ -42,12 +42,12 @@ extension Store {
             switch result {
             case .success(let r):
                 let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
-                try await conn.query("""
+                try await conn.guardedQuery("""
                     UPDATE supply_forecast SET status = 'done', completed = runs, results = \(json)::jsonb, finished_at = now() WHERE id = \(id)
                     """, logger: logger)
             case .failure(let e):
                 let text = String(describing: e)
-                try await conn.query("UPDATE supply_forecast SET status = 'failed', error = \(text), finished_at = now() WHERE id = \(id)", logger: logger)
+                try await conn.guardedQuery("UPDATE supply_forecast SET status = 'failed', error = \(text), finished_at = now() WHERE id = \(id)", logger: logger)
             }
         }
     }
@@ -55,7 +55,7 @@ extension Store {
     public func supplyForecast(id: Int64, actor: Principal, logger: Logger) async throws -> SupplyForecastRecord {
         try actor.require(.readInventory)
         return try await read(logger) { conn in
-            let rows = try await conn.query("""
+            let rows = try await conn.guardedQuery("""
                 SELECT id, status, runs, completed, seed::text AS seed, inputs::text AS inputs, results::text AS results, error
                 FROM supply_forecast WHERE id = \(id)
                 """, logger: logger).named { c in

@@ -20,7 +20,7 @@ extension Store {
         try actor.require(.forecastSupply)
         return try await read(logger) { conn in
             let todayText = today.description
-            let lotRows = try await conn.query("""
+            let lotRows = try await conn.guardedQuery("""
                 SELECT l.lot_number, l.product_code, l.donor_code, l.cells_per_vial, l.status, l.expires_on::text AS expires_on,
                        f.site_code, count(*)::int AS vials,
                        coalesce((SELECT array_agg(h.allele ORDER BY h.locus, h.copy) FROM donor_hla h WHERE h.donor_code = l.donor_code), '{}') AS hla,
@@ -42,7 +42,7 @@ extension Store {
                  site: try c("site_code", as: String.self), vials: try c("vials", as: Int32.self), hla: try c("hla", as: [String].self),
                  qcLead: try c("qc_lead_days", as: Int32.self))
             }
-            let studyRows = try await conn.query("""
+            let studyRows = try await conn.guardedQuery("""
                 SELECT s.code, s.product_code, a.dlt_probabilities, a.screen_failure, a.rate_shape, a.max_cohorts
                 FROM study s LEFT JOIN supply_study_assumption a ON a.study_code = s.code ORDER BY s.code
                 """, logger: logger).named { c in
@@ -50,7 +50,7 @@ extension Store {
                  dlt: try c("dlt_probabilities", as: [Double]?.self), screen: try c("screen_failure", as: Double?.self),
                  shape: try c("rate_shape", as: Double?.self), maxCohorts: try c("max_cohorts", as: Int32?.self))
             }
-            let levelRows = try await conn.query("""
+            let levelRows = try await conn.guardedQuery("""
                 SELECT d.study_code, d.code, d.target_cells, d.basis,
                        EXISTS (SELECT 1 FROM cohort c WHERE c.study_code = d.study_code AND c.dose_code = d.code AND c.state IN ('open', 'expanded')) AS open
                 FROM dose_level d ORDER BY d.study_code, d.ordinal
@@ -58,7 +58,7 @@ extension Store {
                 (study: try c("study_code", as: String.self), code: try c("code", as: String.self), cells: try c("target_cells", as: Int64.self),
                  basis: try c("basis", as: String.self), open: try c("open", as: Bool.self))
             }
-            let siteRows = try await conn.query("""
+            let siteRows = try await conn.guardedQuery("""
                 SELECT ss.study_code, ss.site_code, a.patients_per_month, (a.activation_on - \(todayText)::date) AS activation_day
                 FROM study_site ss LEFT JOIN supply_site_assumption a ON a.study_code = ss.study_code AND a.site_code = ss.site_code
                 ORDER BY ss.study_code, ss.site_code
@@ -66,10 +66,10 @@ extension Store {
                 (study: try c("study_code", as: String.self), site: try c("site_code", as: String.self),
                  rate: try c("patients_per_month", as: Double?.self), activation: try c("activation_day", as: Int32?.self))
             }
-            let routeRows = try await conn.query("SELECT from_site, to_site, transit_days FROM route ORDER BY from_site, to_site", logger: logger).named { c in
+            let routeRows = try await conn.guardedQuery("SELECT from_site, to_site, transit_days FROM route ORDER BY from_site, to_site", logger: logger).named { c in
                 (from: try c("from_site", as: String.self), to: try c("to_site", as: String.self), days: try c("transit_days", as: Int32.self))
             }
-            let antibodyRows = try await conn.query("""
+            let antibodyRows = try await conn.guardedQuery("""
                 SELECT p.study_code, a.spec, count(*)::int AS patients,
                        (SELECT count(*)::int FROM patient q WHERE q.study_code = p.study_code) AS enrolled
                 FROM patient p CROSS JOIN LATERAL unnest(p.anti_hla) AS a(spec)
