@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "CryoAPI",
             dependencies: [
-                "CryoDomain", "CryoStore", "CryoReports", "CryoAPIGenerated", "CryoConsole",
+                "CryoDomain", "CryoStore", "CryoSupply", "CryoReports", "CryoAPIGenerated", "CryoConsole",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),

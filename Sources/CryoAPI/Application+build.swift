@@ -99,7 +99,7 @@ public func buildRouter(store: Store, auditKey: AuditKey?, authFailureLimits: Au
     // Compact JSON: the runtime's default pretty-printing costs time on every response.
     // OperationAccessMiddleware: the role check of OperationAccess, before any body is decoded.
     try APIService(store: store, auditKey: auditKey, logSigner: logSigner).registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]),
-                                                                    middlewares: [OperationAccessMiddleware()])
+                                                                    middlewares: [OperationAccessMiddleware(), LocationHeaderMiddleware()])
     return router
 }
 

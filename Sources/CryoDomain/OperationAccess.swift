@@ -84,6 +84,9 @@ public enum OperationAccess {
         // users
         "unlockUser": [.manageUsers],
         "securityReport": [.manageUsers],
+        // supply forecast (docs/supply.md)
+        "startSupplyForecast": [.forecastSupply],
+        "getSupplyForecast": [.readSupplyForecasts],
     ]
 
     /// The roles that may call `operation`; nil for an operation the table does not know.

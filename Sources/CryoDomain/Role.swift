@@ -31,6 +31,7 @@ public enum Action: String, Sendable, CaseIterable {
     case allocate
     case dispense
     case forecastSupply
+    case readSupplyForecasts
 
     public var allowedRoles: Set<Role> {
         switch self {
@@ -58,6 +59,8 @@ public enum Action: String, Sendable, CaseIterable {
             return [.pharmacy]
         case .forecastSupply:
             return [.pharmacy, .manufacturing]
+        case .readSupplyForecasts:
+            return [.pharmacy, .manufacturing, .auditor]
         }
     }
 }
@@ -95,6 +98,7 @@ extension Action {
         case .allocate: return "planning and committing allocations"
         case .dispense: return "picking, shipping, receiving, thawing, administering and destroying vials"
         case .forecastSupply: return "running supply forecasts"
+        case .readSupplyForecasts: return "reading supply forecasts"
         }
     }
 }

@@ -47,6 +47,6 @@ public enum WorkQueue: String, Sendable, CaseIterable {
 }
 
 extension Action {
-    /// Reading changes nothing: every role may read.
-    public var isRead: Bool { self == .readInventory || self == .readCustody }
+    /// Reading changes nothing (records and custody: every role; supply forecasts: their planners and the auditor).
+    public var isRead: Bool { self == .readInventory || self == .readCustody || self == .readSupplyForecasts }
 }

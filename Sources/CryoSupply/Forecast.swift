@@ -11,6 +11,9 @@ public enum SupplyForecast {
         return aggregate(model, outcomes(model, runs: runs, seed: seed, workers: workers, progress: progress), runs: runs, seed: seed)
     }
 
+    /// Throws the field and rule the model cannot run on, without running it (to refuse a request before it starts).
+    public static func validate(_ inputs: SupplyInputs) throws(SupplyInputError) { _ = try Model(inputs) }
+
     static func outcomes(_ model: Model, runs: Int, seed: UInt64, workers: Int, progress: (@Sendable (Int) -> Void)?) -> [ReplicationOutcome] {
         let box = OutcomeBox(runs)
         let done = Atomic<Int>(0)

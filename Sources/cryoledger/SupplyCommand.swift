@@ -17,8 +17,10 @@ struct SupplyCommand: AsyncParsableCommand {
         @Option(help: "Seed: the same seed and inputs give the same results.") var seed: UInt64 = 1
 
         func run() async throws {
-            guard (1...60).contains(months) else { throw ValidationError("months: must be a whole number of months from 1 to 60") }
-            guard (1...1_000_000).contains(runs) else { throw ValidationError("runs: must be from 1 to 1,000,000 replications") }
+            do { try SupplyForecastRequest.check(months: months, runs: runs) } catch {
+                if case .invalid(let field, let rule) = error { throw ValidationError("\(field): \(rule)") }
+                throw error
+            }
             let (months, runs, seed, format, options) = (months, runs, seed, options.format, options)
             try await Database.withStore { store, logger in
                 let actor = try await options.principal(store, logger)

@@ -14,12 +14,17 @@ public struct SupplyForecastRecord: Sendable {
     public var inputs: SupplyInputs
     public var results: ForecastResult?
     public var error: String?
+
+    public init(id: Int64, status: String, runs: Int, completed: Int, seed: UInt64, inputs: SupplyInputs, results: ForecastResult? = nil, error: String? = nil) {
+        self.id = id; self.status = status; self.runs = runs; self.completed = completed; self.seed = seed
+        self.inputs = inputs; self.results = results; self.error = error
+    }
 }
 
 extension Store {
     public func startSupplyForecast(inputs: SupplyInputs, runs: Int, seed: UInt64, actor: Principal, logger: Logger) async throws -> Int64 {
         try actor.require(.forecastSupply)
-        try Validator().require((1...1_000_000).contains(runs), "runs", "must be from 1 to 1,000,000 replications")
+        try SupplyForecastRequest.check(months: inputs.months, runs: runs)
         let json = String(decoding: try JSONEncoder().encode(inputs), as: UTF8.self)
         let seedText = String(seed)
         return try await transaction(logger) { conn in
@@ -33,7 +38,7 @@ extension Store {
 
     public func recordSupplyProgress(id: Int64, completed: Int, logger: Logger) async throws {
         _ = try await transaction(logger) { conn in
-            try await conn.guardedQuery("UPDATE supply_forecast SET completed = \(completed) WHERE id = \(id) AND status = 'running'", logger: logger)
+            try await conn.guardedQuery("UPDATE supply_forecast SET completed = greatest(completed, least(runs, \(completed))) WHERE id = \(id) AND status = 'running'", logger: logger)
         }
     }
 
@@ -53,7 +58,7 @@ extension Store {
     }
 
     public func supplyForecast(id: Int64, actor: Principal, logger: Logger) async throws -> SupplyForecastRecord {
-        try actor.require(.readInventory)
+        try actor.require(.readSupplyForecasts)
         return try await read(logger) { conn in
             let rows = try await conn.guardedQuery("""
                 SELECT id, status, runs, completed, seed::text AS seed, inputs::text AS inputs, results::text AS results, error

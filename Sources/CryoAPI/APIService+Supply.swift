@@ -1,0 +1,40 @@
+import CryoAPIGenerated
+import CryoDomain
+import CryoStore
+import CryoSupply
+import Foundation
+import OpenAPIRuntime
+
+/// Issue 26: forecast runs start here and run in the background (SupplyForecastRunner); docs/supply.md.
+extension APIService {
+    func startSupplyForecast(_ input: Operations.StartSupplyForecast.Input) async throws -> Operations.StartSupplyForecast.Output {
+        guard case .json(let b) = input.body else { throw DomainError.invalid(field: "body", rule: "must be JSON") }
+        let actor = try caller()
+        let months = b.months ?? 12, runs = b.runs ?? 2_000
+        try SupplyForecastRequest.check(months: months, runs: runs)
+        if let s = b.seed { try SupplyForecastRequest.check(seed: s) }
+        let seed = b.seed.map { UInt64($0) } ?? UInt64.random(in: 0...UInt64(Int64.max))
+        let inputs = try await store.supplyInputs(months: months, today: .today(), actor: actor, logger: logger)
+        do { try SupplyForecast.validate(inputs) } catch { throw DomainError.invalid(field: error.field, rule: error.rule) }
+        let id = try await store.startSupplyForecast(inputs: inputs, runs: runs, seed: seed, actor: actor, logger: logger)
+        SupplyForecastRunner.shared.start(id: id, inputs: inputs, runs: runs, seed: seed, store: store, logger: logger)
+        let record = SupplyForecastRecord(id: id, status: "running", runs: runs, completed: 0, seed: seed, inputs: inputs, results: nil, error: nil)
+        return .accepted(.init(headers: .init(location: "/supply/forecasts/\(id)"), body: .json(try Mapping.supplyForecast(record))))
+    }
+
+    func getSupplyForecast(_ input: Operations.GetSupplyForecast.Input) async throws -> Operations.GetSupplyForecast.Output {
+        .ok(.init(body: .json(try Mapping.supplyForecast(try await store.supplyForecast(id: input.path.forecastId, actor: caller(), logger: logger)))))
+    }
+}
+
+extension Mapping {
+    static func supplyForecast(_ r: SupplyForecastRecord) throws -> Components.Schemas.SupplyForecast {
+        .init(id: r.id, status: .init(rawValue: r.status) ?? .failed, runs: r.runs, completed: r.completed, seed: String(r.seed),
+              inputs: try container(r.inputs), results: try r.results.map { try container($0) }, error: r.error)
+    }
+
+    /// A model value as the contract's free-form object, through its JSON.
+    private static func container<T: Decodable>(_ value: some Encodable) throws -> T {
+        try JSONDecoder().decode(T.self, from: JSONEncoder().encode(value))
+    }
+}
