@@ -221,9 +221,10 @@ extension Store {
                 events += 1
             }
             var heads: [String: (Int64, Data)] = [:]
-            for try await (type, id, seq, hash) in try await conn.guardedQuery("SELECT subject_type, subject_id, seq, hash FROM custody_head", logger: logger)
-                .decode((String, String, Int64, ByteBuffer?).self) {
-                heads["\(type)/\(id)"] = (seq, hash.map { Data(buffer: $0) } ?? Data())
+            for try await row in try await conn.guardedQuery("SELECT subject_type, subject_id, seq, hash FROM custody_head", logger: logger) {
+                let c = NamedColumns(row)
+                heads["\(try c("subject_type", as: String.self))/\(try c("subject_id", as: String.self))"] =
+                    (try c("seq"), try c("hash", as: ByteBuffer?.self).map { Data(buffer: $0) } ?? Data())
             }
             let (subjects, head) = verifier.finish(heads: heads)
             return VerificationReport(intact: verifier.problems.isEmpty, eventsChecked: events, subjectsChecked: subjects,
