@@ -16,8 +16,9 @@ extension Store {
         try actor.require(.readInventory)
         return try await read(logger) { conn in
             try await conn.guardedQuery("SELECT code, name, product_code, dlt_window_days FROM study ORDER BY code", logger: logger)
-                .decode((String, String, String, Int).self).all()
-                .map { StudySummary(code: $0.0, name: $0.1, productCode: $0.2, dltWindowDays: $0.3) }
+                .named { c in
+                    StudySummary(code: try c("code"), name: try c("name"), productCode: try c("product_code"), dltWindowDays: try c("dlt_window_days"))
+                }
         }
     }
 
@@ -48,12 +49,14 @@ extension Store {
         try actor.require(.readInventory)
         let patients = try await read(logger) { conn in
             try await conn.guardedQuery("""
-                SELECT p.subject_id, p.site_code, p.status, to_char(p.infusion_on, 'YYYY-MM-DD'),
-                       to_char((p.dosed_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD'),
-                       (SELECT count(*)::int FROM dlt WHERE dlt.subject_id = p.subject_id)
+                SELECT p.subject_id, p.site_code, p.status, to_char(p.infusion_on, 'YYYY-MM-DD') AS infusion_on,
+                       to_char((p.dosed_at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS dosed_on,
+                       (SELECT count(*)::int FROM dlt WHERE dlt.subject_id = p.subject_id) AS dlts
                 FROM patient p WHERE p.cohort_id = \(cohortId) ORDER BY p.subject_id
-                """, logger: logger).decode((String, String, String, String, String?, Int).self).all()
-                .map { CohortPatient(subjectId: $0.0, siteCode: $0.1, status: $0.2, infusionOn: $0.3, dosedOn: $0.4, dlts: $0.5) }
+                """, logger: logger).named { c in
+                CohortPatient(subjectId: try c("subject_id"), siteCode: try c("site_code"), status: try c("status"), infusionOn: try c("infusion_on"),
+                              dosedOn: try c("dosed_on"), dlts: try c("dlts"))
+            }
         }
         try await logAuditorRead(of: patients.map(\.subjectId), what: "cohort board", actor: actor, logger: logger)
         return patients

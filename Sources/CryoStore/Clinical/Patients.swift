@@ -13,7 +13,10 @@ extension Store {
                 SELECT c.study_code, c.indication_code, a.lymphodepletion, d.target_cells, d.basis, c.state
                 FROM cohort c JOIN study_arm a ON a.study_code = c.study_code AND a.code = c.arm_code
                 JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code WHERE c.id = \(e.cohortId)
-                """, logger: logger).decode((String, String, String, Int64, String, String).self).all().first else {
+                """, logger: logger).named({ c in
+                (try c("study_code", as: String.self), try c("indication_code", as: String.self), try c("lymphodepletion", as: String.self),
+                 try c("target_cells", as: Int64.self), try c("basis", as: String.self), try c("state", as: String.self))
+            }).first else {
                 throw DomainError.invalid(field: "cohortId", rule: "no cohort '\(e.cohortId)'")
             }
             try Validator().require(cohortStudy == e.studyCode, "cohortId", "cohort \(e.cohortId) is not in study \(e.studyCode)")
@@ -70,10 +73,10 @@ extension Store {
         try actor.require(.readInventory)
         let record: PatientRecord = try await read(logger) { conn in
             guard let p = try await conn.guardedQuery("""
-                SELECT study_code, site_code, cohort_id, weight_kg::float8, target_cells, to_char(ld_start_on, 'YYYY-MM-DD'),
-                       to_char(infusion_on, 'YYYY-MM-DD'), anti_hla, status, enrolled_at, dosed_at
+                SELECT study_code, site_code, cohort_id, weight_kg::float8 AS weight_kg, target_cells, to_char(ld_start_on, 'YYYY-MM-DD') AS ld_start_on,
+                       to_char(infusion_on, 'YYYY-MM-DD') AS infusion_on, anti_hla, status, enrolled_at, dosed_at
                 FROM patient WHERE subject_id = \(subjectId)
-                """, logger: logger).decode((String, String, String, Double, Int64, String?, String, [String], String, Date, Date?).self).all().first else {
+                """, logger: logger).named({ $0 }).first else {
                 throw DomainError.notFound(kind: "patient", id: subjectId)
             }
             let answers = try await conn.guardedQuery("SELECT criterion_code, satisfied FROM patient_eligibility WHERE subject_id = \(subjectId)", logger: logger)
@@ -82,12 +85,16 @@ extension Store {
                 SELECT vial_id FROM reservation WHERE subject_id = \(subjectId) AND cancelled_at IS NULL ORDER BY vial_id
                 """, logger: logger).decode(String.self).all()
             let dlts = try await conn.guardedQuery("""
-                SELECT d.id, d.description, d.grade::int, to_char(d.onset_on, 'YYYY-MM-DD'), u.name, d.recorded_at
+                SELECT d.id, d.description, d.grade::int AS grade, to_char(d.onset_on, 'YYYY-MM-DD') AS onset_on, u.name AS recorded_by, d.recorded_at
                 FROM dlt d JOIN app_user u ON u.id = d.recorded_by WHERE d.subject_id = \(subjectId) ORDER BY d.id
-                """, logger: logger).decode((Int64, String, Int, String, String, Date).self).all()
-                .map { DltRecord(id: $0.0, description: $0.1, grade: $0.2, onsetOn: $0.3, recordedBy: $0.4, recordedAt: $0.5) }
-            return PatientRecord(subjectId: subjectId, studyCode: p.0, siteCode: p.1, cohortId: p.2, weightKg: p.3, targetCells: p.4, ldStartOn: p.5,
-                                 infusionOn: p.6, antiHla: p.7, status: p.8, enrolledAt: p.9, dosedAt: p.10,
+                """, logger: logger).named { c in
+                DltRecord(id: try c("id"), description: try c("description"), grade: try c("grade"), onsetOn: try c("onset_on"),
+                          recordedBy: try c("recorded_by"), recordedAt: try c("recorded_at"))
+            }
+            return PatientRecord(subjectId: subjectId, studyCode: try p("study_code"), siteCode: try p("site_code"), cohortId: try p("cohort_id"),
+                                 weightKg: try p("weight_kg"), targetCells: try p("target_cells"), ldStartOn: try p("ld_start_on"),
+                                 infusionOn: try p("infusion_on"), antiHla: try p("anti_hla"), status: try p("status"), enrolledAt: try p("enrolled_at"),
+                                 dosedAt: try p("dosed_at"),
                                  eligibility: Dictionary(answers, uniquingKeysWith: { a, _ in a }), reservedVials: vials, dlts: dlts)
         }
         try await logAuditorRead(of: [subjectId], what: "patient record", actor: actor, logger: logger)

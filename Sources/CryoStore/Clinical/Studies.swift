@@ -67,36 +67,37 @@ extension Store {
         return try await read(logger) { conn in
             guard let s = try await conn.guardedQuery("""
                 SELECT name, product_code, dlt_window_days, slot_lead_days FROM study WHERE code = \(code)
-                """, logger: logger).decode((String, String, Int, Int).self).all().first else {
+                """, logger: logger).named({ $0 }).first else {
                 throw DomainError.notFound(kind: "study", id: code)
             }
             let sites = try await conn.guardedQuery("SELECT site_code FROM study_site WHERE study_code = \(code) ORDER BY site_code", logger: logger)
                 .decode(String.self).all()
             let criteria = try await conn.guardedQuery("""
                 SELECT code, kind, text, indication FROM eligibility_criterion WHERE study_code = \(code) ORDER BY kind DESC, code
-                """, logger: logger).decode((String, String, String, String?).self).all()
-                .map { StudyDefinition.Criterion(code: $0.0, kind: $0.1, text: $0.2, indication: $0.3) }
+                """, logger: logger).named { c in
+                StudyDefinition.Criterion(code: try c("code"), kind: try c("kind"), text: try c("text"), indication: try c("indication"))
+            }
             let cohorts = try await Self.cohorts(where: "c.study_code = $1", bind: code, on: conn, logger: logger)
-            return StudyRecord(code: code, name: s.0, productCode: s.1, dltWindowDays: s.2, slotLeadDays: s.3, sites: sites, criteria: criteria, cohorts: cohorts)
+            return StudyRecord(code: code, name: try s("name"), productCode: try s("product_code"), dltWindowDays: try s("dlt_window_days"),
+                               slotLeadDays: try s("slot_lead_days"), sites: sites, criteria: criteria, cohorts: cohorts)
         }
     }
 
     static func cohorts(where condition: String, bind: String, on conn: PostgresConnection, logger: Logger) async throws -> [CohortRecord] {
         var binds = PostgresBindings()
         binds.append(bind)
-        var out: [CohortRecord] = []
         let rows = try await conn.guardedQuery(PostgresQuery(unsafeSQL: """
-            SELECT c.id, c.indication_code, c.arm_code, a.lymphodepletion, c.dose_code, d.target_cells, d.basis, c.state, c.capacity::int, c.outcome,
-                   (SELECT count(*)::int FROM patient p WHERE p.cohort_id = c.id AND p.status <> 'withdrawn')
+            SELECT c.id, c.indication_code, c.arm_code, a.lymphodepletion, c.dose_code, d.target_cells, d.basis, c.state, c.capacity::int AS capacity,
+                   c.outcome, (SELECT count(*)::int FROM patient p WHERE p.cohort_id = c.id AND p.status <> 'withdrawn') AS enrolled
             FROM cohort c JOIN study_arm a ON a.study_code = c.study_code AND a.code = c.arm_code
             JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code
             WHERE \(condition) ORDER BY c.indication_code, c.arm_code, d.ordinal
             """, binds: binds), logger: logger)
-        for try await r in rows.decode((String, String, String, String, String, Int64, String, String, Int, String?, Int).self) {
-            out.append(CohortRecord(id: r.0, indication: r.1, arm: r.2, lymphodepletion: r.3, doseLevel: r.4, targetCells: r.5, basis: r.6,
-                                    state: r.7, capacity: r.8, outcome: r.9, enrolled: r.10))
+        return try await rows.named { c in
+            CohortRecord(id: try c("id"), indication: try c("indication_code"), arm: try c("arm_code"), lymphodepletion: try c("lymphodepletion"),
+                         doseLevel: try c("dose_code"), targetCells: try c("target_cells"), basis: try c("basis"), state: try c("state"),
+                         capacity: try c("capacity"), outcome: try c("outcome"), enrolled: try c("enrolled"))
         }
-        return out
     }
 
     /// A depot ships to a clinical site in `days` (dry shipper transit).

@@ -22,16 +22,31 @@ struct StoredEvent {
     }
 
     static let selectList = """
-        id, subject_type, subject_id, seq, action, coalesce(actor_id::text, ''), actor_name, actor_role,
-        to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
-        coalesce(from_state, ''), coalesce(to_state, ''), coalesce(from_location, ''), coalesce(to_location, ''),
-        coalesce(reason, ''), details::text, coalesce(signature::text, ''), coalesce(corrects_event::text, ''), prev_hash, hash
+        id, subject_type, subject_id, seq, action, coalesce(actor_id::text, '') AS actor_id, actor_name, actor_role,
+        to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS occurred_at,
+        coalesce(from_state, '') AS from_state, coalesce(to_state, '') AS to_state, coalesce(from_location, '') AS from_location,
+        coalesce(to_location, '') AS to_location, coalesce(reason, '') AS reason, details::text AS details,
+        coalesce(signature::text, '') AS signature, coalesce(corrects_event::text, '') AS corrects_event, prev_hash, hash
         """
+
+    /// The hashed text fields after subject_type, subject_id and seq, in `custody_event_digest`'s order.
+    static let textFields = ["action", "actor_id", "actor_name", "actor_role", "occurred_at", "from_state", "to_state",
+                             "from_location", "to_location", "reason", "details", "signature", "corrects_event"]
 
     init(id: Int64, subject: String, seq: Int64, fields: [String], prevHash: Data, hash: Data) {
         self.id = id; self.subject = subject; self.seq = seq; self.fields = fields; self.prevHash = prevHash; self.hash = hash
     }
 
+    /// A row of `selectList`, read by column name.
+    init(_ c: NamedColumns) throws {
+        let type: String = try c("subject_type"), subjectId: String = try c("subject_id"), seq: Int64 = try c("seq")
+        self.init(id: try c("id"), subject: "\(type)/\(subjectId)", seq: seq,
+                  fields: [type, subjectId, String(seq)] + (try Self.textFields.map { try c($0, as: String.self) }),
+                  prevHash: Data(buffer: try c("prev_hash", as: ByteBuffer.self)), hash: Data(buffer: try c("hash", as: ByteBuffer.self)))
+    }
+
+    /// A row of `selectList` by position, for the full-log verification only (`verifyAuditTrail`): it folds
+    /// every event ever written, so it skips the per-row name lookups. Keep in step with `selectList`.
     typealias Row = (Int64, String, String, Int64, String, String, String, String, String, String, String, String, String, String, String, String, String, ByteBuffer, ByteBuffer)
 
     init(_ r: Row) {
@@ -194,8 +209,10 @@ extension Store {
         return try await read(logger) { conn in
             let checkpoints = try await conn.guardedQuery("""
                 SELECT last_event_id, event_count, chain_hash, seal, key_id FROM custody_checkpoint ORDER BY last_event_id
-                """, logger: logger).decode((Int64, Int64, ByteBuffer, ByteBuffer, String).self).all()
-                .map { ($0.0, $0.1, Data(buffer: $0.2), Data(buffer: $0.3), $0.4) }
+                """, logger: logger).named { c in
+                (try c("last_event_id", as: Int64.self), try c("event_count", as: Int64.self), Data(buffer: try c("chain_hash", as: ByteBuffer.self)),
+                 Data(buffer: try c("seal", as: ByteBuffer.self)), try c("key_id", as: String.self))
+            }
             var verifier = AuditVerifier(key: key, checkpoints: checkpoints)
             var events = 0
             let rows = try await conn.guardedQuery(PostgresQuery(unsafeSQL: "SELECT \(StoredEvent.selectList) FROM custody_event ORDER BY id"), logger: logger)
@@ -204,9 +221,10 @@ extension Store {
                 events += 1
             }
             var heads: [String: (Int64, Data)] = [:]
-            for try await (type, id, seq, hash) in try await conn.guardedQuery("SELECT subject_type, subject_id, seq, hash FROM custody_head", logger: logger)
-                .decode((String, String, Int64, ByteBuffer?).self) {
-                heads["\(type)/\(id)"] = (seq, hash.map { Data(buffer: $0) } ?? Data())
+            for try await row in try await conn.guardedQuery("SELECT subject_type, subject_id, seq, hash FROM custody_head", logger: logger) {
+                let c = NamedColumns(row)
+                heads["\(try c("subject_type", as: String.self))/\(try c("subject_id", as: String.self))"] =
+                    (try c("seq"), try c("hash", as: ByteBuffer?.self).map { Data(buffer: $0) } ?? Data())
             }
             let (subjects, head) = verifier.finish(heads: heads)
             return VerificationReport(intact: verifier.problems.isEmpty, eventsChecked: events, subjectsChecked: subjects,

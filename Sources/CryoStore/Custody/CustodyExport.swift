@@ -97,8 +97,8 @@ extension Store {
         let sql = "SELECT \(StoredEvent.selectList) FROM custody_event e WHERE \(condition) ORDER BY \(scope.order)"
         return try await replicaRead(logger) { conn in
             var n = 0
-            for try await row in try await conn.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).decode(StoredEvent.Row.self) {
-                try await sink(ExportedEvent(StoredEvent(row)))
+            for try await row in try await conn.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger) {
+                try await sink(ExportedEvent(try StoredEvent(NamedColumns(row))))
                 n += 1
             }
             return n
@@ -129,9 +129,8 @@ extension Store {
             let rows = try await conn.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
             var collected: [(ExportedEvent, Int64)] = []
             for try await row in rows {
-                let r = try row.decode((Int64, String, String, Int64, String, String, String, String, String, String, String, String, String, String, String, String, String, ByteBuffer, ByteBuffer, Int64).self)
-                let stored = StoredEvent((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8, r.9, r.10, r.11, r.12, r.13, r.14, r.15, r.16, r.17, r.18))
-                collected.append((ExportedEvent(stored), r.19))
+                let c = NamedColumns(row)
+                collected.append((ExportedEvent(try StoredEvent(c)), try c("idx")))
             }
             // The rows are read in full first: the proofs' queries need the connection.
             for item in collected {

@@ -12,8 +12,8 @@ extension Store {
             let rows = try await conn.guardedQuery(PostgresQuery(unsafeSQL: "SELECT \(StoredEvent.selectList) FROM custody_event WHERE subject_type = $1 AND subject_id = $2 ORDER BY id",
                                                           binds: { var b = PostgresBindings(); b.append(subjectType); b.append(subjectId); return b }()),
                                             logger: logger)
-            for try await row in rows.decode(StoredEvent.Row.self) {
-                verifier.add(StoredEvent(row))
+            for try await row in rows {
+                verifier.add(try StoredEvent(NamedColumns(row)))
                 count += 1
             }
             var heads: [String: (Int64, Data)] = [:]

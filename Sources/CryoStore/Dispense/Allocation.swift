@@ -35,21 +35,25 @@ extension Store {
                 vialsByKey[key, default: []].append(id)
             }
             let lotRows = try await conn.guardedQuery("""
-                SELECT l.lot_number, l.product_code, to_char(l.expires_on, 'YYYY-MM-DD'), l.cells_per_vial,
-                       coalesce((SELECT array_agg(h.allele ORDER BY h.locus, h.copy) FROM donor_hla h WHERE h.donor_code = l.donor_code), '{}'),
-                       coalesce(d.restricted_to, '{}')
+                SELECT l.lot_number, l.product_code, to_char(l.expires_on, 'YYYY-MM-DD') AS expires_on, l.cells_per_vial,
+                       coalesce((SELECT array_agg(h.allele ORDER BY h.locus, h.copy) FROM donor_hla h WHERE h.donor_code = l.donor_code), '{}') AS donor_hla,
+                       coalesce(d.restricted_to, '{}') AS restricted_to
                 FROM lot l LEFT JOIN lot_disposition d ON d.lot_number = l.lot_number
                 WHERE l.lot_number = ANY(\(Array(Set(keys.map(\.lot)))))
-                """, logger: logger).decode((String, String, String, Int64, [String], [String]).self).all()
-            let lotInfo = Dictionary(uniqueKeysWithValues: lotRows.map { ($0.0, $0) })
+                """, logger: logger).named { c in
+                (lotNumber: try c("lot_number", as: String.self), product: try c("product_code", as: String.self), expiresOn: try c("expires_on", as: String.self),
+                 cellsPerVial: try c("cells_per_vial", as: Int64.self), donorHla: try c("donor_hla", as: [String].self),
+                 restrictedTo: try c("restricted_to", as: [String].self))
+            }
+            let lotInfo = Dictionary(uniqueKeysWithValues: lotRows.map { ($0.lotNumber, $0) })
             var lots: [AllocationOptimizer.Lot] = []
             var restricted: [String: Set<String>] = [:]
             for (lot, depot) in keys {
                 let key = multiDepot[lot]! ? "\(lot)@\(depot)" : lot
                 let info = lotInfo[lot]!
-                if !info.5.isEmpty { restricted[key] = Set(info.5) }
-                lots.append(AllocationOptimizer.Lot(id: key, product: info.1, status: "released", expiry: try day(info.2), cellsPerVial: Int(info.3),
-                                                    vialsAvailable: vialsByKey[key]!.count, depot: depot, donorHla: info.4))
+                if !info.restrictedTo.isEmpty { restricted[key] = Set(info.restrictedTo) }
+                lots.append(AllocationOptimizer.Lot(id: key, product: info.product, status: "released", expiry: try day(info.expiresOn),
+                                                    cellsPerVial: Int(info.cellsPerVial), vialsAvailable: vialsByKey[key]!.count, depot: depot, donorHla: info.donorHla))
             }
             let patients = try await Self.patientsAwaitingDose(only: req.patients, on: conn, logger: logger)
             if let wanted = req.patients, let missing = wanted.first(where: { w in !patients.contains { $0.subjectId == w } }) {
@@ -65,18 +69,22 @@ extension Store {
                 // Open cohort places not yet filled: planned at the cohort's latest enrolling site (else the study's first),
                 // for infusion slot-lead days from now, at the dose level's flat dose or per-kg dose times the reference weight.
                 let slots = try await conn.guardedQuery("""
-                    SELECT c.id, s.product_code, CASE d.basis WHEN 'flat' THEN d.target_cells ELSE round(d.target_cells * s.reference_weight_kg)::bigint END,
+                    SELECT c.id AS cohort_id, s.product_code,
+                           CASE d.basis WHEN 'flat' THEN d.target_cells ELSE round(d.target_cells * s.reference_weight_kg)::bigint END AS target_cells,
                            coalesce((SELECT p.site_code FROM patient p WHERE p.cohort_id = c.id ORDER BY p.enrolled_at DESC LIMIT 1),
-                                    (SELECT min(site_code) FROM study_site WHERE study_code = s.code)),
-                           to_char(current_date + s.slot_lead_days, 'YYYY-MM-DD'),
-                           c.capacity - (SELECT count(*) FROM patient p WHERE p.cohort_id = c.id AND p.status <> 'withdrawn')::int
+                                    (SELECT min(site_code) FROM study_site WHERE study_code = s.code)) AS site_code,
+                           to_char(current_date + s.slot_lead_days, 'YYYY-MM-DD') AS infusion_on,
+                           c.capacity - (SELECT count(*) FROM patient p WHERE p.cohort_id = c.id AND p.status <> 'withdrawn')::int AS open_places
                     FROM cohort c JOIN study s ON s.code = c.study_code JOIN dose_level d ON d.study_code = c.study_code AND d.code = c.dose_code
                     WHERE c.state IN ('open', 'expanded') ORDER BY c.id
-                    """, logger: logger).decode((String, String, Int64, String, String, Int).self).all()
-                for s in slots where s.5 > 0 {
-                    for n in 1...s.5 {
-                        demands.append(Demand(id: "\(s.0)#\(n)", kind: .slot, product: s.1, cohort: s.0, targetCells: Int(s.2), site: s.3,
-                                              infusionDate: try day(s.4), antiHla: [], excludedLots: restricted.keys.sorted()))
+                    """, logger: logger).named { c in
+                    (cohort: try c("cohort_id", as: String.self), product: try c("product_code", as: String.self), targetCells: try c("target_cells", as: Int64.self),
+                     site: try c("site_code", as: String.self), infusionOn: try c("infusion_on", as: String.self), openPlaces: try c("open_places", as: Int.self))
+                }
+                for s in slots where s.openPlaces > 0 {
+                    for n in 1...s.openPlaces {
+                        demands.append(Demand(id: "\(s.cohort)#\(n)", kind: .slot, product: s.product, cohort: s.cohort, targetCells: Int(s.targetCells), site: s.site,
+                                              infusionDate: try day(s.infusionOn), antiHla: [], excludedLots: restricted.keys.sorted()))
                     }
                 }
             }

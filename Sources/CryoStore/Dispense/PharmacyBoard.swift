@@ -8,14 +8,17 @@ extension Store {
     /// The planner's demands and the pharmacy board's list, so both mean the same patients.
     static func patientsAwaitingDose(only: [String]?, on conn: PostgresConnection, logger: Logger) async throws -> [AwaitingDose] {
         try await conn.guardedQuery("""
-            SELECT p.subject_id, p.study_code, s.product_code, p.cohort_id, p.target_cells, p.site_code, to_char(p.infusion_on, 'YYYY-MM-DD'), p.anti_hla
+            SELECT p.subject_id, p.study_code, s.product_code, p.cohort_id, p.target_cells, p.site_code,
+                   to_char(p.infusion_on, 'YYYY-MM-DD') AS infusion_on, p.anti_hla
             FROM patient p JOIN study s ON s.code = p.study_code
             WHERE p.status = 'enrolled' AND p.infusion_on >= current_date
               AND NOT EXISTS (SELECT 1 FROM allocation a WHERE a.subject_id = p.subject_id AND a.status <> 'cancelled')
               AND (\(only)::text[] IS NULL OR p.subject_id = ANY(\(only)::text[]))
             ORDER BY p.subject_id
-            """, logger: logger).decode((String, String, String, String, Int64, String, String, [String]).self).all()
-            .map { AwaitingDose(subjectId: $0.0, studyCode: $0.1, productCode: $0.2, cohortId: $0.3, targetCells: $0.4, siteCode: $0.5, infusionOn: $0.6, antiHla: $0.7) }
+            """, logger: logger).named { c in
+            AwaitingDose(subjectId: try c("subject_id"), studyCode: try c("study_code"), productCode: try c("product_code"), cohortId: try c("cohort_id"),
+                         targetCells: try c("target_cells"), siteCode: try c("site_code"), infusionOn: try c("infusion_on"), antiHla: try c("anti_hla"))
+        }
     }
 
     /// The pharmacy's work: who awaits a plan, which allocations are on their way, which shipments are out.
@@ -26,30 +29,37 @@ extension Store {
             let awaiting = try await Self.patientsAwaitingDose(only: nil, on: conn, logger: logger)
                 .sorted { ($0.siteCode, $0.infusionOn, $0.subjectId) < ($1.siteCode, $1.infusionOn, $1.subjectId) }
             let rows = try await conn.guardedQuery("""
-                SELECT a.id, a.plan_id, a.subject_id, p.site_code, to_char(p.infusion_on, 'YYYY-MM-DD'), a.lot_number,
-                       r.vial_id, v.status, EXISTS (SELECT 1 FROM vial_position vp WHERE vp.vial_id = v.id),
-                       (SELECT sv.shipment_id FROM shipment_vial sv WHERE sv.vial_id = v.id), vial_blockers(v.id)
+                SELECT a.id AS allocation_id, a.plan_id, a.subject_id, p.site_code, to_char(p.infusion_on, 'YYYY-MM-DD') AS infusion_on, a.lot_number,
+                       r.vial_id, v.status, EXISTS (SELECT 1 FROM vial_position vp WHERE vp.vial_id = v.id) AS in_storage,
+                       (SELECT sv.shipment_id FROM shipment_vial sv WHERE sv.vial_id = v.id) AS shipment_id, vial_blockers(v.id) AS blockers
                 FROM allocation a JOIN patient p ON p.subject_id = a.subject_id
                 JOIN reservation r ON r.allocation_id = a.id AND r.cancelled_at IS NULL JOIN vial v ON v.id = r.vial_id
                 WHERE a.status = 'reserved'
                 ORDER BY p.site_code, p.infusion_on, a.subject_id, r.vial_id
-                """, logger: logger).decode((Int64, UUID?, String, String, String, String, String, String, Bool, String?, String?).self).all()
+                """, logger: logger).named { $0 }
             var allocations: [AllocationProgress] = []
-            for r in rows {
-                let vial = DispensingVial(vialId: r.6, status: try VialStatus(stored: r.7), inStorage: r.8, shipmentId: r.9, blockers: r.10)
-                if allocations.last?.allocationId == r.0 {
+            for c in rows {
+                let vial = DispensingVial(vialId: try c("vial_id"), status: try VialStatus(stored: c("status")), inStorage: try c("in_storage"),
+                                          shipmentId: try c("shipment_id"), blockers: try c("blockers"))
+                let allocationId: Int64 = try c("allocation_id")
+                if allocations.last?.allocationId == allocationId {
                     allocations[allocations.count - 1].vials.append(vial)
                 } else {
-                    allocations.append(AllocationProgress(allocationId: r.0, planId: r.1, subjectId: r.2, siteCode: r.3, infusionOn: r.4, lotNumber: r.5, vials: [vial]))
+                    allocations.append(AllocationProgress(allocationId: allocationId, planId: try c("plan_id"), subjectId: try c("subject_id"),
+                                                          siteCode: try c("site_code"), infusionOn: try c("infusion_on"), lotNumber: try c("lot_number"), vials: [vial]))
                 }
             }
             let shipments = try await conn.guardedQuery("""
                 SELECT id, from_site, to_site, dry_shipper_id, data_logger_id, validated_hold_hours, shipped_at, expected_arrival, received_at,
-                       logger_max_celsius::float8, receipt_excursion, (SELECT array_agg(vial_id ORDER BY vial_id) FROM shipment_vial WHERE shipment_id = s.id)
+                       logger_max_celsius::float8 AS logger_max_celsius, receipt_excursion,
+                       (SELECT array_agg(vial_id ORDER BY vial_id) FROM shipment_vial WHERE shipment_id = s.id) AS vial_ids
                 FROM shipment s WHERE received_at IS NULL OR received_at > now() - interval '14 days' ORDER BY shipped_at DESC, id DESC LIMIT 50
-                """, logger: logger).decode((String, String, String, String, String, Int, Date, Date, Date?, Double?, Bool?, [String]).self).all()
-                .map { ShipmentRecord(id: $0.0, fromSite: $0.1, toSite: $0.2, dryShipperId: $0.3, dataLoggerId: $0.4, validatedHoldHours: $0.5, shippedAt: $0.6,
-                                      expectedArrival: $0.7, receivedAt: $0.8, loggerMaxCelsius: $0.9, receiptExcursion: $0.10, vialIds: $0.11) }
+                """, logger: logger).named { c in
+                ShipmentRecord(id: try c("id"), fromSite: try c("from_site"), toSite: try c("to_site"), dryShipperId: try c("dry_shipper_id"),
+                               dataLoggerId: try c("data_logger_id"), validatedHoldHours: try c("validated_hold_hours"), shippedAt: try c("shipped_at"),
+                               expectedArrival: try c("expected_arrival"), receivedAt: try c("received_at"), loggerMaxCelsius: try c("logger_max_celsius"),
+                               receiptExcursion: try c("receipt_excursion"), vialIds: try c("vial_ids"))
+            }
             return PharmacyBoard(awaiting: awaiting, allocations: allocations, shipments: shipments)
         }
         try await logAuditorRead(of: Array(Set(board.awaiting.map(\.subjectId) + board.allocations.map(\.subjectId))).sorted(),
@@ -63,28 +73,28 @@ extension Store {
         try actor.require(.readInventory)
         let stored = try await read(logger) { conn -> StoredPlan in
             guard let r = try await conn.guardedQuery("""
-                SELECT to_char(p.as_of, 'YYYY-MM-DD'), p.plan::text, p.vials::text,
-                       (SELECT coalesce(jsonb_object_agg(d->>'id', d->>'kind'), '{}')::text FROM jsonb_array_elements(p.instance->'demands') d),
-                       u.name, p.created_at
+                SELECT to_char(p.as_of, 'YYYY-MM-DD') AS as_of, p.plan::text AS plan, p.vials::text AS vials,
+                       (SELECT coalesce(jsonb_object_agg(d->>'id', d->>'kind'), '{}')::text FROM jsonb_array_elements(p.instance->'demands') d) AS kinds,
+                       u.name AS created_by, p.created_at
                 FROM allocation_plan p JOIN app_user u ON u.id = p.created_by WHERE p.id = \(id)
-                """, logger: logger).decode((String, String, String, String, String, Date).self).all().first else {
+                """, logger: logger).named({ $0 }).first else {
                 throw DomainError.notFound(kind: "allocation plan", id: id.uuidString.lowercased())
             }
             let committed = try await conn.guardedQuery("SELECT subject_id, id FROM allocation WHERE plan_id = \(id) ORDER BY id", logger: logger)
                 .decode((String, Int64).self).all()
             let decoder = JSONDecoder()
-            let wire = try decoder.decode(PlanWire.self, from: Data(r.1.utf8))
-            let vials = try decoder.decode([String: [String]].self, from: Data(r.2.utf8))
-            let kinds = try decoder.decode([String: String].self, from: Data(r.3.utf8))
+            let wire = try decoder.decode(PlanWire.self, from: Data(try r("plan", as: String.self).utf8))
+            let vials = try decoder.decode([String: [String]].self, from: Data(try r("vials", as: String.self).utf8))
+            let kinds = try decoder.decode([String: String].self, from: Data(try r("kinds", as: String.self).utf8))
             let plan = PlanRecord(
-                id: id, asOf: r.0, objective: wire.levels.map(\.value), provenOptimal: wire.solver.provenOptimal, solveSeconds: wire.solver.seconds,
+                id: id, asOf: try r("as_of"), objective: wire.levels.map(\.value), provenOptimal: wire.solver.provenOptimal, solveSeconds: wire.solver.seconds,
                 assignments: wire.assignments.sorted { $0.demand < $1.demand }.map {
                     PlannedAssignment(demand: $0.demand, kind: kinds[$0.demand] ?? "patient", lot: $0.lot, vials: $0.vials, vialIds: vials[$0.demand] ?? [],
                                       explanation: $0.explanation)
                 },
                 unassigned: wire.unassigned.sorted { $0.demand < $1.demand }.map { ["demand": $0.demand, "kind": kinds[$0.demand] ?? "patient", "reason": $0.reason] })
             return StoredPlan(plan: plan, levels: wire.levels.map { PlanLevel(name: $0.name, value: $0.value, provenOptimal: $0.provenOptimal, bound: $0.bound, method: $0.method) },
-                              notes: wire.solver.notes, createdBy: r.4, createdAt: r.5,
+                              notes: wire.solver.notes, createdBy: try r("created_by"), createdAt: try r("created_at"),
                               committed: Dictionary(committed, uniquingKeysWith: { _, last in last }))
         }
         let subjects = stored.plan.assignments.filter { $0.kind == "patient" }.map(\.demand) + stored.plan.unassigned.filter { $0["kind"] == "patient" }.compactMap { $0["demand"] }

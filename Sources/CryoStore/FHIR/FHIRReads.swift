@@ -38,20 +38,20 @@ extension Store {
     public func dispenseFacts(reservationId: Int64?, subjectId: String?, limit: Int, actor: Principal, logger: Logger) async throws -> [DispenseFacts] {
         try actor.require(.readInventory)
         let rows = try await read(logger) { conn in
-            var out: [DispenseFacts] = []
-            for try await r in try await conn.guardedQuery("""
-                SELECT r.id, r.allocation_id, r.vial_id, r.subject_id, pt.site_code, v.status, r.cancelled_at IS NOT NULL, r.created_at,
+            try await conn.guardedQuery("""
+                SELECT r.id, r.allocation_id, r.vial_id, r.subject_id, pt.site_code, v.status, r.cancelled_at IS NOT NULL AS cancelled, r.created_at,
                        v.thawed_at, s.received_at, a.administered_at
                 FROM reservation r JOIN vial v ON v.id = r.vial_id JOIN patient pt ON pt.subject_id = r.subject_id
                 LEFT JOIN shipment_vial sv ON sv.vial_id = r.vial_id LEFT JOIN shipment s ON s.id = sv.shipment_id
                 LEFT JOIN administration a ON a.vial_id = r.vial_id
                 WHERE (\(reservationId)::bigint IS NULL OR r.id = \(reservationId)) AND (\(subjectId)::text IS NULL OR r.subject_id = \(subjectId))
                 ORDER BY r.id LIMIT \(limit)
-                """, logger: logger).decode((Int64, Int64, String, String, String, String, Bool, Date, Date?, Date?, Date?).self) {
-                out.append(DispenseFacts(reservationId: r.0, allocationId: r.1, vialId: r.2, subjectId: r.3, siteCode: r.4, status: try VialStatus(stored: r.5),
-                                         cancelled: r.6, reservedAt: r.7, thawedAt: r.8, receivedAt: r.9, administeredAt: r.10))
+                """, logger: logger).named { c in
+                DispenseFacts(reservationId: try c("id"), allocationId: try c("allocation_id"), vialId: try c("vial_id"), subjectId: try c("subject_id"),
+                              siteCode: try c("site_code"), status: try VialStatus(stored: c("status")), cancelled: try c("cancelled"),
+                              reservedAt: try c("created_at"), thawedAt: try c("thawed_at"), receivedAt: try c("received_at"),
+                              administeredAt: try c("administered_at"))
             }
-            return out
         }
         try await logAuditorRead(of: Array(Set(rows.map(\.subjectId))).sorted(), what: "FHIR BiologicallyDerivedProductDispense", actor: actor, logger: logger)
         return rows

@@ -29,13 +29,14 @@ extension Store {
         // The lots, locked in a fixed order: status, plan, vials so far.
         let lotNumbers = Array(Set(rows.map(\.1.lotNumber))).sorted()
         var lots: [String: (status: String, planned: Int, count: Int, maxOrdinal: Int)] = [:]
-        for try await (number, status, planned, count, maxOrdinal) in try await conn.guardedQuery("""
+        for try await row in try await conn.guardedQuery("""
             SELECT l.lot_number, l.status, l.planned_vials,
-                   (SELECT count(*)::int FROM vial v WHERE v.lot_number = l.lot_number),
-                   (SELECT coalesce(max(v.ordinal), 0)::int FROM vial v WHERE v.lot_number = l.lot_number)
+                   (SELECT count(*)::int FROM vial v WHERE v.lot_number = l.lot_number) AS vial_count,
+                   (SELECT coalesce(max(v.ordinal), 0)::int FROM vial v WHERE v.lot_number = l.lot_number) AS max_ordinal
             FROM lot l WHERE l.lot_number = ANY(\(lotNumbers)::text[]) ORDER BY l.lot_number FOR UPDATE
-            """, logger: logger).decode((String, String, Int, Int, Int).self) {
-            lots[number] = (status, planned, count, maxOrdinal)
+            """, logger: logger) {
+            let c = NamedColumns(row)
+            lots[try c("lot_number")] = (try c("status"), try c("planned_vials"), try c("vial_count"), try c("max_ordinal"))
         }
         var accepted: [(CSVRecord, (id: String, lot: String, ordinal: Int))] = []
         for (record, row) in rows {
@@ -80,12 +81,14 @@ extension Store {
         guard !rows.isEmpty else { return outcome }
         // The vials, locked in id order, with where they are now.
         var vials: [String: (status: String, at: Position?)] = [:]
-        for try await (id, status, box, r, c) in try await conn.guardedQuery("""
-            SELECT v.id, v.status, p.box_id, p.row_no::int, p.column_no::int
+        for try await row in try await conn.guardedQuery("""
+            SELECT v.id, v.status, p.box_id, p.row_no::int AS row_no, p.column_no::int AS column_no
             FROM vial v LEFT JOIN vial_position p ON p.vial_id = v.id
             WHERE v.id = ANY(\(rows.map(\.1.vialId))::text[]) ORDER BY v.id FOR UPDATE OF v
-            """, logger: logger).decode((String, String, String?, Int?, Int?).self) {
-            vials[id] = (status, box.flatMap { b in r.flatMap { r in c.map { Position(boxId: b, row: r, column: $0) } } })
+            """, logger: logger) {
+            let v = NamedColumns(row)
+            let box: String? = try v("box_id"), r: Int? = try v("row_no"), c: Int? = try v("column_no")
+            vials[try v("id")] = (try v("status"), box.flatMap { b in r.flatMap { r in c.map { Position(boxId: b, row: r, column: $0) } } })
         }
         var boxes: [String: (rows: Int, columns: Int)] = [:]
         for try await (id, r, c) in try await conn.guardedQuery("SELECT id, rows::int, columns::int FROM box WHERE id = ANY(\(Array(Set(rows.map(\.1.position.boxId))))::text[])",
@@ -125,12 +128,13 @@ extension Store {
         }
         // Positions already holding another vial.
         var occupant: [Position: String] = [:]
-        for try await (box, r, c, vial) in try await conn.guardedQuery("""
-            SELECT p.box_id, p.row_no::int, p.column_no::int, p.vial_id FROM vial_position p
+        for try await row in try await conn.guardedQuery("""
+            SELECT p.box_id, p.row_no::int AS row_no, p.column_no::int AS column_no, p.vial_id FROM vial_position p
             JOIN unnest(\(rows.map(\.1.position.boxId))::text[], \(rows.map(\.1.position.row))::int[], \(rows.map(\.1.position.column))::int[]) AS q(b, r, c)
               ON p.box_id = q.b AND p.row_no = q.r AND p.column_no = q.c
-            """, logger: logger).decode((String, Int, Int, String).self) {
-            occupant[Position(boxId: box, row: r, column: c)] = vial
+            """, logger: logger) {
+            let c = NamedColumns(row)
+            occupant[Position(boxId: try c("box_id"), row: try c("row_no"), column: try c("column_no"))] = try c("vial_id")
         }
         rows = rows.filter { record, row in
             guard let other = occupant[row.position] else { return true }

@@ -39,7 +39,7 @@ extension Store {
         return try await read(logger) { conn in
             guard let d = try await conn.guardedQuery("""
                 SELECT code, eligibility, eligibility_decided_at, registered_at FROM donor WHERE code = \(code)
-                """, logger: logger).decode((String, String, Date?, Date).self).all().first else {
+                """, logger: logger).named({ $0 }).first else {
                 throw DomainError.notFound(kind: "donor", id: code)
             }
             let tests = try await conn.guardedQuery("""
@@ -51,7 +51,8 @@ extension Store {
                 """, logger: logger).decode(String.self).all()
             let lots = try await conn.guardedQuery("SELECT lot_number FROM lot WHERE donor_code = \(code) ORDER BY lot_number", logger: logger)
                 .decode(String.self).all()
-            return DonorRecord(code: d.0, eligibility: try DonorEligibility(stored: d.1), eligibilityDecidedAt: d.2, screeningTests: tests, hla: hla, lots: lots, registeredAt: d.3)
+            return DonorRecord(code: try d("code"), eligibility: try DonorEligibility(stored: d("eligibility")), eligibilityDecidedAt: try d("eligibility_decided_at"),
+                               screeningTests: tests, hla: hla, lots: lots, registeredAt: try d("registered_at"))
         }
     }
 }

@@ -51,19 +51,23 @@ extension Store {
         }
         var vials: [PlanningVial] = []
         var statuses: [String: String] = [:]
-        for try await (id, lot, expires, box, row, col, status, why) in try await conn.guardedQuery("""
-            SELECT v.id, v.lot_number, to_char(l.expires_on, 'YYYY-MM-DD'), p.box_id, p.row_no::int, p.column_no::int, v.status, vial_cannot_move(v.id)
+        for try await row in try await conn.guardedQuery("""
+            SELECT v.id, v.lot_number, to_char(l.expires_on, 'YYYY-MM-DD') AS expires_on, p.box_id, p.row_no::int AS row_no, p.column_no::int AS column_no,
+                   v.status, vial_cannot_move(v.id) AS cannot_move
             FROM vial_position p JOIN vial v ON v.id = p.vial_id JOIN lot l ON l.lot_number = v.lot_number
             WHERE p.box_id = ANY(\(sourceBoxes.map(\.id)))
-            """, logger: logger).decode((String, String, String, String, Int, Int, String, String?).self) {
-            vials.append(PlanningVial(id: id, lotNumber: lot, expiresOn: expires, position: Position(boxId: box, row: row, column: col), cannotMove: why))
-            statuses[id] = status
+            """, logger: logger) {
+            let c = NamedColumns(row), id: String = try c("id")
+            vials.append(PlanningVial(id: id, lotNumber: try c("lot_number"), expiresOn: try c("expires_on"),
+                                      position: Position(boxId: try c("box_id"), row: try c("row_no"), column: try c("column_no")), cannotMove: try c("cannot_move")))
+            statuses[id] = try c("status")
         }
         var occupied: [Position: String] = [:]
-        for try await (box, row, col, vial) in try await conn.guardedQuery("""
-            SELECT box_id, row_no::int, column_no::int, vial_id FROM vial_position WHERE box_id = ANY(\(targetIds))
-            """, logger: logger).decode((String, Int, Int, String).self) {
-            occupied[Position(boxId: box, row: row, column: col)] = vial
+        for try await row in try await conn.guardedQuery("""
+            SELECT box_id, row_no::int AS row_no, column_no::int AS column_no, vial_id FROM vial_position WHERE box_id = ANY(\(targetIds))
+            """, logger: logger) {
+            let c = NamedColumns(row)
+            occupied[Position(boxId: try c("box_id"), row: try c("row_no"), column: try c("column_no"))] = try c("vial_id")
         }
         let moves = try Evacuation.plan(source: source, target: target, mode: mode, vials: vials, sourceBoxes: sourceBoxes,
                                         targetBoxes: targetBoxes, occupied: occupied)
@@ -80,11 +84,12 @@ extension Store {
         }
         guard exists else { throw DomainError.invalid(field: field, rule: "no \(ref.level.rawValue) '\(ref.id)' exists") }
         return try await conn.guardedQuery("""
-            SELECT b.id, r.label, b.label, b.rows::int, b.columns::int FROM box b JOIN rack r ON r.id = b.rack_id
+            SELECT b.id, r.label AS rack_label, b.label, b.rows::int AS rows, b.columns::int AS columns FROM box b JOIN rack r ON r.id = b.rack_id
             WHERE (\(ref.level.rawValue) = 'box' AND b.id = \(ref.id)) OR (\(ref.level.rawValue) = 'rack' AND r.id = \(ref.id))
                OR (\(ref.level.rawValue) = 'freezer' AND r.freezer_id = \(ref.id))
             ORDER BY r.label, r.id, b.label, b.id
-            """, logger: logger).decode((String, String, String, Int, Int).self).all()
-            .map { PlanningBox(id: $0.0, rackLabel: $0.1, label: $0.2, rows: $0.3, columns: $0.4) }
+            """, logger: logger).named { c in
+            PlanningBox(id: try c("id"), rackLabel: try c("rack_label"), label: try c("label"), rows: try c("rows"), columns: try c("columns"))
+        }
     }
 }

@@ -118,21 +118,22 @@ extension Store {
         for b in binds { bindings.append(b) }
         bindings.append(limit)
         let sql = """
-            SELECT l.lot_number, l.product_code, l.donor_code, to_char(l.manufactured_on, 'YYYY-MM-DD'), to_char(l.expires_on, 'YYYY-MM-DD'),
+            SELECT l.lot_number, l.product_code, l.donor_code, to_char(l.manufactured_on, 'YYYY-MM-DD') AS manufactured_on,
+                   to_char(l.expires_on, 'YYYY-MM-DD') AS expires_on,
                    l.cells_per_vial, l.planned_vials, l.status, l.held_from, l.status_changed_at,
                    c.statuses, c.counts
             FROM lot l LEFT JOIN LATERAL (SELECT array_agg(status) AS statuses, array_agg(n) AS counts
                                           FROM (SELECT status, count(*) AS n FROM vial v WHERE v.lot_number = l.lot_number GROUP BY status) s) c ON true
             WHERE \(condition) ORDER BY l.lot_number LIMIT $\(binds.count + 1)
             """
-        var out: [LotRecord] = []
         // Vial counts by status as two arrays: decoding a JSON object per row took a JSONDecoder per lot.
-        for try await r in try await conn.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
-            .decode((String, String, String, String, String, Int64, Int, String, String?, Date, [String]?, [Int]?).self) {
-            let counts = Dictionary(zip(r.10 ?? [], r.11 ?? []), uniquingKeysWith: +)
-            out.append(LotRecord(lotNumber: r.0, productCode: r.1, donorCode: r.2, manufacturedOn: r.3, expiresOn: r.4, cellsPerVial: r.5,
-                                 plannedVials: r.6, status: try LotStatus(stored: r.7), heldFrom: try r.8.map { try LotStatus(stored: $0) }, statusChangedAt: r.9, vialsByStatus: counts))
+        return try await conn.guardedQuery(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).named { c in
+            let counts = Dictionary(zip(try c("statuses", as: [String]?.self) ?? [], try c("counts", as: [Int]?.self) ?? []), uniquingKeysWith: +)
+            return LotRecord(lotNumber: try c("lot_number"), productCode: try c("product_code"), donorCode: try c("donor_code"),
+                             manufacturedOn: try c("manufactured_on"), expiresOn: try c("expires_on"), cellsPerVial: try c("cells_per_vial"),
+                             plannedVials: try c("planned_vials"), status: try LotStatus(stored: c("status")),
+                             heldFrom: try c("held_from", as: String?.self).map { try LotStatus(stored: $0) }, statusChangedAt: try c("status_changed_at"),
+                             vialsByStatus: counts)
         }
-        return out
     }
 }

@@ -54,23 +54,26 @@ extension Store {
         try actor.require(.readInventory)
         return try await read(logger) { conn in
             guard let r = try await conn.guardedQuery("""
-                SELECT code, name, shelf_life_days, storage_condition, storage_max_celsius::float8, thaw_to_infusion_minutes,
-                       (SELECT max(version) FROM spec_version s WHERE s.product_code = p.code), max_time_out_minutes
+                SELECT code, name, shelf_life_days, storage_condition, storage_max_celsius::float8 AS storage_max_celsius, thaw_to_infusion_minutes,
+                       (SELECT max(version) FROM spec_version s WHERE s.product_code = p.code) AS spec_version, max_time_out_minutes
                 FROM product p WHERE code = \(code)
-                """, logger: logger).decode((String, String, Int, String, Double, Int, Int?, Int).self).all().first else {
+                """, logger: logger).named({ $0 }).first else {
                 throw DomainError.notFound(kind: "product", id: code)
             }
             var tests: [SpecTest] = []
-            if let version = r.6 {
-                for try await t in try await conn.guardedQuery("""
-                    SELECT code, name, kind, unit, min_value::float8, max_value::float8, expected FROM spec_test
+            let specVersion: Int? = try r("spec_version")
+            if let version = specVersion {
+                tests = try await conn.guardedQuery("""
+                    SELECT code, name, kind, unit, min_value::float8 AS min_value, max_value::float8 AS max_value, expected FROM spec_test
                     WHERE product_code = \(code) AND version = \(version) ORDER BY code
-                    """, logger: logger).decode((String, String, String, String?, Double?, Double?, String?).self) {
-                    tests.append(SpecTest(code: t.0, name: t.1, kind: t.2, unit: t.3, min: t.4, max: t.5, expected: t.6))
+                    """, logger: logger).named { t in
+                    SpecTest(code: try t("code"), name: try t("name"), kind: try t("kind"), unit: try t("unit"), min: try t("min_value"),
+                             max: try t("max_value"), expected: try t("expected"))
                 }
             }
-            return ProductRecord(code: r.0, name: r.1, shelfLifeDays: r.2, storageCondition: r.3, storageMaxCelsius: r.4,
-                                 thawToInfusionMinutes: r.5, specVersion: r.6, specification: tests, maxTimeOutMinutes: r.7)
+            return ProductRecord(code: try r("code"), name: try r("name"), shelfLifeDays: try r("shelf_life_days"), storageCondition: try r("storage_condition"),
+                                 storageMaxCelsius: try r("storage_max_celsius"), thawToInfusionMinutes: try r("thaw_to_infusion_minutes"),
+                                 specVersion: specVersion, specification: tests, maxTimeOutMinutes: try r("max_time_out_minutes"))
         }
     }
 

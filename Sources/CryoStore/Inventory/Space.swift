@@ -54,22 +54,29 @@ extension Store {
                 """, logger: logger)
         }
         let boxes = try await conn.guardedQuery("""
-            SELECT f.id, f.name, r.id, r.label, b.id, b.label, b.rows::int, b.columns::int
+            SELECT f.id AS freezer_id, f.name AS freezer_name, r.id AS rack_id, r.label AS rack_label, b.id AS box_id, b.label AS box_label,
+                   b.rows::int AS rows, b.columns::int AS columns
             FROM box b JOIN rack r ON r.id = b.rack_id JOIN freezer f ON f.id = r.freezer_id
             WHERE (\(freezerId)::text IS NULL OR f.id = \(freezerId))
             ORDER BY f.id, r.label, r.id, b.label, b.id
-            """, logger: logger).decode((String, String, String, String, String, String, Int, Int).self).all()
+            """, logger: logger).named { c in
+            (freezerId: try c("freezer_id", as: String.self), freezerName: try c("freezer_name", as: String.self), rackId: try c("rack_id", as: String.self),
+             rackLabel: try c("rack_label", as: String.self), boxId: try c("box_id", as: String.self), boxLabel: try c("box_label", as: String.self),
+             rows: try c("rows", as: Int.self), columns: try c("columns", as: Int.self))
+        }
         var taken: [String: Set<Int>] = [:]
         var withLot = Set<String>()
-        for try await (box, row, col, lot) in try await conn.guardedQuery("""
-            SELECT p.box_id, p.row_no::int, p.column_no::int, v.lot_number
+        for try await row in try await conn.guardedQuery("""
+            SELECT p.box_id, p.row_no::int AS row_no, p.column_no::int AS column_no, v.lot_number
             FROM vial_position p JOIN vial v ON v.id = p.vial_id JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id
             WHERE (\(freezerId)::text IS NULL OR r.freezer_id = \(freezerId))
-            """, logger: logger).decode((String, Int, Int, String).self) {
-            taken[box, default: []].insert(row * 100 + col)
-            if lot == lotNumber { withLot.insert(box) }
+            """, logger: logger) {
+            let c = NamedColumns(row), box: String = try c("box_id")
+            taken[box, default: []].insert(try c("row_no", as: Int.self) * 100 + c("column_no", as: Int.self))
+            if try c("lot_number", as: String.self) == lotNumber { withLot.insert(box) }
         }
-        return (boxes.map { BoxRow(freezerId: $0.0, freezerName: $0.1, rackId: $0.2, rackLabel: $0.3, boxLabel: $0.5) },
-                boxes.map { BoxSpace(id: $0.4, freezerId: $0.0, rows: $0.6, columns: $0.7, taken: taken[$0.4] ?? [], holdsLot: withLot.contains($0.4)) })
+        return (boxes.map { BoxRow(freezerId: $0.freezerId, freezerName: $0.freezerName, rackId: $0.rackId, rackLabel: $0.rackLabel, boxLabel: $0.boxLabel) },
+                boxes.map { BoxSpace(id: $0.boxId, freezerId: $0.freezerId, rows: $0.rows, columns: $0.columns, taken: taken[$0.boxId] ?? [],
+                                     holdsLot: withLot.contains($0.boxId)) })
     }
 }

@@ -70,12 +70,14 @@ extension Store {
         try actor.require(.readInventory)
         return try await read(logger) { conn in
             try await conn.guardedQuery("""
-                SELECT f.id, f.site_code, f.kind, f.name, f.max_celsius::float8,
-                       (SELECT count(*)::int FROM vial_position p JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id WHERE r.freezer_id = f.id),
-                       (SELECT coalesce(sum(b.rows * b.columns), 0)::int FROM box b JOIN rack r ON r.id = b.rack_id WHERE r.freezer_id = f.id)
+                SELECT f.id, f.site_code, f.kind, f.name, f.max_celsius::float8 AS max_celsius,
+                       (SELECT count(*)::int FROM vial_position p JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id WHERE r.freezer_id = f.id) AS occupied,
+                       (SELECT coalesce(sum(b.rows * b.columns), 0)::int FROM box b JOIN rack r ON r.id = b.rack_id WHERE r.freezer_id = f.id) AS capacity
                 FROM freezer f ORDER BY f.id
-                """, logger: logger).decode((String, String, String, String, Double, Int, Int).self).all()
-                .map { FreezerSummary(id: $0.0, siteCode: $0.1, kind: $0.2, name: $0.3, maxCelsius: $0.4, occupied: $0.5, capacity: $0.6) }
+                """, logger: logger).named { c in
+                FreezerSummary(id: try c("id"), siteCode: try c("site_code"), kind: try c("kind"), name: try c("name"), maxCelsius: try c("max_celsius"),
+                               occupied: try c("occupied"), capacity: try c("capacity"))
+            }
         }
     }
 
@@ -83,14 +85,18 @@ extension Store {
     public func freezerMap(id: String, actor: Principal, logger: Logger) async throws -> FreezerMap {
         try actor.require(.readInventory)
         return try await read(logger) { conn in
-            guard let f = try await conn.guardedQuery("SELECT id, site_code, kind, name, max_celsius::float8 FROM freezer WHERE id = \(id)", logger: logger)
-                .decode((String, String, String, String, Double).self).all().first else {
+            guard let f = try await conn.guardedQuery("SELECT id, site_code, kind, name, max_celsius::float8 AS max_celsius FROM freezer WHERE id = \(id)",
+                                                      logger: logger).named({ $0 }).first else {
                 throw DomainError.notFound(kind: "freezer", id: id)
             }
             let boxes = try await conn.guardedQuery("""
-                SELECT r.id, r.label, b.id, b.label, b.rows::int, b.columns::int FROM rack r LEFT JOIN box b ON b.rack_id = r.id
+                SELECT r.id AS rack_id, r.label AS rack_label, b.id AS box_id, b.label AS box_label, b.rows::int AS rows, b.columns::int AS columns
+                FROM rack r LEFT JOIN box b ON b.rack_id = r.id
                 WHERE r.freezer_id = \(id) ORDER BY r.label, r.id, b.label, b.id
-                """, logger: logger).decode((String, String, String?, String?, Int?, Int?).self).all()
+                """, logger: logger).named { c in
+                (try c("rack_id", as: String.self), try c("rack_label", as: String.self), try c("box_id", as: String?.self), try c("box_label", as: String?.self),
+                 try c("rows", as: Int?.self), try c("columns", as: Int?.self))
+            }
             // One query for every vial of the freezer, their availability computed set-based (not per vial).
             let placed = try await conn.guardedQuery("""
                 SELECT p.box_id, p.row_no::int, p.column_no::int, v.id, v.lot_number, v.status, l.expires_on::text AS expires_on,
@@ -126,7 +132,8 @@ extension Store {
             }
             let occupied = racks.flatMap(\.boxes).map(\.occupied).reduce(0, +)
             let free = racks.flatMap(\.boxes).map(\.free).reduce(0, +)
-            return FreezerMap(freezerId: f.0, siteCode: f.1, kind: f.2, name: f.3, maxCelsius: f.4, occupied: occupied, free: free, racks: racks)
+            return FreezerMap(freezerId: try f("id"), siteCode: try f("site_code"), kind: try f("kind"), name: try f("name"), maxCelsius: try f("max_celsius"),
+                             occupied: occupied, free: free, racks: racks)
         }
     }
 }

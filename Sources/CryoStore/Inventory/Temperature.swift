@@ -67,12 +67,14 @@ extension Store {
                 throw DomainError.notFound(kind: "freezer", id: freezerId)
             }
             return try await conn.guardedQuery("""
-                SELECT t.id, t.measured_at, t.celsius::float8, t.probe, t.excursion,
+                SELECT t.id, t.measured_at, t.celsius::float8 AS celsius, t.probe, t.excursion,
                        coalesce((SELECT array_agg(h.subject_id ORDER BY h.subject_id) FROM hold h
-                                 WHERE h.source = 'excursion' AND h.subject_type = 'vial' AND h.source_ref = t.id::text), '{}')
+                                 WHERE h.source = 'excursion' AND h.subject_type = 'vial' AND h.source_ref = t.id::text), '{}') AS held_vials
                 FROM temperature_reading t WHERE t.freezer_id = \(freezerId) ORDER BY t.measured_at DESC LIMIT \(limit)
-                """, logger: logger).decode((Int64, Date, Double, String?, Bool, [String]).self).all()
-                .map { TemperatureRecord(id: $0.0, freezerId: freezerId, measuredAt: $0.1, celsius: $0.2, probe: $0.3, excursion: $0.4, heldVials: $0.5) }
+                """, logger: logger).named { c in
+                TemperatureRecord(id: try c("id"), freezerId: freezerId, measuredAt: try c("measured_at"), celsius: try c("celsius"), probe: try c("probe"),
+                                  excursion: try c("excursion"), heldVials: try c("held_vials"))
+            }
         }
     }
 }

@@ -44,28 +44,31 @@ extension Store {
             let open = try await conn.guardedQuery("""
                 SELECT id, vial_id, purpose, checked_out_at FROM vial_checkout
                 WHERE vial_id = ANY(\(vials.map(\.id))) AND checked_in_at IS NULL ORDER BY vial_id FOR UPDATE
-                """, logger: logger).decode((Int64, String, String, Date).self).all()
+                """, logger: logger).named { c in
+                (id: try c("id", as: Int64.self), vialId: try c("vial_id", as: String.self), purpose: try c("purpose", as: String.self),
+                 out: try c("checked_out_at", as: Date.self))
+            }
             guard !open.isEmpty else {
                 switch target {
                 case .vial(let id): throw DomainError.conflict(field: "vialId", rule: "vial \(id) is not checked out")
                 case .box(let id): throw DomainError.conflict(field: "boxId", rule: "no vial of box \(id) is checked out")
                 }
             }
-            if let early = open.first(where: { $0.3 > now }) {
-                throw DomainError.conflict(field: "vialId", rule: "vial \(early.1) was checked out at \(early.3), after the check-in time \(now)")
+            if let early = open.first(where: { $0.out > now }) {
+                throw DomainError.conflict(field: "vialId", rule: "vial \(early.vialId) was checked out at \(early.out), after the check-in time \(now)")
             }
             try await conn.guardedQuery("""
-                UPDATE vial_checkout SET checked_in_at = \(now), checked_in_by = \(actor.id) WHERE id = ANY(\(open.map(\.0)))
+                UPDATE vial_checkout SET checked_in_at = \(now), checked_in_by = \(actor.id) WHERE id = ANY(\(open.map(\.id)))
                 """, logger: logger)
             let byId = Dictionary(uniqueKeysWithValues: vials.map { ($0.id, $0) })
             var spans: [String: [(out: Date, in: Date)]] = [:]
             for try await (vial, out, back) in try await conn.guardedQuery("""
-                SELECT vial_id, checked_out_at, checked_in_at FROM vial_checkout WHERE vial_id = ANY(\(open.map(\.1))) AND checked_in_at IS NOT NULL
+                SELECT vial_id, checked_out_at, checked_in_at FROM vial_checkout WHERE vial_id = ANY(\(open.map(\.vialId))) AND checked_in_at IS NOT NULL
                 """, logger: logger).decode((String, Date, Date).self) {
                 spans[vial, default: []].append((out, back))
             }
             let alreadyHeld = Set(try await conn.guardedQuery("""
-                SELECT subject_id FROM hold WHERE subject_type = 'vial' AND subject_id = ANY(\(open.map(\.1))) AND source = 'time-out' AND lifted_at IS NULL
+                SELECT subject_id FROM hold WHERE subject_type = 'vial' AND subject_id = ANY(\(open.map(\.vialId))) AND source = 'time-out' AND lifted_at IS NULL
                 """, logger: logger).decode(String.self).all())
             var records: [CheckoutRecord] = []
             var entries: [CustodyEntry] = []
@@ -97,32 +100,39 @@ extension Store {
 
     /// The vials a target names, locked, with their kept positions and their product's limit.
     static func checkoutVials(_ target: CheckoutTarget, on conn: PostgresConnection, logger: Logger) async throws -> ([CheckoutVial], String?) {
-        let rows: [(String, String, String?, Int?, Int?, Int, Double)]
+        typealias Row = (id: String, status: String, box: String?, row: Int?, column: Int?, limitMinutes: Int, secondsOut: Double)
+        func row(_ c: NamedColumns) throws -> Row {
+            (try c("id"), try c("status"), try c("box_id"), try c("row_no"), try c("column_no"), try c("max_time_out_minutes"), try c("seconds_out"))
+        }
+        let rows: [Row]
         let box: String?
         switch target {
         case .vial(let text):
             let id = try VialID(parsing: text).value
             box = nil
             rows = try await conn.guardedQuery("""
-                SELECT v.id, v.status, p.box_id, p.row_no::int, p.column_no::int, pr.max_time_out_minutes, vial_time_out_seconds(v.id)
+                SELECT v.id, v.status, p.box_id, p.row_no::int AS row_no, p.column_no::int AS column_no, pr.max_time_out_minutes,
+                       vial_time_out_seconds(v.id) AS seconds_out
                 FROM vial v JOIN lot l ON l.lot_number = v.lot_number JOIN product pr ON pr.code = l.product_code
                 LEFT JOIN vial_position p ON p.vial_id = v.id WHERE v.id = \(id) FOR UPDATE OF v
-                """, logger: logger).decode((String, String, String?, Int?, Int?, Int, Double).self).all()
+                """, logger: logger).named(row)
             guard !rows.isEmpty else { throw DomainError.notFound(kind: "vial", id: id) }
-            if rows[0].2 == nil { throw DomainError.conflict(field: "vialId", rule: "vial \(id) is not placed in storage") }
+            if rows[0].box == nil { throw DomainError.conflict(field: "vialId", rule: "vial \(id) is not placed in storage") }
         case .box(let id):
             try StorageID.validate(id, field: "boxId")
             try await requireBox(id, on: conn, logger: logger)
             box = id
             rows = try await conn.guardedQuery("""
-                SELECT v.id, v.status, p.box_id, p.row_no::int, p.column_no::int, pr.max_time_out_minutes, vial_time_out_seconds(v.id)
+                SELECT v.id, v.status, p.box_id, p.row_no::int AS row_no, p.column_no::int AS column_no, pr.max_time_out_minutes,
+                       vial_time_out_seconds(v.id) AS seconds_out
                 FROM vial_position p JOIN vial v ON v.id = p.vial_id JOIN lot l ON l.lot_number = v.lot_number JOIN product pr ON pr.code = l.product_code
                 WHERE p.box_id = \(id) ORDER BY p.row_no, p.column_no FOR UPDATE OF v
-                """, logger: logger).decode((String, String, String?, Int?, Int?, Int, Double).self).all()
+                """, logger: logger).named(row)
             guard !rows.isEmpty else { throw DomainError.conflict(field: "boxId", rule: "box \(id) holds no vial") }
         }
         return (rows.map { r in
-            CheckoutVial(id: r.0, status: r.1, position: Position(boxId: r.2!, row: r.3!, column: r.4!).label, limitMinutes: r.5, secondsOut: r.6)
+            CheckoutVial(id: r.id, status: r.status, position: Position(boxId: r.box!, row: r.row!, column: r.column!).label, limitMinutes: r.limitMinutes,
+                         secondsOut: r.secondsOut)
         }, box)
     }
 }

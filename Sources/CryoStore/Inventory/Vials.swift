@@ -15,13 +15,14 @@ extension Store {
         // given): no read-back after the commit, no second connection.
         return try await transaction(logger) { conn in
             guard let lot = try await conn.guardedQuery("""
-                SELECT status, planned_vials, (SELECT count(*)::int FROM vial v WHERE v.lot_number = l.lot_number),
-                       product_code, to_char(expires_on, 'YYYY-MM-DD')
+                SELECT status, planned_vials, (SELECT count(*)::int FROM vial v WHERE v.lot_number = l.lot_number) AS vial_count,
+                       product_code, to_char(expires_on, 'YYYY-MM-DD') AS expires_on
                 FROM lot l WHERE lot_number = \(lotNumber) FOR UPDATE
-                """, logger: logger).decode((String, Int, Int, String, String).self).all().first else {
+                """, logger: logger).named({ $0 }).first else {
                 throw DomainError.notFound(kind: "lot", id: lotNumber)
             }
-            let (status, planned, existing, productCode, expiresOn) = lot
+            let status: String = try lot("status"), planned: Int = try lot("planned_vials"), existing: Int = try lot("vial_count")
+            let productCode: String = try lot("product_code"), expiresOn: String = try lot("expires_on")
             let lotStatus = try LotStatus(stored: status)
             try LotRules.checkVialFilling(lotNumber: lotNumber, status: lotStatus, plannedVials: planned,
                                           existingVials: existing, adding: count)
@@ -65,11 +66,12 @@ extension Store {
     static func locations(of positions: [Position], on conn: PostgresConnection, logger: Logger) async throws -> [VialLocation] {
         let boxes = Array(Set(positions.map(\.boxId)))
         var parents: [String: (site: String, freezer: String, rack: String)] = [:]
-        for try await (box, rack, freezer, site) in try await conn.guardedQuery("""
-            SELECT b.id, r.id, f.id, f.site_code FROM box b JOIN rack r ON r.id = b.rack_id JOIN freezer f ON f.id = r.freezer_id
+        for try await row in try await conn.guardedQuery("""
+            SELECT b.id AS box_id, r.id AS rack_id, f.id AS freezer_id, f.site_code FROM box b JOIN rack r ON r.id = b.rack_id JOIN freezer f ON f.id = r.freezer_id
             WHERE b.id = ANY(\(boxes)::text[])
-            """, logger: logger).decode((String, String, String, String).self) {
-            parents[box] = (site, freezer, rack)
+            """, logger: logger) {
+            let c = NamedColumns(row)
+            parents[try c("box_id")] = (try c("site_code"), try c("freezer_id"), try c("rack_id"))
         }
         return try positions.map { p in
             guard let parent = parents[p.boxId] else { throw DomainError.invalid(field: "boxId", rule: "no box '\(p.boxId)' exists") }

@@ -39,10 +39,9 @@ extension Store {
                 """
             var binds = PostgresBindings()
             binds.append(lotNumber)
-            guard let row = try await conn.guardedQuery(PostgresQuery(unsafeSQL: eventSQL, binds: binds), logger: logger).decode(StoredEvent.Row.self).all().first else {
+            guard let event = try await conn.guardedQuery(PostgresQuery(unsafeSQL: eventSQL, binds: binds), logger: logger).named(StoredEvent.init).first else {
                 throw DomainError.conflict(field: "lotNumber", rule: CertificateOfAnalysis.noDispositionRule)
             }
-            let event = StoredEvent(row)
             let eventAt = try await conn.guardedQuery("SELECT occurred_at FROM custody_event WHERE id = \(event.id)", logger: logger).decode(Date.self).all().first!
             let (actorName, actorRole, toState, reason, signatureText) = (event.fields[5], event.fields[6], event.fields[9], event.fields[12], event.fields[14])
             guard let sig = try? JSONSerialization.jsonObject(with: Data(signatureText.utf8)) as? [String: Any],
@@ -60,23 +59,26 @@ extension Store {
                                     reason: reason.isEmpty ? nil : reason, justification: nil, pendingTests: [], restrictedTo: [], signature: signature)
             } else {
                 guard let d = try await conn.guardedQuery("""
-                    SELECT d.decision, d.kind, u.name, u.role, d.decided_at, d.justification, d.pending_tests, d.restricted_to
+                    SELECT d.decision, d.kind, u.name AS decided_by, u.role AS decided_by_role, d.decided_at, d.justification, d.pending_tests, d.restricted_to
                     FROM lot_disposition d JOIN app_user u ON u.id = d.decided_by WHERE d.lot_number = \(lotNumber)
-                    """, logger: logger).decode((String, String, String, String, Date, String?, [String], [String]).self).all().first else {
+                    """, logger: logger).named({ $0 }).first else {
                     throw DomainError.conflict(field: "lotNumber", rule: "lot \(lotNumber) has a release event but no disposition on record; run audit verify")
                 }
-                disposition = .init(decision: d.0, kind: d.1, decidedBy: d.2, decidedByRole: d.3, decidedAt: d.4,
-                                    reason: reason.isEmpty || reason == d.5 ? nil : reason, justification: d.5,
-                                    pendingTests: d.6, restrictedTo: d.7, signature: signature)
+                let justification: String? = try d("justification")
+                disposition = .init(decision: try d("decision"), kind: try d("kind"), decidedBy: try d("decided_by"), decidedByRole: try d("decided_by_role"),
+                                    decidedAt: try d("decided_at"), reason: reason.isEmpty || reason == justification ? nil : reason, justification: justification,
+                                    pendingTests: try d("pending_tests"), restrictedTo: try d("restricted_to"), signature: signature)
             }
 
             var specTests: [(code: String, name: String, kind: String, unit: String?, min: Double?, max: Double?, expected: String?)] = []
             if let version = l.specVersion {
                 specTests = try await conn.guardedQuery("""
-                    SELECT code, name, kind, unit, min_value::float8, max_value::float8, expected FROM spec_test
+                    SELECT code, name, kind, unit, min_value::float8 AS min_value, max_value::float8 AS max_value, expected FROM spec_test
                     WHERE product_code = \(l.productCode) AND version = \(version) ORDER BY code
-                    """, logger: logger).decode((String, String, String, String?, Double?, Double?, String?).self).all()
-                    .map { (code: $0.0, name: $0.1, kind: $0.2, unit: $0.3, min: $0.4, max: $0.5, expected: $0.6) }
+                    """, logger: logger).named { c in
+                    (code: try c("code"), name: try c("name"), kind: try c("kind"), unit: try c("unit"), min: try c("min_value"),
+                     max: try c("max_value"), expected: try c("expected"))
+                }
             }
             let results = try await Self.qcResultRecords(lotNumber, on: conn, logger: logger)
 

@@ -63,8 +63,9 @@ extension Store {
             SELECT a.subject_id, a.vial_id, v.lot_number, a.administered_at
             FROM administration a JOIN vial v ON v.id = a.vial_id JOIN lot l ON l.lot_number = v.lot_number
             WHERE l.donor_code = \(code) ORDER BY a.subject_id, a.vial_id
-            """, logger: logger).decode((String, String, String, Date).self).all()
-            .map { DosedPatient(subjectId: $0.0, vialId: $0.1, lotNumber: $0.2, administeredAt: $0.3) }
+            """, logger: logger).named { c in
+            DosedPatient(subjectId: try c("subject_id"), vialId: try c("vial_id"), lotNumber: try c("lot_number"), administeredAt: try c("administered_at"))
+        }
     }
 
     /// Cancels the live reservations of still-reserved vials chosen by `sql` (one text bind), returning

@@ -29,21 +29,24 @@ extension Store {
             }
             guard let version else { throw DomainError.conflict(field: "lotNumber", rule: "lot \(lotNumber) has no specification in force at its manufacture") }
             guard let spec = try await conn.guardedQuery("""
-                SELECT kind, min_value::float8, max_value::float8, expected, unit FROM spec_test
+                SELECT kind, min_value::float8 AS min_value, max_value::float8 AS max_value, expected, unit FROM spec_test
                 WHERE product_code = \(product) AND version = \(version) AND code = \(input.testCode)
-                """, logger: logger).decode((String, Double?, Double?, String?, String?).self).all().first else {
+                """, logger: logger).named({ c in
+                (kind: try c("kind", as: String.self), min: try c("min_value", as: Double?.self), max: try c("max_value", as: Double?.self),
+                 expected: try c("expected", as: String?.self), unit: try c("unit", as: String?.self))
+            }).first else {
                 throw DomainError.invalid(field: "testCode", rule: "'\(input.testCode)' is not a test of \(product) specification v\(version)")
             }
             let outcome: String
-            if spec.0 == "numeric" {
+            if spec.kind == "numeric" {
                 guard let value = input.numericValue else { throw DomainError.invalid(field: "numericValue", rule: "\(input.testCode) is a numeric test") }
-                if let unit = spec.4, let given = input.unit, given != unit {
+                if let unit = spec.unit, let given = input.unit, given != unit {
                     throw DomainError.invalid(field: "unit", rule: "\(input.testCode) is specified in \(unit)")
                 }
-                outcome = (spec.1.map { value >= $0 } ?? true) && (spec.2.map { value <= $0 } ?? true) ? "pass" : "fail"
+                outcome = (spec.min.map { value >= $0 } ?? true) && (spec.max.map { value <= $0 } ?? true) ? "pass" : "fail"
             } else {
                 guard let text = input.textValue else { throw DomainError.invalid(field: "textValue", rule: "\(input.testCode) is a qualitative test") }
-                outcome = text.trimmingCharacters(in: .whitespaces).lowercased() == spec.3?.lowercased() ? "pass" : "fail"
+                outcome = text.trimmingCharacters(in: .whitespaces).lowercased() == spec.expected?.lowercased() ? "pass" : "fail"
             }
             if let old = input.supersedes {
                 guard try await conn.guardedQuery("SELECT 1 FROM qc_current WHERE id = \(old) AND lot_number = \(lotNumber) AND test_code = \(input.testCode)", logger: logger)
@@ -54,7 +57,7 @@ extension Store {
             let id = try await conn.guardedQuery("""
                 INSERT INTO qc_result (lot_number, product_code, spec_version, test_code, numeric_value, text_value, unit, method, instrument,
                                        analyst, recorded_by, outcome, supersedes, correction_reason)
-                VALUES (\(lotNumber), \(product), \(version), \(input.testCode), \(input.numericValue)::numeric, \(input.textValue), \(input.unit ?? spec.4),
+                VALUES (\(lotNumber), \(product), \(version), \(input.testCode), \(input.numericValue)::numeric, \(input.textValue), \(input.unit ?? spec.unit),
                         \(input.method), \(input.instrument), \(input.analyst), \(actor.id), \(outcome), \(input.supersedes), \(input.correctionReason))
                 RETURNING id
                 """, logger: logger).decode(Int64.self).all().first!

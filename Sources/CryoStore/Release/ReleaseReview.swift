@@ -18,10 +18,12 @@ extension Store {
             var tests: [SpecTest] = []
             if let version = l.1 {
                 tests = try await conn.guardedQuery("""
-                    SELECT code, name, kind, unit, min_value::float8, max_value::float8, expected FROM spec_test
+                    SELECT code, name, kind, unit, min_value::float8 AS min_value, max_value::float8 AS max_value, expected FROM spec_test
                     WHERE product_code = \(l.0) AND version = \(version) ORDER BY code
-                    """, logger: logger).decode((String, String, String, String?, Double?, Double?, String?).self).all()
-                    .map { SpecTest(code: $0.0, name: $0.1, kind: $0.2, unit: $0.3, min: $0.4, max: $0.5, expected: $0.6) }
+                    """, logger: logger).named { c in
+                    SpecTest(code: try c("code"), name: try c("name"), kind: try c("kind"), unit: try c("unit"), min: try c("min_value"),
+                             max: try c("max_value"), expected: try c("expected"))
+                }
             }
             return LotSpecification(lotNumber: lotNumber, productCode: l.0, version: l.1, effectiveFrom: l.2, tests: tests)
         }

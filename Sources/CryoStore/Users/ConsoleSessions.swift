@@ -20,8 +20,11 @@ extension Store {
                   AND s.last_seen_at > now() - make_interval(secs => \(idle))
                   AND s.created_at > now() - make_interval(secs => \(life))
                 RETURNING u.id, u.name, u.role, s.csrf_token
-                """, logger: logger).decode((Int64, String, String, String).self).all().first
-            guard let row, let role = Role(rawValue: row.2) else {
+                """, logger: logger).named { c in
+                (id: try c("id", as: Int64.self), name: try c("name", as: String.self), role: try c("role", as: String.self),
+                 csrfToken: try c("csrf_token", as: String.self))
+            }.first
+            guard let row, let role = Role(rawValue: row.role) else {
                 try await conn.guardedQuery("""
                     UPDATE console_session SET ended_at = now(),
                            end_reason = CASE WHEN created_at <= now() - make_interval(secs => \(life)) THEN 'expired' ELSE 'idle' END
@@ -29,7 +32,7 @@ extension Store {
                     """, logger: logger)
                 return nil
             }
-            return ConsoleSession(user: Principal(id: row.0, name: row.1, role: role), csrfToken: row.3, lastSeen: Date())
+            return ConsoleSession(user: Principal(id: row.id, name: row.name, role: role), csrfToken: row.csrfToken, lastSeen: Date())
         }
     }
 

@@ -18,12 +18,14 @@ extension Store {
 
     public func upload(_ id: UUID, actor: Principal, logger: Logger) async throws -> ConsoleUpload {
         try await read(logger) { conn in
-            guard let r = try await conn.guardedQuery("""
-                SELECT kind, file_name, content, rejects_csv, imported_at IS NOT NULL FROM console_upload WHERE id = \(id) AND user_id = \(actor.id)
-                """, logger: logger).decode((String, String, Data, Data?, Bool).self).all().first, let kind = ImportKind(rawValue: r.0) else {
+            guard let c = try await conn.guardedQuery("""
+                SELECT kind, file_name, content, rejects_csv, imported_at IS NOT NULL AS imported
+                FROM console_upload WHERE id = \(id) AND user_id = \(actor.id)
+                """, logger: logger).named({ $0 }).first, let kind = ImportKind(rawValue: try c("kind")) else {
                 throw DomainError.notFound(kind: "upload", id: id.uuidString)
             }
-            return ConsoleUpload(id: id, kind: kind, fileName: r.1, content: r.2, rejectsCSV: r.3, imported: r.4)
+            return ConsoleUpload(id: id, kind: kind, fileName: try c("file_name"), content: try c("content"), rejectsCSV: try c("rejects_csv"),
+                                 imported: try c("imported"))
         }
     }
 

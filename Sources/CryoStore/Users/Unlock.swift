@@ -10,10 +10,12 @@ extension Store {
         try actor.require(.manageUsers)
         return try await transaction(logger) { conn in
             let select: PostgresQuery = switch user {
-            case .id(let id): "SELECT id, name, role, locked_at IS NOT NULL FROM app_user WHERE id = \(id) FOR UPDATE"
-            case .name(let name): "SELECT id, name, role, locked_at IS NOT NULL FROM app_user WHERE name = \(name) FOR UPDATE"
+            case .id(let id): "SELECT id, name, role, locked_at IS NOT NULL AS locked FROM app_user WHERE id = \(id) FOR UPDATE"
+            case .name(let name): "SELECT id, name, role, locked_at IS NOT NULL AS locked FROM app_user WHERE name = \(name) FOR UPDATE"
             }
-            guard let (id, name, role, locked) = try await conn.guardedQuery(select, logger: logger).decode((Int64, String, String, Bool).self).all().first else {
+            guard let (id, name, role, locked) = try await conn.guardedQuery(select, logger: logger).named({ c in
+                (try c("id", as: Int64.self), try c("name", as: String.self), try c("role", as: String.self), try c("locked", as: Bool.self))
+            }).first else {
                 throw DomainError.notFound(kind: "user", id: user.text)
             }
             guard locked else { throw DomainError.conflict(field: nil, rule: "the account of '\(name)' is not locked") }

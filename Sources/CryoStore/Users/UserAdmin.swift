@@ -9,11 +9,14 @@ extension Store {
         try actor.require(.manageUsers)
         return try await read(logger) { conn in
             try await conn.guardedQuery("""
-                SELECT id, name, login, role, locked_at IS NOT NULL, deactivated_at IS NOT NULL, password_hash IS NOT NULL
+                SELECT id, name, login, role, locked_at IS NOT NULL AS locked, deactivated_at IS NOT NULL AS deactivated,
+                       password_hash IS NOT NULL AS has_password
                 FROM app_user ORDER BY name
-                """, logger: logger).decode((Int64, String, String?, String, Bool, Bool, Bool).self).all().map { r in
-                guard let role = Role(rawValue: r.3) else { throw StoreError.unexpectedData("app_user \(r.0) has an unknown role '\(r.3)'") }
-                return UserSummary(id: r.0, name: r.1, login: r.2, role: role, locked: r.4, deactivated: r.5, hasPassword: r.6)
+                """, logger: logger).named { c in
+                let id: Int64 = try c("id"), stored: String = try c("role")
+                guard let role = Role(rawValue: stored) else { throw StoreError.unexpectedData("app_user \(id) has an unknown role '\(stored)'") }
+                return UserSummary(id: id, name: try c("name"), login: try c("login"), role: role, locked: try c("locked"),
+                                   deactivated: try c("deactivated"), hasPassword: try c("has_password"))
             }
         }
     }

@@ -63,26 +63,29 @@ extension Store {
     func verifyToken(id: UUID, secret: Substring, logger: Logger) async throws -> Principal {
         let row = try await read(logger) { conn in
             try await conn.guardedQuery("""
-                SELECT t.secret_hash, u.id, u.name, u.role FROM api_token t JOIN app_user u ON u.id = t.user_id
+                SELECT t.secret_hash, u.id AS user_id, u.name, u.role FROM api_token t JOIN app_user u ON u.id = t.user_id
                 WHERE t.id = \(id) AND t.revoked_at IS NULL AND u.deactivated_at IS NULL
-                """, logger: logger).decode((String, Int64, String, String).self).all().first
+                """, logger: logger).named { c in
+                (secretHash: try c("secret_hash", as: String.self), userId: try c("user_id", as: Int64.self),
+                 name: try c("name", as: String.self), role: try c("role", as: String.self))
+            }.first
         }
         let presented = TokenHash.digest(id: id, secret: secret)
         var valid: Bool
-        if let row, let expected = TokenHash.parse(row.0) {
+        if let row, let expected = TokenHash.parse(row.secretHash) {
             valid = TokenHash.constantTimeEqual(presented, expected)
         } else {
             valid = TokenHash.constantTimeEqual(presented, TokenHash.decoy)
-            if let row, row.0.hasPrefix("$2") {
-                let legacy = row.0, text = String(secret)
+            if let row, row.secretHash.hasPrefix("$2") {
+                let legacy = row.secretHash, text = String(secret)
                 valid = await Self.offloaded { Bcrypt.verify(text, hash: legacy) }
                 if valid { try await upgradeTokenHash(id: id, from: legacy, to: TokenHash.stored(id: id, secret: secret), logger: logger) }
             }
         }
-        guard valid, let row, let role = Role(rawValue: row.3) else {
+        guard valid, let row, let role = Role(rawValue: row.role) else {
             throw DomainError.unauthenticated("the bearer token is not valid")
         }
-        return Principal(id: row.1, name: row.2, role: role)
+        return Principal(id: row.userId, name: row.name, role: role)
     }
 
     /// Rewrites a bcrypt-hashed token as SHA-256 once its secret has been verified. Not a custody event:
