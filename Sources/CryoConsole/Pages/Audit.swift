@@ -59,7 +59,7 @@ struct AuditVerifyPage: PageView {
 
 extension Console {
     /// Auditors' reads of patient-linked records are logged by the Store, as for the API.
-    func auditPage(_ q: AuditQuery) async throws -> Response {
+    func auditPage(_ q: AuditQuery, refusal: Refusal? = nil) async throws -> Response {
         let user = try signedIn()
         var events: [AuditPage.Event] = []
         var total = 0
@@ -81,7 +81,7 @@ extension Console {
             query: q, kinds: ["vial", "lot", "donor", "patient", "period"].map { .init(value: $0, selected: $0 == q.kind) },
             scope: scope?.description, events: events, count: total,
             downloads: scope == nil ? [] : ReportFormat.allCases.map { .init(format: $0.rawValue, href: "/console/audit/export.\($0.rawValue)?\(q.encoded)") },
-            tlogHead: head))
+            tlogHead: head), status: refusal?.status ?? .ok, refusal: refusal)
     }
 
     func auditExport(_ format: String, _ q: AuditQuery) async throws -> Response {
