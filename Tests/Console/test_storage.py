@@ -54,7 +54,8 @@ def test_evacuate_a_freezer_dry_run_then_confirm(browser):
     sign_in(browser, "manufacturing")
     # Same positions into a target whose A1 is taken: refused next to the form, nothing moved.
     evacuate_form(browser, "EVAC-B", "same-positions", "LN2 alarm (console test)")
-    error = text_of(browser, "evacuate-error")
+    error = text_of(browser, "evacuate-target-error")
+    assert "already holds vial" in text_of(browser, "refusal-summary")
     assert "EVAC-B-B1:A1 already holds vial" in error
     assert sql("SELECT count(*) FROM vial_position WHERE box_id = 'EVAC-A-B1'") == "5" and moved_events() == 0
     # Free positions: the dry run lists the moves and writes nothing.
