@@ -18,8 +18,10 @@ struct ConsoleInventoryPageTests {
             let vials = try await f.lot("A911-26001", vials: 2, box: "BOX-1")
             let pages = ["/console", "/console/lots", "/console/lots/A911-26001", "/console/freezers", "/console/freezers/FRZ-1",
                          "/console/vials/\(vials[0].id)", "/console/patients"]
+            var sessions: [Role: Pages.Session] = [:]
             for role in Role.allCases {
                 let session = try await Pages.signIn(f, role)
+                sessions[role] = session
                 for uri in pages {
                     let (status, html, headers) = try await Pages.page(http, .get, uri, session)
                     #expect(status == .ok, "\(uri) as \(role.rawValue): \(status)")
@@ -33,7 +35,7 @@ struct ConsoleInventoryPageTests {
                 let (status, _, headers) = try await Pages.page(http, .get, uri, nil)
                 #expect(status == .found && headers[.location] == "/console/sign-in", "\(uri) without a session")
             }
-            let admin = try await Pages.signIn(f, .admin)
+            let admin = sessions[.admin]
             for uri in ["/console/lots/NO-SUCH", "/console/freezers/NO-SUCH"] {
                 let (status, html, _) = try await Pages.page(http, .get, uri, admin)
                 #expect(status == .notFound, "\(uri): \(status)")
@@ -60,7 +62,7 @@ struct ConsoleInventoryPageTests {
             #expect(done == .seeOther)
             #expect(try await f.count("SELECT (row_no * 10 + column_no)::int FROM vial_position WHERE vial_id = '\(vial)' AND box_id = 'BOX-2'") == 34)
             let (_, page, _) = try await Pages.page(http, .get, try #require(headers[.location]), mfg)
-            #expect(page.contains(#"role="status""#) && page.contains("Moved to BOX-2 C4"), "\(page)")
+            #expect(page.contains(#"role="status""#) && page.contains("Moved to BOX-2:C4"), "\(page)")
             // The confirmation is said only when the vial's record bears it out.
             let other = try #require(try await f.lot("A912-26002", vials: 1, box: "BOX-1").first).id
             let (_, crafted, _) = try await Pages.page(http, .get, "/console/vials/\(other)?done=moved", mfg)
@@ -86,7 +88,7 @@ struct ConsoleInventoryPageTests {
             #expect(try await f.count("SELECT count(*)::int FROM custody_event") == events)
             // A position that is taken is a conflict (409), as in the API.
             let (taken, page, _) = try await Pages.page(http, .post, "/console/vials/\(vial)/move", mfg, form: [
-                ("_csrf", mfg.csrf), ("box", "BOX-1"), ("row", vials[0].location?.label.prefix(1).description ?? "A"),
+                ("_csrf", mfg.csrf), ("box", "BOX-1"), ("row", String(UnicodeScalar(UInt8(64 + (vials[0].location?.row ?? 1))))),
                 ("column", String(vials[0].location?.column ?? 1)), ("reason", "again")])
             #expect(taken == .conflict, "\(taken)")
             #expect(page.contains(#"id="refusal-summary""#))

@@ -62,7 +62,7 @@ extension Console {
             events: events.map(TimelineEvent.init), chainIntact: chain.intact, chainProblems: chain.problems,
             canMove: user.role.may(.placeVial) && location != nil, form: refused?.form ?? VialMoveForm())
         let confirmation = moved && events.max(by: { $0.seq < $1.seq })?.action == "vial.moved"
-            ? location.map { "✓ Moved to \($0.box) \($0.position)" } : nil
+            ? location.map { "✓ Moved to \($0.position)" } : nil
         return try render(view, status: status, refusal: refused?.refusal, confirmation: confirmation)
     }
 
