@@ -9,6 +9,7 @@ enum Confirmation: String, Sendable {
     case holdPlaced = "hold-placed", holdLifted = "hold-lifted"
     case reading, excursion
     case enrolled, dlt, confirmed
+    case moved
 
     init?(_ request: Request) {
         guard let done = request.uri.queryParameters["done"].map(String.init) else { return nil }

@@ -63,18 +63,11 @@ public struct Console: Sendable {
         defer { router.add(middleware: ConsoleFallbackMiddleware(console: self, routes: recorder.routes)) }
         let group = recorder.group("console").add(middleware: ConsoleMiddleware(console: self))
         group.get("assets/{name}") { _, context in try self.asset(context.parameters.require("name")) }
-        group.get("sign-in") { request, _ in try self.signInPage(request, message: nil, login: "") }
-        group.post("sign-in") { request, context in try await self.signIn(request, context) }
-        group.post("sign-out") { request, context in try await self.signOut(request, context) }
-        group.get("") { _, _ in try await self.home() }
-        group.get("find") { request, _ in try await self.find(request) }
-        group.get("freezers") { _, _ in try await self.freezerList() }
-        group.get("freezers/{id}") { request, context in try await self.freezerPage(context.parameters.require("id"), request) }
-        group.get("vials/{id}") { request, context in try await self.vialCard(context.parameters.require("id"), message: nil) }
-        group.post("vials/{id}/move") { request, context in try await self.moveVial(context.parameters.require("id"), request, context) }
-        group.get("patients") { _, _ in try await self.patientList() }
-        group.get("lots") { request, _ in try await self.lotList(request) }
-        group.get("lots/{lot}") { _, context in try await self.lotPage(context.parameters.require("lot")) }
+        SignInController(console: self).addRoutes(to: group)
+        HomeController(console: self).addRoutes(to: group)
+        FreezersController(console: self).addRoutes(to: group)
+        VialsController(console: self).addRoutes(to: group)
+        LotsController(console: self).addRoutes(to: group)
         QCController(console: self).addRoutes(to: group)
         ReleaseController(console: self).addRoutes(to: group)
         DonorsController(console: self).addRoutes(to: group)
@@ -85,12 +78,7 @@ public struct Console: Sendable {
         AuditController(console: self).addRoutes(to: group)
         registerPharmacy(group)
         registerBedside(group)
-        group.get("users") { _, _ in try await self.userList() }
-        group.post("users") { request, context in try await self.createUser(request, context) }
-        group.post("users/{id}/unlock") { request, context in try await self.userAction(request, context, action: "unlock") }
-        group.post("users/{id}/password") { request, context in try await self.userAction(request, context, action: "password") }
-        group.post("users/{id}/deactivate") { request, context in try await self.userAction(request, context, action: "deactivate") }
-        group.post("users/{id}/reactivate") { request, context in try await self.userAction(request, context, action: "reactivate") }
+        UsersController(console: self).addRoutes(to: group)
     }
 
     func asset(_ name: String) throws -> Response {

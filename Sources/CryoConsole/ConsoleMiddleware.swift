@@ -74,6 +74,13 @@ extension Console {
     }
 
     func errorPage(status: HTTPResponse.Status, message: String) throws -> Response {
-        try page("error", title: status.reasonPhrase, ["status": Int(status.code), "reason": status.reasonPhrase, "message": message], status: status)
+        try render(ErrorPage(title: status.reasonPhrase, message: message), status: status)
     }
+}
+
+/// A page that could not be shown, or an action refused outside any form: the status's phrase and why, in a sentence.
+struct ErrorPage: PageView {
+    static let template = "error"
+    let title: String
+    let message: String
 }

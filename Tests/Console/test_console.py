@@ -131,7 +131,9 @@ def test_move_a_vial_and_see_its_new_custody_event(browser):
     browser.find_element(By.ID, "column").send_keys("1")
     browser.find_element(By.ID, "reason").send_keys("out of the box")
     submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#move-form button"))
-    assert browser.find_element(By.ID, "form-error").text
+    assert "row" in browser.find_element(By.ID, "refusal-summary").text
+    assert browser.find_element(By.ID, "row-error").text
+    assert browser.find_element(By.ID, "reason").get_attribute("value") == "out of the box"
     assert sql(f"SELECT box_id, row_no, column_no FROM vial_position WHERE vial_id = '{vial}'") == f"{box}|{row}|{col}"
 
 

@@ -54,7 +54,8 @@ def test_evacuate_a_freezer_dry_run_then_confirm(browser):
     sign_in(browser, "manufacturing")
     # Same positions into a target whose A1 is taken: refused next to the form, nothing moved.
     evacuate_form(browser, "EVAC-B", "same-positions", "LN2 alarm (console test)")
-    error = text_of(browser, "evacuate-error")
+    error = text_of(browser, "evacuate-target-error")
+    assert "already holds vial" in text_of(browser, "refusal-summary")
     assert "EVAC-B-B1:A1 already holds vial" in error
     assert sql("SELECT count(*) FROM vial_position WHERE box_id = 'EVAC-A-B1'") == "5" and moved_events() == 0
     # Free positions: the dry run lists the moves and writes nothing.
@@ -128,3 +129,29 @@ def test_held_and_blocked_vials_look_it_everywhere(browser):
     for r in rows:
         assert "on hold" in r.find_element(By.CSS_SELECTOR, "td.availability").text
         assert "sterility retest pending" in r.text
+
+
+def test_the_map_shows_whole_lot_numbers_at_800_px(browser):
+    """Issue 25 item 6: at 800 px each cell shows its vial's whole lot number, wrapped if need be, never cut short."""
+    api("POST", "/freezers", json={"id": "W800-F", "siteCode": "SSF", "kind": "ln2-dewar", "name": "800 px test", "maxCelsius": -150})
+    api("POST", "/racks", json={"id": "W800-F-R1", "freezerId": "W800-F", "label": "R1"})
+    api("POST", "/boxes", json={"id": "W800-F-B1", "rackId": "W800-F-R1", "label": "B1", "rows": 9, "columns": 9})
+    lot = "W800-LONGLOT-26001"
+    api("POST", "/lots", json={"lotNumber": lot, "productCode": "ALLO-501", "donorCode": "DN-000101",
+                               "manufacturedOn": date.today().isoformat(), "cellsPerVial": 40000000, "vialCount": 2})
+    api("POST", f"/lots/{lot}/vials", json={"count": 2, "boxId": "W800-F-B1"})
+    sign_in(browser, "manufacturing")
+    browser.set_window_size(800, 900)
+    try:
+        browser.get(f"{BASE}/console/freezers/W800-F")
+        smalls = browser.find_elements(By.CSS_SELECTOR, "#box-W800-F-B1 a.cell small")
+        assert len(smalls) == 2
+        for small in smalls:
+            assert small.text.replace("\n", "") == lot
+            inside = browser.execute_script(
+                "const s = arguments[0].getBoundingClientRect(), c = arguments[0].parentElement.getBoundingClientRect();"
+                "return arguments[0].scrollWidth <= arguments[0].clientWidth && s.left >= c.left - 0.5 && s.right <= c.right + 0.5"
+                " && s.bottom <= c.bottom + 0.5;", small)
+            assert inside, "the lot number is cut short"
+    finally:
+        browser.set_window_size(1280, 800)

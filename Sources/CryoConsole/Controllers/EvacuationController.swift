@@ -11,6 +11,6 @@ struct EvacuationController<Context: RequestContext>: Sendable {
     @Sendable func evacuate(_ request: Request, context: Context) async throws -> Response {
         var request = request
         let form = try await Form.decode(EvacuationForm.self, &request)
-        return try await console.evacuateFreezer(context.parameters.require("id"), form, request)
+        return try await console.evacuateFreezer(context.parameters.require("id"), form)
     }
 }

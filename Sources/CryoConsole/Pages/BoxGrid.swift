@@ -25,9 +25,12 @@ struct BoxGrid {
     /// Positions expiring within this many days are marked.
     static let soonDays = 30
 
-    var context: [String: Any] {
-        ["id": box.id, "label": box.label, "occupied": box.occupied, "places": box.occupied + box.free,
-         "utilisation": Console.percent(box.occupied, box.occupied + box.free), "grid": html]
+    /// A box as the freezer page's template shows it: its caption's values and its grid, already HTML.
+    struct View: Sendable { let id: String, label: String, occupied: Int, places: Int, utilisation: String, grid: String }
+
+    var view: View {
+        View(id: box.id, label: box.label, occupied: box.occupied, places: box.occupied + box.free,
+             utilisation: Console.percent(box.occupied, box.occupied + box.free), grid: html)
     }
 
     var html: String {

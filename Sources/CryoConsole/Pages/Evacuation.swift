@@ -23,7 +23,7 @@ struct EvacuationPage: PageView {
 extension Console {
     /// The form posts a dry run first; its page lists every move and offers the confirmation, which repeats the
     /// same request for real. A refusal is shown next to the form on the freezer's page, with nothing moved.
-    func evacuateFreezer(_ id: String, _ form: EvacuationForm, _ request: Request) async throws -> Response {
+    func evacuateFreezer(_ id: String, _ form: EvacuationForm) async throws -> Response {
         let user = try signedIn()
         let confirmed = form.confirm == "yes"
         let targetText = form.target ?? "", modeText = form.mode ?? ""
@@ -40,9 +40,7 @@ extension Console {
                               confirmation: result.dryRun ? nil : "✓ \(result.moves.count) vials moved from \(id) to \(target.id)")
         } catch let error as DomainError {
             if case .forbidden = error { throw error }
-            // The freezer page (not typed yet) takes the form's state as its evacuation section.
-            return try await freezerPage(id, request, evacuation: ["message": error.description, "target": targetText, "reason": form.reason ?? "",
-                                                                   "samePositions": modeText != EvacuationMode.freePositions.rawValue],
+            return try await freezerPage(id, refused: (form, Refusal(error, fields: Self.evacuationFields, form: "evacuate")),
                                          status: HTTPResponse.Status(code: error.httpStatus))
         }
     }

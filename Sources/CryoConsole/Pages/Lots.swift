@@ -3,35 +3,61 @@ import CryoStore
 import Foundation
 import Hummingbird
 
+/// The lot list: filters (product, status, expiring within N days), keyset paging, counts of vials by status.
+struct LotListPage: PageView {
+    static let template = "lots"
+    struct StatusOption: Sendable { let value: String; let selected: Bool }
+    let title = "Lots"
+    let lots: [LotRow]
+    let empty: Bool
+    let next: String?
+    let product: String
+    let expiringWithin: String
+    let statuses: [StatusOption]
+}
+
+/// A lot: its facts, holds, every vial with where it is and whether it may be used, and the custody timeline.
+struct LotPage: PageView {
+    static let template = "lot"
+    struct Vial: Sendable {
+        let id: String, ordinal: Int, status: String, position: String, glyph: String, css: String
+        let availability: String, reasons: String, hasReasons: Bool
+    }
+    struct Hold: Sendable { let reason: String, placedBy: String, placedAt: String }
+    var title: String { "Lot \(lot.lotNumber)" }
+    let lot: LotRow
+    let holds: [Hold]
+    let vials: [Vial]
+    let events: [TimelineEvent]
+    let chainIntact: Bool
+    let chainProblems: [String]
+}
+
 extension Console {
-    /// Filters (product, status, expiring within N days), keyset paging, counts of vials by status.
     func lotList(_ request: Request) async throws -> Response {
         let user = try signedIn()
         let q = request.uri.queryParameters
-        let product = q["product"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let product = q["product"].map(String.init)?.nonEmpty
         let statusText = q["status"].map(String.init) ?? ""
         let status = LotStatus(rawValue: statusText)
         let within = q["expiringWithin"].flatMap { Int(String($0)) }
-        let after = q["after"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let after = q["after"].map(String.init)?.nonEmpty
         let found = try await store.listLots(product: product, status: status, limit: 50, after: after, actor: user, logger: logger)
         let today = CalendarDay.today()
         let lots = found.lots.filter { lot in
             guard let within, let day = CalendarDay(lot.expiresOn) else { return true }
             return day - today <= within
         }
-        var next: String?
-        if let cursor = found.nextCursor {
-            var parts = ["after=\(cursor)"]
-            if let product { parts.append("product=\(product)") }
+        let next = found.nextCursor.map { cursor in
+            var parts = ["after=\(Self.queryValue(cursor))"]
+            if let product { parts.append("product=\(Self.queryValue(product))") }
             if status != nil { parts.append("status=\(statusText)") }
             if let within { parts.append("expiringWithin=\(within)") }
-            next = "/console/lots?" + parts.joined(separator: "&")
+            return "/console/lots?" + parts.joined(separator: "&")
         }
-        return try page("lots", title: "Lots", [
-            "lots": lots.map(LotRow.init), "empty": lots.isEmpty, "next": next as Any,
-            "product": product ?? "", "expiringWithin": within.map(String.init) ?? "",
-            "statuses": LotStatus.allCases.map { ["value": $0.rawValue, "selected": $0 == status] },
-        ])
+        return try render(LotListPage(lots: lots.map(LotRow.init), empty: lots.isEmpty, next: next, product: product ?? "",
+                                      expiringWithin: within.map(String.init) ?? "",
+                                      statuses: LotStatus.allCases.map { .init(value: $0.rawValue, selected: $0 == status) }))
     }
 
     func lotPage(_ number: String) async throws -> Response {
@@ -41,14 +67,15 @@ extension Console {
         let holds = try await store.listHolds(subject: .lot, id: number, activeOnly: true, actor: user, logger: logger)
         let chain = try await store.verifyChain(subjectType: "lot", subjectId: number, actor: user, logger: logger)
         let vials = try await store.lotVials(lotNumber: number, actor: user, logger: logger)
-        return try page("lot", title: "Lot \(number)", [
-            "lot": LotRow(lot), "events": events.map(Self.eventRow), "chainIntact": chain.intact, "chainProblems": chain.problems,
-            "vials": vials.map { v in
-                ["id": v.id, "ordinal": v.ordinal, "status": v.status.rawValue, "position": v.location?.label ?? "not in storage",
-                 "glyph": VialGlyph(v.availability).symbol, "css": VialGlyph(v.availability).css,
-                 "availability": Self.availabilityWords(v.availability), "reasons": v.availability.summary ?? "", "hasReasons": !v.availability.unblocked] as [String: Any]
+        return try render(LotPage(
+            lot: LotRow(lot),
+            holds: holds.map { .init(reason: $0.reason, placedBy: $0.placedBy, placedAt: Self.timestamp($0.placedAt)) },
+            vials: vials.map { v in
+                let glyph = VialGlyph(v.availability)
+                return .init(id: v.id, ordinal: v.ordinal, status: v.status.rawValue, position: v.location?.label ?? "not in storage",
+                             glyph: glyph.symbol, css: glyph.css, availability: Self.availabilityWords(v.availability),
+                             reasons: v.availability.summary ?? "", hasReasons: !v.availability.unblocked)
             },
-            "holds": holds.map { ["reason": $0.reason, "placedBy": $0.placedBy, "placedAt": Self.timestamp($0.placedAt)] },
-        ])
+            events: events.map(TimelineEvent.init), chainIntact: chain.intact, chainProblems: chain.problems))
     }
 }

@@ -4,6 +4,23 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 
+/// The sign-in form as it is posted.
+struct SignInForm: Decodable, Sendable {
+    var login: String?
+    var password: String?
+    var _csrf: String?
+}
+
+/// The sign-in page: the form, the login name entered (never the password), why the last attempt was refused.
+struct SignInPage: PageView {
+    static let template = "sign-in"
+    let title = "Sign in"
+    let message: String?
+    let login: String
+    /// The form's own CSRF token (there is no session yet), the value of the sign-in cookie.
+    let csrf: String
+}
+
 extension Console {
     /// The sign-in form's CSRF token (issue 24 item 7): there is no session yet, so the form carries a random value
     /// that must equal this cookie's (`SameSite=Strict`, `HttpOnly`, only for the sign-in path): another site can
@@ -12,7 +29,7 @@ extension Console {
 
     func signInPage(_ request: Request, message: String?, login: String, status: HTTPResponse.Status = .ok) throws -> Response {
         let token = request.cookies[Self.signInCookieName]?.value.nonEmpty ?? Self.randomFormToken()
-        var response = try page("sign-in", title: "Sign in", ["message": message as Any, "login": login, "csrf": token], status: status)
+        var response = try render(SignInPage(message: message, login: login, csrf: token), status: status)
         response.setCookie(Cookie(name: Self.signInCookieName, value: token, path: "/console/sign-in", secure: Self.isSecure(request),
                                   httpOnly: true, sameSite: .strict))
         return response
@@ -20,12 +37,10 @@ extension Console {
 
     /// Sign-in with login name and password; the session id is new at every sign-in (the old one ends). Refused
     /// without the form's CSRF token (403), and while the login name or the address waits (429, with the time).
-    func signIn<Context: RequestContext>(_ request: Request, _ context: Context) async throws -> Response {
-        var request = request
-        let form = try await Form.read(&request, limit: 16 * 1024)
-        let login = form["login"] ?? "", password = form["password"] ?? ""
+    func signIn<Context: RequestContext>(_ request: Request, _ form: SignInForm, _ context: Context) async throws -> Response {
+        let login = form.login ?? "", password = form.password ?? ""
         guard let expected = request.cookies[Self.signInCookieName]?.value, !expected.isEmpty,
-              let sent = form["_csrf"], Form.constantTimeEqual(sent, expected) else {
+              let sent = form._csrf, Form.constantTimeEqual(sent, expected) else {
             return try signInPage(request, message: "the form's security token is missing or stale; reload the page and try again",
                                   login: "", status: .forbidden)
         }

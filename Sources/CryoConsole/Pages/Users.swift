@@ -3,6 +3,20 @@ import CryoStore
 import Foundation
 import Hummingbird
 
+/// A new user as the form sends it.
+struct NewUserForm: Decodable, Sendable {
+    var name: String?
+    var role: String?
+    var login: String?
+    var password: String?
+}
+
+/// An action on one user: a new password, or the reason for deactivating or reactivating.
+struct UserActionForm: Decodable, Sendable {
+    var password: String?
+    var reason: String?
+}
+
 /// The users page's view model.
 struct UsersPage: Sendable {
     struct Row: Sendable {
@@ -47,11 +61,8 @@ extension Console {
                                    status: status)
     }
 
-    func userAction<Context: RequestContext>(_ request: Request, _ context: Context, action: String) async throws -> Response {
+    func userAction(_ id: Int64, _ form: UserActionForm, action: String) async throws -> Response {
         let user = try signedIn()
-        var request = request
-        let form = try await Form.read(&request, limit: 64 * 1024)
-        let id = try context.parameters.require("id", as: Int64.self)
         let name = try await store.users(actor: user, logger: logger).first { $0.id == id }?.name ?? "user \(id)"
         do {
             let done: String
@@ -60,13 +71,13 @@ extension Console {
                 try await store.unlockUser(.id(id), actor: user, logger: logger)
                 done = "\(name) is unlocked and may sign again."
             case "password":
-                try await store.resetPassword(userId: id, password: form["password"] ?? "", actor: user, logger: logger)
+                try await store.resetPassword(userId: id, password: form.password ?? "", actor: user, logger: logger)
                 done = "A new password is set for \(name); their open sessions have ended."
             case "deactivate":
-                try await store.deactivateUser(userId: id, reason: form["reason"] ?? "", actor: user, logger: logger)
+                try await store.deactivateUser(userId: id, reason: form.reason ?? "", actor: user, logger: logger)
                 done = "\(name) is deactivated: their tokens are revoked and their sessions ended."
             case "reactivate":
-                try await store.reactivateUser(userId: id, reason: form["reason"] ?? "", actor: user, logger: logger)
+                try await store.reactivateUser(userId: id, reason: form.reason ?? "", actor: user, logger: logger)
                 done = "\(name) is active again and may sign in with their password (their old API tokens stay revoked)."
             default: throw HTTPError(.notFound)
             }
@@ -77,15 +88,13 @@ extension Console {
         }
     }
 
-    func createUser<Context: RequestContext>(_ request: Request, _ context: Context) async throws -> Response {
+    func createUser(_ form: NewUserForm) async throws -> Response {
         let user = try signedIn()
-        var request = request
-        let form = try await Form.read(&request, limit: 64 * 1024)
         do {
-            guard let role = Role(rawValue: form["role"] ?? "") else { throw DomainError.invalid(field: "role", rule: "choose a role") }
-            let login = form["login"].flatMap { $0.isEmpty ? nil : $0 }
-            let password = form["password"].flatMap { $0.isEmpty ? nil : $0 }
-            let issued = try await store.createUser(name: form["name"] ?? "", role: role, password: password, login: login, actor: user, logger: logger)
+            guard let role = Role(rawValue: form.role ?? "") else { throw DomainError.invalid(field: "role", rule: "choose a role") }
+            let login = form.login.flatMap { $0.isEmpty ? nil : $0 }
+            let password = form.password.flatMap { $0.isEmpty ? nil : $0 }
+            let issued = try await store.createUser(name: form.name ?? "", role: role, password: password, login: login, actor: user, logger: logger)
             return try await userList(confirmation: "\(issued.user.name) is created (\(role.rawValue)).",
                                       newToken: .init(userName: issued.user.name, token: issued.token))
         } catch let error as DomainError {

@@ -1,0 +1,19 @@
+import Hummingbird
+
+/// The lot list and a lot's page.
+struct LotsController<Context: RequestContext>: Sendable {
+    let console: Console
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.get("lots", use: list)
+        group.get("lots/{lot}", use: show)
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        try await console.lotList(request)
+    }
+
+    @Sendable func show(_ request: Request, context: Context) async throws -> Response {
+        try await console.lotPage(context.parameters.require("lot"))
+    }
+}

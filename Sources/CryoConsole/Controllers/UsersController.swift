@@ -1,0 +1,29 @@
+import Hummingbird
+
+/// Administrators' users page: create, unlock, reset a password, deactivate and reactivate.
+struct UsersController<Context: RequestContext>: Sendable {
+    let console: Console
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.get("users", use: list)
+        group.post("users", use: create)
+        for action in ["unlock", "password", "deactivate", "reactivate"] {
+            group.post("users/{id}/\(action)") { request, context in try await act(request, context, action) }
+        }
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        try await console.userList()
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        return try await console.createUser(Form.decode(NewUserForm.self, &request))
+    }
+
+    func act(_ request: Request, _ context: Context, _ action: String) async throws -> Response {
+        var request = request
+        let form = try await Form.decode(UserActionForm.self, &request)
+        return try await console.userAction(context.parameters.require("id", as: Int64.self), form, action: action)
+    }
+}
