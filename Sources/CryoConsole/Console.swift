@@ -83,8 +83,8 @@ public struct Console: Sendable {
         ImportController(console: self).addRoutes(to: group)
         CohortsController(console: self).addRoutes(to: group)
         AuditController(console: self).addRoutes(to: group)
-        registerPharmacy(group)
-        registerBedside(group)
+        PharmacyController(console: self).addRoutes(to: group)
+        BedsideController(console: self).addRoutes(to: group)
         group.get("users") { _, _ in try await self.userList() }
         group.post("users") { request, context in try await self.createUser(request, context) }
         group.post("users/{id}/unlock") { request, context in try await self.userAction(request, context, action: "unlock") }
