@@ -260,7 +260,7 @@ def test_controls_only_for_roles_that_may(browser):
     browser.get(f"{BASE}/console/cohorts/{SSC_NO_LD}")
     assert not browser.find_elements(By.ID, "dlt-form") and not browser.find_elements(By.ID, "decision-form")
     browser.get(f"{BASE}/console/cohorts/{SSC_NO_LD}/enrol")
-    assert "enrolling patients is done by clinical" in browser.find_element(By.ID, "error-message").text
+    assert "enrolling patients is done by clinical" in browser.find_element(By.ID, "error-message").text.lower()
     assert not browser.find_elements(By.ID, "enrol-form")
 
 
