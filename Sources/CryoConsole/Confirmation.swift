@@ -10,6 +10,8 @@ enum Confirmation: String, Sendable {
     case reading, excursion
     case enrolled, dlt, confirmed
     case moved
+    case committed, picked, shipped, received, thawed, administered, cleared, rescheduled
+    case lymphodepletion = "ld-recorded"
 
     init?(_ request: Request) {
         guard let done = request.uri.queryParameters["done"].map(String.init) else { return nil }

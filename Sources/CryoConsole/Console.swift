@@ -76,8 +76,8 @@ public struct Console: Sendable {
         ImportController(console: self).addRoutes(to: group)
         CohortsController(console: self).addRoutes(to: group)
         AuditController(console: self).addRoutes(to: group)
-        registerPharmacy(group)
-        registerBedside(group)
+        PharmacyController(console: self).addRoutes(to: group)
+        BedsideController(console: self).addRoutes(to: group)
         UsersController(console: self).addRoutes(to: group)
     }
 
@@ -94,24 +94,6 @@ public struct Console: Sendable {
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: asset.body))
     }
 
-    /// Renders a page not yet typed (a dictionary) inside the layout; typed pages use `render`.
-    func page(_ template: String, title: String, _ content: [String: Any], status: HTTPResponse.Status = .ok,
-              refusal: Refusal? = nil, confirmation: String? = nil) throws -> Response {
-        let view = Self.withoutNils(content) as? [String: Any] ?? [:]
-        return try respond(template, frame(view, title: title, refusal: refusal, confirmation: confirmation), status: status)
-    }
-
-    /// Mustache renders an `Optional.none` boxed in `Any` as the text "nil": absent values leave the context.
-    static func withoutNils(_ value: Any) -> Any? {
-        if let optional = value as? any OptionalValue {
-            guard let wrapped = optional.wrapped else { return nil }
-            return withoutNils(wrapped)
-        }
-        if let dict = value as? [String: Any] { return dict.compactMapValues { withoutNils($0) } }
-        if let array = value as? [Any] { return array.compactMap { withoutNils($0) } }
-        return value
-    }
-
     var logger: Logger { ConsoleScope.logger }
 
     func signedIn() throws -> Principal {
@@ -126,10 +108,4 @@ enum ConsoleScope {
     @TaskLocal static var logger = Logger(label: "cryoledger.console")
     /// Whether the request admits a gzip-compressed response (`Accept-Encoding`).
     @TaskLocal static var acceptsGzip = false
-}
-
-/// Lets `withoutNils` see through an `Optional` boxed in `Any` without reflection (the map page has hundreds of cells).
-protocol OptionalValue { var wrapped: Any? { get } }
-extension Optional: OptionalValue {
-    var wrapped: Any? { self.map { $0 as Any } }
 }

@@ -2,7 +2,7 @@ import CryoStore
 
 /// The signing step of a console form (21 CFR 11.50, 11.200): the page fixes the meaning and shows it with the
 /// signer's printed name; the signer re-enters the password. The Store verifies it, counts failures and locks.
-/// A form includes the `signature` partial inside a section whose context is `Signing.context(…)`.
+/// A form includes the `signature` partial inside a section whose context is a `SignatureView`.
 enum Signing {
     static let passwordField = "signaturePassword"
 
@@ -10,11 +10,6 @@ enum Signing {
     static func input(_ form: [String: String], meaning: String) -> SignatureInput? {
         guard let password = form[passwordField], !password.isEmpty else { return nil }
         return SignatureInput(password: password, meaning: meaning)
-    }
-
-    /// What the partial shows: the meaning, and the ids its fields and dialog need (unique per form on a page).
-    static func context(meaning: String, id: String, action: String) -> [String: Any] {
-        ["signMeaning": meaning, "signId": id, "signAction": action]
     }
 }
 

@@ -98,7 +98,7 @@ def test_board_plan_shows_proof_and_explanations_a_conflict_then_commit(browser)
     held = sql(f"SELECT v FROM allocation_plan, jsonb_array_elements_text(vials->'{IIM[0]}') v WHERE id = '{plan_id}' LIMIT 1")
     hold = api("qa", "POST", "/holds", {"subjectType": "vial", "subjectId": held, "reason": "label smudged (console test)"})
     submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#commit-form button"))
-    conflict = browser.find_element(By.ID, "commit-error").text
+    conflict = browser.find_element(By.ID, "refusal-summary").text
     assert "changed since planning" in conflict and held in conflict, conflict
     assert sql(f"SELECT count(*) FROM allocation WHERE subject_id LIKE 'PHX-%'") == "0"
     assert sql("SELECT count(*) FROM reservation WHERE subject_id LIKE 'PHX-%'") == "0"
@@ -108,7 +108,7 @@ def test_board_plan_shows_proof_and_explanations_a_conflict_then_commit(browser)
     # Plan again and commit: exactly the planned vials are reserved.
     plan_id = plan_in_browser(browser)
     submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#commit-form button"))
-    assert not browser.find_elements(By.ID, "commit-error")
+    assert not browser.find_elements(By.ID, "refusal-summary")
     for subject in IIM:
         planned = sql(f"SELECT string_agg(v, ',' ORDER BY v) FROM allocation_plan, jsonb_array_elements_text(vials->'{subject}') v WHERE id = '{plan_id}'")
         reserved = sql(f"SELECT string_agg(r.vial_id, ',' ORDER BY r.vial_id) FROM reservation r JOIN allocation a ON a.id = r.allocation_id "
@@ -140,11 +140,12 @@ def test_pick_list_pick_ship_refused_then_shipped_and_received_with_an_excursion
     browser.find_element(By.ID, "scannedVialIds").send_keys(vials[0])
     submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#pick-form button"))
     if len(vials) > 1:
-        assert f"{vials[1]} not scanned" in browser.find_element(By.ID, "pick-error").text
+        assert f"{vials[1]} not scanned" in browser.find_element(By.ID, "scannedVialIds-error").text
+        assert browser.find_element(By.ID, "scannedVialIds").get_attribute("value") == vials[0], "the scan is kept"
     browser.find_element(By.ID, "scannedVialIds").clear()
     browser.find_element(By.ID, "scannedVialIds").send_keys("CV0000000001O")
     submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#pick-form button"))
-    assert "is not what is handed over" in browser.find_element(By.ID, "pick-error").text
+    assert "is not what is handed over" in browser.find_element(By.ID, "scannedVialIds-error").text
     assert int(sql(f"SELECT count(*) FROM custody_event WHERE action = 'vial.pick-refused' AND subject_id = '{vials[0]}'")) >= 1
     assert int(sql(f"SELECT count(*) FROM custody_event WHERE action = 'patient.pick-refused' AND subject_id = '{IIM[0]}'")) >= 1
     assert sql(f"SELECT count(*) FROM vial_position WHERE vial_id IN ({','.join(repr(v) for v in vials)})") == str(len(vials))
@@ -164,9 +165,10 @@ def test_pick_list_pick_ship_refused_then_shipped_and_received_with_an_excursion
             element.send_keys(value)
         submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#ship-form button"))
     ship(48, shipper="DS-0099")
-    assert "scanned dry shipper DS-0099 is not what is handed over" in browser.find_element(By.ID, "ship-error").text
+    assert "scanned dry shipper DS-0099 is not what is handed over" in browser.find_element(By.ID, "scannedDryShipperId-error").text
+    assert browser.find_element(By.ID, "scannedShipVialIds").get_attribute("value").split() == vials, "the other scans are kept"
     ship(12)
-    assert "runs out before arrival" in browser.find_element(By.ID, "ship-error").text
+    assert "runs out before arrival" in browser.find_element(By.ID, "validatedHoldHours-error").text
     assert sql(f"SELECT count(*) FROM shipment_vial WHERE vial_id IN ({','.join(repr(v) for v in vials)})") == "0"
     assert sql(f"SELECT DISTINCT status FROM vial WHERE id IN ({','.join(repr(v) for v in vials)})") == "reserved"
     ship(48)
@@ -179,7 +181,8 @@ def test_pick_list_pick_ship_refused_then_shipped_and_received_with_an_excursion
     field = browser.find_element(By.ID, "loggerMaxCelsius")
     field.send_keys("-100")
     submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#receive-form button"))
-    assert "receive refused, chain of identity" in browser.find_element(By.ID, "receive-error").text
+    assert "receive refused, chain of identity" in browser.find_element(By.ID, "scannedVialIds-error").text
+    assert browser.find_element(By.ID, "loggerMaxCelsius").get_attribute("value") == "-100", "the reading is kept"
     assert sql(f"SELECT DISTINCT status FROM vial WHERE id IN ({','.join(repr(v) for v in vials)})") == "shipped"
     browser.find_element(By.ID, "scannedVialIds").send_keys("\n".join(vials))
     submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#receive-form button"))
@@ -262,7 +265,8 @@ def test_bedside_thaw_countdown_wrong_vial_refused_and_logged_then_signed_admini
     browser.find_element(By.ID, f"thaw-{vial}-vial").send_keys(vial)
     browser.find_element(By.ID, f"thaw-{vial}-band").send_keys(IIM[0])
     submit_and_wait(browser, browser.find_element(By.CSS_SELECTOR, f"#thaw-{vial} button"))
-    assert "chain of identity" in browser.find_element(By.ID, "thaw-error").text
+    assert "chain of identity" in browser.find_element(By.ID, f"thaw-{vial}-band-error").text
+    assert browser.find_element(By.ID, f"thaw-{vial}-vial").get_attribute("value") == vial, "the vial scan is kept"
     assert sql(f"SELECT count(*) FROM custody_event WHERE action = 'patient.thaw-refused' AND subject_id = '{subject}'") == "1"
     thaw_form(browser, vial, subject)
     assert sql(f"SELECT status, thawed_at IS NOT NULL FROM vial WHERE id = '{vial}'") == "thawed|t"
@@ -281,7 +285,8 @@ def test_bedside_thaw_countdown_wrong_vial_refused_and_logged_then_signed_admini
     wrong = story["held_vial"]
     before = refusals(wrong)
     scan(browser, subject, wrong)
-    refused = browser.find_element(By.ID, "check-refused").text
+    refused = browser.find_element(By.ID, "subjectId-error").text
+    assert browser.find_element(By.ID, "check-refused").is_displayed()
     assert "chain of identity" in refused and IIM[0] in refused, refused
     assert not browser.find_elements(By.ID, "administer-form")
     assert refusals(wrong) == before + 1
@@ -300,13 +305,13 @@ def test_bedside_thaw_countdown_wrong_vial_refused_and_logged_then_signed_admini
     # A wrong password: refused next to the form, nothing administered, the failure recorded.
     browser.find_element(By.ID, "administer-password").send_keys("not-my-password")
     submit_and_wait(browser, browser.find_element(By.ID, "administer-sign"))
-    assert "wrong password" in browser.find_element(By.ID, "sign-error").text
+    assert "wrong password" in browser.find_element(By.ID, "administer-password-error").text
     assert sql(f"SELECT status FROM vial WHERE id = '{vial}'") == "thawed"
     assert sql(f"SELECT count(*) FROM administration WHERE vial_id = '{vial}'") == "0"
     browser.find_element(By.ID, "administer-open").click()
     browser.find_element(By.ID, "administer-password").send_keys(users()["pharmacy"][1])
     submit_and_wait(browser, browser.find_element(By.ID, "administer-sign"))
-    assert "administered " + vial in browser.find_element(By.ID, "bedside-done").text
+    assert "administered " + vial in browser.find_element(By.ID, "notice").text
     assert sql(f"SELECT status FROM vial WHERE id = '{vial}'") == "administered"
     assert sql(f"SELECT subject_id FROM administration WHERE vial_id = '{vial}'") == subject
     assert sql(f"SELECT status FROM patient WHERE subject_id = '{subject}'") == "dosed"
@@ -326,7 +331,7 @@ def test_bedside_an_expired_thaw_window_is_refused_and_logged(browser):
     assert "limit passed" in browser.find_element(By.ID, f"clock-{vial}").text
     before = refusals(vial)
     scan(browser, subject, vial)
-    assert "thaw-to-infusion limit" in browser.find_element(By.ID, "check-refused").text
+    assert "thaw-to-infusion limit" in browser.find_element(By.ID, "vialId-error").text
     assert refusals(vial) == before + 1
     assert sql(f"SELECT status FROM vial WHERE id = '{vial}'") == "thawed"
     assert sql(f"SELECT count(*) FROM administration WHERE vial_id = '{vial}'") == "0"

@@ -16,6 +16,11 @@ public enum FieldLabels {
         "description": "Description", "dryShipperId": "Dry shipper", "dataLoggerId": "Data logger",
         "celsius": "Temperature (°C)", "freezerId": "Freezer", "file": "File", "kind": "Kind of file",
         "decision": "Decision", "userId": "User",
+        // the point-of-care scans and forms
+        "scannedVialIds": "Vials scanned", "scannedVialId": "Vial scanned", "scannedSubjectId": "Patient band scanned",
+        "scannedDryShipperId": "Dry shipper scanned", "validatedHoldHours": "Validated hold time (hours)", "toSite": "To site",
+        "loggerMaxCelsius": "Data logger maximum (°C)", "givenOn": "Day given", "agent": "Agent", "items": "Clearance checklist",
+        "patients": "Patients", "planId": "Plan", "allocationId": "Allocation", "shipmentId": "Shipment",
         // the allocation optimizer's levels
         "unassignedPatients": "Patients left without a dose", "unassignedSlots": "Doses left unassigned",
         "cohortSpread": "Lots per cohort beyond one", "expirySlackDays": "Days of shelf life used up early",
