@@ -1,7 +1,7 @@
 """The demo journey through a Python client generated from the served contract (openapi-python-client).
 
-donor -> lot -> vials -> QC -> release -> enrol -> plan -> commit -> pick -> ship -> receive -> thaw -> administer
--> custody -> every export format -> verify, and an import (multipart and raw CSV), each step through the generated
+donor -> lot -> vials -> QC -> release -> enrol -> plan -> commit -> pick -> ship -> receive -> readiness (a refused
+thaw, the infusion moved to today, a signed clearance) -> thaw -> administer -> custody -> every export format -> verify, and an import (multipart and raw CSV), each step through the generated
 client's typed models. The patient's anti-HLA antibodies rule out every demo lot, so the plan must take the lot made
 here: the chain donor -> lot -> patient is one.
 
@@ -16,7 +16,8 @@ import sys
 import uuid
 
 from cryo_ledger_client import AuthenticatedClient, Client
-from cryo_ledger_client.api.clinical import enroll_patient, get_patient, get_study
+from cryo_ledger_client.api.clinical import (clear_for_infusion, enroll_patient, get_infusion_readiness, get_patient, get_study,
+                                             reschedule_infusion)
 from cryo_ledger_client.api.custody import (export_custody_csv, export_custody_json, export_custody_ndjson, export_custody_pdf,
                                             list_custody_events, verify_audit_trail)
 from cryo_ledger_client.api.donors import get_donor, register_donor
@@ -29,16 +30,17 @@ from cryo_ledger_client.api.products import get_product
 from cryo_ledger_client.api.release import get_certificate_of_analysis, record_qc_result, release_lot
 from cryo_ledger_client.api.storage import create_box, create_rack
 from cryo_ledger_client.api.vials import create_vials, get_vial
-from cryo_ledger_client.models import (AdministrationInput, BoxInput, CommitInput, CustodyExport, DonorInput, DonorInputEligibility,
+from cryo_ledger_client.models import (AdministrationInput, BoxInput, ClearanceInput, CommitInput, CustodyExport, DonorInput, DonorInputEligibility,
                                        EligibilityAnswer, EnrolmentInput, ImportBatchFilesBody, ImportBatchKind, ListCustodyEventsSubjectType,
-                                       LotInput, LotStatus, LotStatusChange, PlanInput, QcResultInput, RackInput, ReceiptInput, ReleaseInput,
-                                       ReleaseInputKind, ScreeningTest, ScreeningTestResult, ShipmentInput, SignatureInput, VialBatchInput)
+                                       LotInput, LotStatus, LotStatusChange, PickInput, PlanInput, QcResultInput, RackInput, ReceiptInput, ReleaseInput,
+                                       ReleaseInputKind, RescheduleInput, ScreeningTest, ScreeningTestResult, ShipmentInput, SignatureInput,
+                                       ThawInput, VialBatchInput)
 from cryo_ledger_client.types import UNSET, File
 
 BASE = sys.argv[1]
 QA_PASSWORD = "demo-qa-signing-pass"
 CLINIC_PASSWORD = "demo-clinic-signing-pass"
-TODAY = datetime.date.today()
+TODAY = datetime.datetime.now(datetime.timezone.utc).date()  # the server's day
 RUN = uuid.uuid4().hex[:4].upper()
 steps = 0
 
@@ -127,13 +129,27 @@ allocations = call("commitAllocation", commit_allocation, plan.id, client=pharma
 allocation = allocations[0]
 vial_ids = allocation.vial_ids
 call("getPickList", get_pick_list, allocation.allocation_id, client=pharmacy)
-call("pickAllocation", pick_allocation, allocation.allocation_id, client=pharmacy)
+# Rule 9: every hand-off carries the scanned ids of what is handed over.
+call("pickAllocation", pick_allocation, allocation.allocation_id, client=pharmacy, body=PickInput(scanned_vial_ids=vial_ids))
 shipment = call("shipVials", ship_vials, client=pharmacy, body=ShipmentInput(
-    vial_ids=vial_ids, to_site="UCLA", dry_shipper_id="DS-0042", data_logger_id="TL-7781", validated_hold_hours=240))
-received = call("receiveShipment", receive_shipment, shipment.id, client=pharmacy, body=ReceiptInput(logger_max_celsius=-171.5))
+    vial_ids=vial_ids, to_site="UCLA", dry_shipper_id="DS-0042", data_logger_id="TL-7781", validated_hold_hours=240,
+    scanned_vial_ids=vial_ids, scanned_dry_shipper_id="DS-0042"))
+received = call("receiveShipment", receive_shipment, shipment.id, client=pharmacy,
+                body=ReceiptInput(logger_max_celsius=-171.5, scanned_vial_ids=vial_ids))
 check(received.receipt_excursion is False, "no excursion")
+# Rule 8: the patient is not ready (the infusion is planned ten days ahead), so the thaw is refused (409) until the
+# clinician moves the infusion to today and signs the clearance (this arm has no lymphodepletion).
+readiness = call("getInfusionReadiness", get_infusion_readiness, subject, client=clinical)
+check(not readiness.ready and readiness.planned_doses == [], f"not ready yet: {readiness.to_dict()}")
+call("thawVial (not ready: refused)", thaw_vial, vial_ids[0], client=pharmacy, expect=(409,),
+     body=ThawInput(scanned_vial_id=vial_ids[0], scanned_subject_id=subject))
+call("rescheduleInfusion", reschedule_infusion, subject, client=clinical,
+     body=RescheduleInput(infusion_on=TODAY, reason="vials received at the site; patient admitted today"))
+readiness = call("clearForInfusion", clear_for_infusion, subject, client=clinical, body=ClearanceInput(
+    items=readiness.clearance_items, signature=SignatureInput(password=CLINIC_PASSWORD, meaning="patient cleared for infusion")))
+check(readiness.ready, f"ready today: {readiness.to_dict()}")
 for vial in vial_ids:
-    call(f"thawVial {vial}", thaw_vial, vial, client=pharmacy)
+    call(f"thawVial {vial}", thaw_vial, vial, client=pharmacy, body=ThawInput(scanned_vial_id=vial, scanned_subject_id=subject))
     done = call(f"administerVial {vial}", administer_vial, vial, client=pharmacy, body=AdministrationInput(
         subject_id=subject, signature=SignatureInput(password=CLINIC_PASSWORD, meaning="administered after bedside identity check")))
     check(done.status.value == "administered", "administered")
@@ -158,8 +174,9 @@ lines = [json.loads(line) for line in ndjson_text.splitlines()]
 check(lines[0]["format"] == "cryoledger.custody-export/v1+ndjson" and len(lines) > 1, "NDJSON header")
 check(all(isinstance(e["details"], dict) and e.get("reason") != "" for e in lines[1:]), "NDJSON events: details objects, no empty strings")
 document = call("exportCustodyJSON", export_custody_json, client=auditor, patient=subject)
-# Each auditor export of a patient scope is itself logged in the patient's chain, so the later export has one event more.
-check(isinstance(document, CustodyExport) and len(document.events) == len(lines), "JSON export, typed")
+check(isinstance(document, CustodyExport), f"JSON export, typed: {type(document)}")
+# The chain only grows between the two exports: every event of the NDJSON export is in the later JSON export.
+check({e["id"] for e in lines[1:]} <= {e.id for e in document.events}, "JSON export holds every NDJSON event")
 check(any(e.signature and e.signature.printed_name == "Parker Pharmacist" for e in document.events), "JSON export carries the signature")
 pdf = call("exportCustodyPDF", export_custody_pdf, client=auditor, lot=lot_number)
 check(pdf.payload.read(4) == b"%PDF", "PDF export")

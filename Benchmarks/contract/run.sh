@@ -7,6 +7,7 @@
 # Debug build, private embedded cluster with the demo data, API on 127.0.0.1 only; cleans up on exit.
 #   Benchmarks/contract/run.sh
 # Environment:
+#   CONTRACT_PORT   the API's port on 127.0.0.1 (default 18282)
 #   CONTRACT_VENV   where openapi-python-client is installed if missing (default /tmp/cryoledger-contract-venv)
 #   CONTRACT_KEEP   a directory to keep the served spec, the generated client, the generator's output and the server log in
 set -euo pipefail
@@ -16,7 +17,7 @@ ensure_packages
 ensure_swift
 HERE="$PWD/Benchmarks/contract"
 VENV="${CONTRACT_VENV:-/tmp/cryoledger-contract-venv}"
-PORT=18282
+PORT="${CONTRACT_PORT:-18282}"
 BASE="http://127.0.0.1:$PORT"
 
 # openapi-python-client in a private virtual environment (PyPI, through pip).

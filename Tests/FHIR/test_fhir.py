@@ -4,7 +4,7 @@ from fhir.resources.biologicallyderivedproductdispense import BiologicallyDerive
 from fhir.resources.bundle import Bundle
 from fhir.resources.operationoutcome import OperationOutcome
 
-from conftest import call
+from conftest import call, make_ready
 import value_sets as vs
 
 FHIR_JSON = "application/fhir+json"
@@ -117,7 +117,9 @@ def test_dispense_lifecycle_status_mapping(tok, allocated):
     assert call("POST", f"/shipments/{r.json()['id']}/receive", t, json={"loggerMaxCelsius": -170, "scannedVialIds": a["vialIds"]}).status_code == 200
     received = status_of_vial()
     assert received["status"] == "issued" and "whenHandedOver" in received
-    assert call("POST", f"/vials/{vial}/thaw", t).status_code == 200
+    make_ready(subject, tok["clinical"])
+    r = call("POST", f"/vials/{vial}/thaw", t, json={"scannedVialId": vial, "scannedSubjectId": subject})
+    assert r.status_code == 200, r.text
     thawed = status_of_vial()
     assert thawed["status"] == "issued" and "preparedDate" in thawed
     one = get(f"/fhir/BiologicallyDerivedProductDispense/{thawed['id']}", t)
