@@ -257,8 +257,10 @@ public struct ExportTransparency: Sendable {
 }
 
 extension Store {
-    /// Signs a head over everything sealed so far (when the tree grew) and returns what an export cut against it carries.
+    /// Seals every event committed before the export began (an export never silently omits the latest events because
+    /// the sealer had not reached them yet), signs a head over it, and returns what an export cut against it carries.
     public func tlogExportHead(_ signer: LogSigner, logger: Logger) async throws -> ExportTransparency? {
+        try await tlogSealNow(logger: logger, timeout: .seconds(5))
         try await tlogSignHead(signer, logger: logger)
         return try await read(logger) { conn in
             guard let head = try await Self.tlogHead(size: nil, conn, logger: logger) else { return nil }
