@@ -137,7 +137,7 @@ struct ConsoleDispensePageTests {
             let (hours, hoursPage, _) = try await Pages.page(http, .post, allocation + "/ship", pharmacy,
                                                              form: ship.map { $0.0 == "validatedHoldHours" ? ($0.0, "two days") : $0 })
             #expect(hours == .badRequest)
-            #expect(hoursPage.contains(#"id="validatedHoldHours-error">Validated hold time (hours): the dry shipper's validated hold time in whole hours"#))
+            #expect(hoursPage.contains(#"id="validatedHoldHours-error">Validated hold time (hours): the dry shipper&#39;s validated hold time in whole hours"#))
             #expect(hoursPage.contains(#"value="two days""#))
             #expect(try await f.count("SELECT count(*)::int FROM shipment") == 0)
 
