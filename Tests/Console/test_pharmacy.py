@@ -305,7 +305,7 @@ def test_bedside_thaw_countdown_wrong_vial_refused_and_logged_then_signed_admini
     # A wrong password: refused next to the form, nothing administered, the failure recorded.
     browser.find_element(By.ID, "administer-password").send_keys("not-my-password")
     submit_and_wait(browser, browser.find_element(By.ID, "administer-sign"))
-    assert "wrong password" in browser.find_element(By.ID, "administer-password-error").text
+    assert "wrong password" in browser.find_element(By.ID, "administer-password-error").text.lower()
     assert sql(f"SELECT status FROM vial WHERE id = '{vial}'") == "thawed"
     assert sql(f"SELECT count(*) FROM administration WHERE vial_id = '{vial}'") == "0"
     browser.find_element(By.ID, "administer-open").click()
