@@ -839,7 +839,10 @@ CREATE FUNCTION public.tlog_boundary_candidate(OUT max_id bigint, OUT running te
     LANGUAGE sql STABLE
     AS $$
     SELECT coalesce((SELECT max(id) FROM custody_event), 0),
-           array(SELECT x::text FROM pg_snapshot_xip(pg_current_snapshot()) x)
+           array(SELECT x::text FROM pg_snapshot_xip(pg_current_snapshot()) x
+                  WHERE xid(x) IN (SELECT l.transactionid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                                    WHERE l.locktype = 'transactionid' AND l.mode = 'ExclusiveLock'
+                                      AND a.datid = (SELECT oid FROM pg_database WHERE datname = current_database())))
 $$;
 
 CREATE FUNCTION public.vial_availability(v_ids text[]) RETURNS TABLE(vial_id text, code text, detail text)

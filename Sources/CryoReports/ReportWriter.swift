@@ -49,7 +49,6 @@ public enum ReportWriter {
             var first = true
             var transparency: ExportTransparency?
             if let signer {
-                try await store.tlogSealNow(logger: logger, timeout: .seconds(2))
                 transparency = try await store.tlogExportHead(signer, logger: logger)
             }
             let count = try await store.exportCustody(scope: scope, actor: actor, logger: logger, head: transparency?.head) { e in
@@ -70,7 +69,6 @@ public enum ReportWriter {
             let verification = try await store.verifyAuditTrail(key: key, actor: actor, logger: logger)
             var treeHead: TreeHead?
             if let signer {
-                try await store.tlogSealNow(logger: logger, timeout: .seconds(2))
                 treeHead = try await store.tlogExportHead(signer, logger: logger)?.head
             }
             let pdf = try CustodyPDF(title: "Chain-of-custody report", scope: scope.description, generatedBy: "\(actor.name) (\(actor.role.rawValue))",

@@ -91,6 +91,22 @@ struct TransparencyLogTests {
         }
     }
 
+    @Test("a transaction left open in another database of the cluster does not hold the sealer back")
+    func otherDatabaseDoesNotBlock() async throws {
+        try await withFixture { f in
+            _ = try await f.lot("LOT-O1", vials: 2, box: "BOX-1")
+            try await TestDatabase.admin { other in
+                try await other.query("BEGIN", logger: Fixture.logger)
+                _ = try await other.query("SELECT txid_current()", logger: Fixture.logger).decode(Int64.self).all()
+                try await f.store.tlogSealNow(logger: Fixture.logger, timeout: .seconds(2))
+                try await other.query("ROLLBACK", logger: Fixture.logger)
+            }
+            let events = try await f.count("SELECT count(*)::int FROM custody_event")
+            #expect(events > 0)
+            #expect(try await f.count("SELECT count(*)::int FROM tlog_leaf") == events)
+        }
+    }
+
     @Test("a new signing key is an event in the log itself, naming the previous key")
     func keyRotation() async throws {
         try await withFixture { f in

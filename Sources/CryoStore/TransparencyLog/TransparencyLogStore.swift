@@ -314,5 +314,7 @@ extension Store {
             }
             try await Task.sleep(for: .milliseconds(50))
         }
+        logger.warning("transparency log: transactions still running after the wait; the newest events are sealed by the next round",
+                       metadata: ["waitedFor": "\(timeout)", "running": "\(target.running.count)"])
     }
 }
