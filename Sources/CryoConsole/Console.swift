@@ -30,6 +30,8 @@ public struct Console: Sendable {
     let auditKey: AuditKey?
     /// Signs the transparency log's heads: JSON and PDF downloads are cut against a fresh head.
     var logSigner: LogSigner?
+    /// Starts a supply forecast run in the server's background runner (set by the application; the same path as the API).
+    public var startSupplyForecast: SupplyForecastStarter?
     let templates: MustacheLibrary
     let assets: [String: ConsoleAsset]
     let assetNames: AssetNames
@@ -83,6 +85,7 @@ public struct Console: Sendable {
         ImportController(console: self).addRoutes(to: group)
         CohortsController(console: self).addRoutes(to: group)
         AuditController(console: self).addRoutes(to: group)
+        SupplyController(console: self).addRoutes(to: group)
         registerPharmacy(group)
         registerBedside(group)
         group.get("users") { _, _ in try await self.userList() }
