@@ -17,6 +17,7 @@ struct SupplyController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func start(_ request: Request, context: Context) async throws -> Response {
+        try console.signedIn().require(.forecastSupply)
         var request = request
         return try await console.startSupplyForecast(try await Form.decode(SupplyForm.self, &request))
     }
@@ -31,6 +32,18 @@ struct SupplyForm: Decodable, Sendable {
     var months: String = "12"
     var runs: String = "2000"
     var seed: String = ""
+
+    init() {}
+
+    /// A field left out of the body keeps its default (a blank seed: a random one).
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        months = try c.decodeIfPresent(String.self, forKey: .months) ?? "12"
+        runs = try c.decodeIfPresent(String.self, forKey: .runs) ?? "2000"
+        seed = try c.decodeIfPresent(String.self, forKey: .seed) ?? ""
+    }
+
+    enum CodingKeys: String, CodingKey { case months, runs, seed }
 
     /// Months and runs as whole numbers, seed optional; a field that is not a number is refused by name.
     func numbers() throws -> (months: Int, runs: Int, seed: Int64?) {
