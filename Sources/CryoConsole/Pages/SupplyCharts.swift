@@ -34,7 +34,6 @@ enum SupplyCharts {
             svg += "<polyline class=\"median\" points=\"\(median)\" fill=\"none\" stroke=\"#08306b\" stroke-width=\"3\"><title>median</title></polyline>"
             if let last = f.p50.indices.last {
                 svg += "<text x=\"\(fmt(x(last) - 4))\" y=\"\(fmt(y(f.p50[last]) - 6))\" text-anchor=\"end\" font-size=\"12\">median</text>"
-                svg += "<text x=\"\(fmt(x(last) - 4))\" y=\"\(fmt(y(f.p95[last]) - 6))\" text-anchor=\"end\" font-size=\"12\">95 %</text>"
             }
             svg += legend([("#08306b", "solid line: median"), ("#9ecae1", "dashed band: 5–95 %")]) + "</svg>"
             let rows = labels.indices.map { k in
