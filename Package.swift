@@ -103,7 +103,7 @@ let package = Package(
         .target(
             name: "CryoConsole",
             dependencies: [
-                "CryoDomain", "CryoStore", "CryoReports", "CZlib",
+                "CryoDomain", "CryoStore", "CryoSupply", "CryoReports", "CZlib",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "MultipartKit", package: "multipart-kit"),

@@ -11,13 +11,7 @@ extension APIService {
         guard case .json(let b) = input.body else { throw DomainError.invalid(field: "body", rule: "must be JSON") }
         let actor = try caller()
         let months = b.months ?? 12, runs = b.runs ?? 2_000
-        try SupplyForecastRequest.check(months: months, runs: runs)
-        if let s = b.seed { try SupplyForecastRequest.check(seed: s) }
-        let seed = b.seed.map { UInt64($0) } ?? UInt64.random(in: 0...UInt64(Int64.max))
-        let inputs = try await store.supplyInputs(months: months, today: .today(), actor: actor, logger: logger)
-        do { try SupplyForecast.validate(inputs) } catch { throw DomainError.invalid(field: error.field, rule: error.rule) }
-        let id = try await store.startSupplyForecast(inputs: inputs, runs: runs, seed: seed, actor: actor, logger: logger)
-        SupplyForecastRunner.shared.start(id: id, inputs: inputs, runs: runs, seed: seed, store: store, logger: logger)
+        let (id, inputs, seed) = try await SupplyForecastRunner.shared.begin(months: months, runs: runs, seed: b.seed, store: store, actor: actor, logger: logger)
         let record = SupplyForecastRecord(id: id, status: "running", runs: runs, completed: 0, seed: seed, inputs: inputs, results: nil, error: nil)
         return .accepted(.init(headers: .init(location: "/supply/forecasts/\(id)"), body: .json(try Mapping.supplyForecast(record))))
     }

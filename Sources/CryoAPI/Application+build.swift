@@ -84,7 +84,11 @@ public func buildRouter(store: Store, auditKey: AuditKey?, authFailureLimits: Au
     router.add(middleware: SecurityHeadersMiddleware())
     // The web console answers to its session cookie and renders its own error pages: registered before the
     // API's problem+json, contract and bearer-token middleware, which apply only to routes added after them.
-    try Console(store: store, auditKey: auditKey, settings: console, logSigner: logSigner).register(on: router)
+    var webConsole = try Console(store: store, auditKey: auditKey, settings: console, logSigner: logSigner)
+    webConsole.startSupplyForecast = { months, runs, seed, actor, logger in
+        try await SupplyForecastRunner.shared.begin(months: months, runs: runs, seed: seed, store: store, actor: actor, logger: logger)
+    }
+    webConsole.register(on: router)
     // The FHIR R5 read API (docs/fhir.md): the same tokens and failed-authentication limit, FHIR's media type and errors.
     let limiter = AuthFailureLimiter(limits: authFailureLimits)
     FHIRRoutes(store: store).register(on: router, limiter: limiter)

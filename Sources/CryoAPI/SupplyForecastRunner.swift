@@ -1,3 +1,4 @@
+import CryoDomain
 import CryoStore
 import CryoSupply
 import Dispatch
@@ -9,6 +10,18 @@ import Logging
 final class SupplyForecastRunner: Sendable {
     static let shared = SupplyForecastRunner()
     private let queue = DispatchQueue(label: "cryoledger.supply-forecast", qos: .utility)
+
+    /// Checks the request, reads today's inputs, stores the run and starts it: the one path of the API and the console.
+    func begin(months: Int, runs: Int, seed: Int64?, store: Store, actor: Principal, logger: Logger) async throws -> (id: Int64, inputs: SupplyInputs, seed: UInt64) {
+        try SupplyForecastRequest.check(months: months, runs: runs)
+        if let seed { try SupplyForecastRequest.check(seed: seed) }
+        let seed = seed.map { UInt64($0) } ?? UInt64.random(in: 0...UInt64(Int64.max))
+        let inputs = try await store.supplyInputs(months: months, today: .today(), actor: actor, logger: logger)
+        do { try SupplyForecast.validate(inputs) } catch { throw DomainError.invalid(field: error.field, rule: error.rule) }
+        let id = try await store.startSupplyForecast(inputs: inputs, runs: runs, seed: seed, actor: actor, logger: logger)
+        start(id: id, inputs: inputs, runs: runs, seed: seed, store: store, logger: logger)
+        return (id, inputs, seed)
+    }
 
     func start(id: Int64, inputs: SupplyInputs, runs: Int, seed: UInt64, store: Store, logger: Logger) {
         queue.async {

@@ -30,6 +30,8 @@ public struct Console: Sendable {
     let auditKey: AuditKey?
     /// Signs the transparency log's heads: JSON and PDF downloads are cut against a fresh head.
     var logSigner: LogSigner?
+    /// Starts a supply forecast run in the server's background runner (set by the application; the same path as the API).
+    public var startSupplyForecast: SupplyForecastStarter?
     let templates: MustacheLibrary
     let assets: [String: ConsoleAsset]
     let assetNames: AssetNames
@@ -79,6 +81,7 @@ public struct Console: Sendable {
         PharmacyController(console: self).addRoutes(to: group)
         BedsideController(console: self).addRoutes(to: group)
         UsersController(console: self).addRoutes(to: group)
+        SupplyController(console: self).addRoutes(to: group)
     }
 
     func asset(_ name: String) throws -> Response {

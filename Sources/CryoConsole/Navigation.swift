@@ -29,6 +29,7 @@ enum Navigation {
         Entry(item: NavItem(href: "/console/bedside", label: "Bedside"), operations: ["thawVial", "administerVial"], forReaders: false),
         Entry(item: NavItem(href: "/console/patients", label: "Patients"),
               operations: ["enrollPatient", "recordDlt", "planAllocation", "administerVial"], forReaders: true),
+        Entry(item: NavItem(href: "/console/supply", label: "Supply"), operations: ["startSupplyForecast", "getSupplyForecast"], forReaders: true),
         Entry(item: NavItem(href: "/console/studies", label: "Cohorts"),
               operations: ["createStudy", "enrollPatient", "recordDlt", "confirmCohortDecision"], forReaders: true),
         Entry(item: NavItem(href: "/console/audit", label: "Audit"),

@@ -15,12 +15,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 from conftest import BASE, screenshot, sign_in, sql, submit_and_wait, users
 
 MENUS = {
-    "manufacturing": ["Work list", "Freezers", "Lots", "Import"],
+    "manufacturing": ["Work list", "Freezers", "Lots", "Supply", "Import"],
     "qc": ["Work list", "Lots", "Release"],
     "qa": ["Work list", "Freezers", "Lots", "Release", "Audit"],
     "clinical": ["Work list", "Patients", "Cohorts"],
-    "pharmacy": ["Work list", "Pharmacy", "Bedside", "Patients"],
-    "auditor": ["Work list", "Freezers", "Lots", "Release", "Pharmacy", "Patients", "Cohorts", "Audit"],
+    "pharmacy": ["Work list", "Pharmacy", "Bedside", "Patients", "Supply"],
+    "auditor": ["Work list", "Freezers", "Lots", "Release", "Pharmacy", "Patients", "Supply", "Cohorts", "Audit"],
     "admin": ["Work list", "Audit", "Users"],
 }
 QUEUES = {
