@@ -37,7 +37,14 @@ struct Model: Sendable {
     let monthStart: [Double]
     let monthLabels: [String]
     let horizon: Double
-    let releaseTimes: [Double]
+    /// When stock changes without a patient or a shipment: a lot is released, or a lot stops being worth holding at a
+    /// site (its expiry less the usage margin less the site's transit, so a replacement ordered then arrives in time).
+    /// Sites review their par levels and waiting patients are retried at each.
+    let reviewTimes: [Double]
+    /// The share of the product's patients who carry no antibody against the lot's donor (antibodies independent;
+    /// each specificity at its highest share among the product's studies): site stock is filled with the lots the
+    /// most patients can take.
+    let lotCompatibleShare: [Double]
 
     init(_ x: SupplyInputs) throws(SupplyInputError) {
         inputs = x
@@ -159,7 +166,16 @@ struct Model: Sendable {
         lotProduct = lp; lotMask = lm; lotExpiry = le; lotRelease = lr; lotLocation = ll; lotVials = lv; lotDonor = ld; lotCells = lc
         vialsPerDose = vpd; levelCount = targets.count; referenceVials = reference; parMin = pmin; parMax = pmax
         monthStart = starts; monthLabels = labels; horizon = starts[x.months]
-        releaseTimes = Array(Set(lr.filter { $0 > 0 && $0 < starts[x.months] })).sorted()
+        var compatible = [Double](repeating: 1, count: lp.count)
+        for l in lp.indices {
+            var worst: [Int: Double] = [:]
+            for st in studies where st.product == lp[l] { for (bit, share) in st.antibodies { worst[bit] = max(worst[bit] ?? 0, share) } }
+            for (bit, share) in worst where lm[l] & (1 << UInt64(bit)) != 0 { compatible[l] *= 1 - share }
+        }
+        lotCompatibleShare = compatible
+        let transits = Set(transit.dropFirst())
+        let expiryReviews = le.flatMap { e in transits.map { e - Double(x.expiryMarginDays) - $0 } }
+        reviewTimes = Array(Set((lr + expiryReviews).filter { $0 > 0 && $0 < starts[x.months] })).sorted()
     }
 
     var siteCount: Int { locations.count - 1 }

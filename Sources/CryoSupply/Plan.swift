@@ -17,7 +17,7 @@ public struct PlanOptions: Codable, Sendable, Equatable {
     /// Cost of one shipment, in expired vials.
     public var shipmentWeight: Double
 
-    public init(searchRuns: Int = 400, validationRuns: Int = 2000, seed: UInt64, donors: [CandidateDonor], campaignTemplates: [Campaign],
+    public init(searchRuns: Int = 1000, validationRuns: Int = 2000, seed: UInt64, donors: [CandidateDonor], campaignTemplates: [Campaign],
                 campaignStarts: [Double] = [0, 90, 180], maxCampaignLots: Int = 16, shipmentWeight: Double = 0.2) {
         self.searchRuns = searchRuns; self.validationRuns = validationRuns; self.seed = seed; self.donors = donors
         self.campaignTemplates = campaignTemplates; self.campaignStarts = campaignStarts; self.maxCampaignLots = maxCampaignLots
@@ -86,9 +86,11 @@ public enum SupplyPlanner {
         }
         func cost(_ r: ForecastResult) -> Double { r.expiredVialsPerRun + o.shipmentWeight * r.shipmentsPerRun }
         let target = base.serviceTarget
+        /// In sample a plan must clear the target by two standard errors, so that it still meets it on fresh seeds.
+        func meets(_ r: ForecastResult) -> Bool { r.serviceLevel - 2 * r.serviceStandardError >= target }
         /// Better: meets the target at lower cost, or (neither meets it) serves more.
         func better(_ a: ForecastResult, than b: ForecastResult) -> Bool {
-            let am = a.serviceLevel >= target, bm = b.serviceLevel >= target
+            let am = meets(a), bm = meets(b)
             if am != bm { return am }
             if am { return cost(a) < cost(b) - 1e-9 }
             return a.serviceLevel > b.serviceLevel + max(1e-9, b.serviceStandardError)
@@ -126,26 +128,30 @@ public enum SupplyPlanner {
             plan = x; current = r
             lots = plan.campaigns.reduce(0) { $0 + $1.lots }
             progress?("campaigns: \(lots) lots, service \(percent(r.serviceLevel))")
-            if r.serviceLevel >= target { break }
+            if meets(r) { break }
         }
 
         // Phase B: par levels where the depot cannot reach the site within the target time, by coordinate search.
         let slow = base.sites.filter { $0.transitDays * 24 > base.targetHours && $0.transitDays <= $0.dryShipperHoldDays }
         let doseVials = referenceDoseVials(base)
+        let largest = largestDoseVials(base)
         var pars: [ParLevel] = []
         for s in slow {
-            for (product, k) in doseVials where base.studies.contains(where: { $0.product == product && $0.sites.contains { $0.site == s.id } }) {
+            for (product, k) in largest where base.studies.contains(where: { $0.product == product && $0.sites.contains { $0.site == s.id } }) {
                 pars.append(ParLevel(site: s.id, product: product, min: k, max: 2 * k))
             }
         }
         if !pars.isEmpty {
             plan.policy.parLevels = pars
             current = try evaluate(plan)
-            for _ in 0..<2 {
+            for _ in 0..<3 {
                 var improved = false
                 for i in pars.indices {
-                    let k = doseVials.first { $0.0 == pars[i].product }?.1 ?? 1
-                    for (mn, mx) in [(0, 0), (k, 2 * k), (2 * k, 4 * k), (4 * k, 6 * k), (6 * k, 9 * k), (9 * k, 12 * k)] where (mn, mx) != (pars[i].min, pars[i].max) {
+                    // In doses of the largest level the product may reach, so stock kept for a cohort that escalates still fits.
+                    let k = largest.first { $0.0 == pars[i].product }?.1 ?? 1
+                    let capacity = base.sites.first { $0.id == pars[i].site }?.capacityVials ?? Int.max
+                    for (mn, mx) in [(0, 0), (k, k), (k, 2 * k), (2 * k, 2 * k), (2 * k, 3 * k), (3 * k, 4 * k), (4 * k, 5 * k)]
+                        where (mn, mx) != (pars[i].min, pars[i].max) && mx <= capacity {
                         var x = plan
                         x.policy.parLevels[i].min = mn; x.policy.parLevels[i].max = mx
                         let r = try evaluate(x)
@@ -176,7 +182,7 @@ public enum SupplyPlanner {
             effects[i].dsaServiceWith = recommended.dsaServiceLevel
             let hla = chosen[effects[i].product]?.hla ?? []
             let avoided = avoidedSpecificities(effects[i].product, inputs: base, hla: hla)
-            effects[i].sentence = "Lots from donor \(effects[i].donor)" + (avoided.isEmpty ? "" : " (without \(avoided.joined(separator: ", ")))")
+            effects[i].sentence = "New \(effects[i].product) lots from donor \(effects[i].donor)" + (avoided.isEmpty ? "" : " (without \(avoided.joined(separator: ", ")))")
                 + " raise on-time dosing of antibody-positive patients from \(percent(withoutResult.dsaServiceLevel)) to \(percent(recommended.dsaServiceLevel))."
         }
         return PlanRecommendation(mode: plan.policy.mode, campaigns: plan.campaigns.filter { !base.campaigns.contains($0) },
@@ -207,6 +213,17 @@ public enum SupplyPlanner {
     static func avoidedSpecificities(_ product: String, inputs: SupplyInputs, hla: [String]) -> [String] {
         let specs = Set(inputs.studies.filter { $0.product == product }.flatMap { $0.antibodyShare.filter { $0.value > 0 }.keys })
         return specs.filter { !AllocationRulesBridge.hits($0, hla) }.sorted()
+    }
+
+    /// Vials of one dose at the highest level of the product's studies, for the product's first lot or campaign.
+    static func largestDoseVials(_ x: SupplyInputs) -> [(String, Int)] {
+        var out: [(String, Int)] = []
+        for st in x.studies {
+            let cells = x.lots.first { $0.product == st.product }?.cellsPerVial ?? x.campaigns.first { $0.product == st.product }?.cellsPerVial
+            let k = st.doseLevels.compactMap { level in cells.flatMap { AllocationRulesBridge.vials(level.targetCells, $0, x.doseTolerancePct) } }.max() ?? 1
+            if let i = out.firstIndex(where: { $0.0 == st.product }) { out[i].1 = max(out[i].1, k) } else { out.append((st.product, k)) }
+        }
+        return out
     }
 
     /// Vials of one dose at each study's current level, per product, for the product's first lot or campaign.

@@ -70,7 +70,7 @@ struct Replication {
         var ai = 0, ri = 0, mi = 1
         while true {
             let ta = ai < arrivals.count ? arrivals[ai].t : .infinity
-            let tr = ri < m.releaseTimes.count ? m.releaseTimes[ri] : .infinity
+            let tr = ri < m.reviewTimes.count ? m.reviewTimes[ri] : .infinity
             let ts = shipments.first?.t ?? .infinity
             let tm = m.monthStart[mi]
             if ts <= min(ta, tr, tm) && ts < m.horizon {
@@ -190,21 +190,23 @@ struct Replication {
 
     // MARK: replenishment
 
-    private func usableVials(at loc: Int, product: Int?, t: Double) -> Int {
+    /// Released vials of the product at `loc` still usable at `until` (after the margin).
+    private func usableVials(at loc: Int, product: Int, t: Double, until: Double) -> Int {
         var n = 0
         for h in byLoc[loc] {
             let lot = hLot[h]
-            if let product, m.lotProduct[lot] != product { continue }
-            if m.lotRelease[lot] <= t && m.lotExpiry[lot] > t { n += hVials[h] }
+            if m.lotProduct[lot] == product && m.lotRelease[lot] <= t && m.lotExpiry[lot] > until + margin { n += hVials[h] }
         }
         return n
     }
 
-    /// Continuous review: below the par minimum (counting stock in transit and owed to waiting patients), ship up to the maximum.
+    /// Continuous review: below the par minimum (counting stock in transit and owed to waiting patients), ship up to the
+    /// maximum: the lots the most patients can take first, first-expiring among equals.
     private mutating func review(site s: Int, product p: Int, t: Double) {
         let k = s * P + p
         guard m.inputs.policy.mode != .central, m.parMax[k] > 0, m.siteRoute[s] else { return }
-        let position = usableVials(at: s, product: p, t: t) + inTransit[k] - waitingVials[k]
+        // Stock that expires before a shipment ordered now could arrive does not count: it is replaced ahead.
+        let position = usableVials(at: s, product: p, t: t, until: t + m.siteTransit[s]) + inTransit[k] - waitingVials[k]
         guard position < m.parMin[k] else { return }
         var need = m.parMax[k] - position
         if m.siteCapacity[s] != Int.max {
@@ -218,7 +220,10 @@ struct Replication {
         let candidates = byLoc[0].filter { h in
             let lot = hLot[h]
             return hVials[h] > 0 && m.lotProduct[lot] == p && m.lotRelease[lot] <= t && m.lotExpiry[lot] > arrival + margin
-        }.sorted { m.lotExpiry[hLot[$0]] < m.lotExpiry[hLot[$1]] }
+        }.sorted {
+            let a = m.lotCompatibleShare[hLot[$0]], b = m.lotCompatibleShare[hLot[$1]]
+            return a != b ? a > b : m.lotExpiry[hLot[$0]] < m.lotExpiry[hLot[$1]]
+        }
         var shipped = 0
         for h in candidates where need > 0 {
             let n = min(need, hVials[h])

@@ -8,7 +8,7 @@ func option(_ name: String, _ fallback: Int) -> Int {
     return v
 }
 let runs = option("--runs", 10_000), months = option("--months", 12), sites = option("--sites", 20)
-let searchRuns = option("--search-runs", 400), validationRuns = option("--validation-runs", 2_000)
+let searchRuns = option("--search-runs", 1_000), validationRuns = option("--validation-runs", 2_000)
 let inputs = ScaledDemo.inputs(sites: sites, cohorts: 6, months: months)
 
 let t0 = Date()
