@@ -1603,10 +1603,14 @@ CREATE TABLE public.supply_forecast (
     results jsonb,
     error text,
     finished_at timestamp with time zone,
+    plan_options jsonb,
+    recommendation jsonb,
     CONSTRAINT supply_forecast_check CHECK (((completed >= 0) AND (completed <= runs))),
     CONSTRAINT supply_forecast_check1 CHECK (((status = 'done'::text) = (results IS NOT NULL))),
     CONSTRAINT supply_forecast_check2 CHECK (((status = 'failed'::text) = (error IS NOT NULL))),
     CONSTRAINT supply_forecast_check3 CHECK (((status = 'running'::text) = (finished_at IS NULL))),
+    CONSTRAINT supply_forecast_plan_complete CHECK (((status <> 'done'::text) OR (plan_options IS NULL) OR (recommendation IS NOT NULL))),
+    CONSTRAINT supply_forecast_plan_done CHECK (((recommendation IS NULL) OR (plan_options IS NOT NULL))),
     CONSTRAINT supply_forecast_runs_check CHECK (((runs >= 1) AND (runs <= 1000000))),
     CONSTRAINT supply_forecast_seed_check CHECK (((seed >= (0)::numeric) AND (seed < '18446744073709551616'::numeric))),
     CONSTRAINT supply_forecast_status_check CHECK ((status = ANY (ARRAY['running'::text, 'done'::text, 'failed'::text])))
@@ -1619,6 +1623,17 @@ ALTER TABLE public.supply_forecast ALTER COLUMN id ADD GENERATED ALWAYS AS IDENT
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+CREATE TABLE public.supply_product_assumption (
+    product_code text NOT NULL,
+    campaign_lead_days integer DEFAULT 60 NOT NULL,
+    lots_per_campaign integer DEFAULT 2 NOT NULL,
+    vials_per_lot integer,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT supply_product_assumption_campaign_lead_days_check CHECK (((campaign_lead_days >= 1) AND (campaign_lead_days <= 730))),
+    CONSTRAINT supply_product_assumption_lots_per_campaign_check CHECK (((lots_per_campaign >= 1) AND (lots_per_campaign <= 50))),
+    CONSTRAINT supply_product_assumption_vials_per_lot_check CHECK (((vials_per_lot >= 1) AND (vials_per_lot <= 1000)))
 );
 
 CREATE TABLE public.supply_site_assumption (
@@ -1935,6 +1950,9 @@ ALTER TABLE ONLY public.study_site
 
 ALTER TABLE ONLY public.supply_forecast
     ADD CONSTRAINT supply_forecast_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.supply_product_assumption
+    ADD CONSTRAINT supply_product_assumption_pkey PRIMARY KEY (product_code);
 
 ALTER TABLE ONLY public.supply_site_assumption
     ADD CONSTRAINT supply_site_assumption_pkey PRIMARY KEY (study_code, site_code);
@@ -2413,6 +2431,9 @@ ALTER TABLE ONLY public.study_site
 ALTER TABLE ONLY public.supply_forecast
     ADD CONSTRAINT supply_forecast_requested_by_fkey FOREIGN KEY (requested_by) REFERENCES public.app_user(id);
 
+ALTER TABLE ONLY public.supply_product_assumption
+    ADD CONSTRAINT supply_product_assumption_product_code_fkey FOREIGN KEY (product_code) REFERENCES public.product(code);
+
 ALTER TABLE ONLY public.supply_site_assumption
     ADD CONSTRAINT supply_site_assumption_study_code_site_code_fkey FOREIGN KEY (study_code, site_code) REFERENCES public.study_site(study_code, site_code);
 
@@ -2582,6 +2603,8 @@ GRANT SELECT,INSERT,UPDATE ON TABLE public.study_site TO cryoledger_app;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.supply_forecast TO cryoledger_app;
 
 GRANT SELECT,USAGE ON SEQUENCE public.supply_forecast_id_seq TO cryoledger_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.supply_product_assumption TO cryoledger_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.supply_site_assumption TO cryoledger_app;
 

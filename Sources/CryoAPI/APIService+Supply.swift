@@ -11,8 +11,9 @@ extension APIService {
         guard case .json(let b) = input.body else { throw DomainError.invalid(field: "body", rule: "must be JSON") }
         let actor = try caller()
         let months = b.months ?? 12, runs = b.runs ?? 2_000
-        let (id, inputs, seed) = try await SupplyForecastRunner.shared.begin(months: months, runs: runs, seed: b.seed, store: store, actor: actor, logger: logger)
-        let record = SupplyForecastRecord(id: id, status: "running", runs: runs, completed: 0, seed: seed, inputs: inputs, results: nil, error: nil)
+        let (id, _, _) = try await SupplyForecastRunner.shared.begin(months: months, runs: runs, seed: b.seed, plan: b.plan ?? false,
+                                                                     store: store, actor: actor, logger: logger)
+        let record = try await store.supplyForecast(id: id, actor: actor, logger: logger)
         return .accepted(.init(headers: .init(location: "/supply/forecasts/\(id)"), body: .json(try Mapping.supplyForecast(record))))
     }
 
@@ -24,7 +25,9 @@ extension APIService {
 extension Mapping {
     static func supplyForecast(_ r: SupplyForecastRecord) throws -> Components.Schemas.SupplyForecast {
         .init(id: r.id, status: .init(rawValue: r.status) ?? .failed, runs: r.runs, completed: r.completed, seed: String(r.seed),
-              inputs: try container(r.inputs), results: try r.results.map { try container($0) }, error: r.error)
+              inputs: try container(r.inputs), results: try r.results.map { try container($0) }, error: r.error,
+              plan: r.planOptions != nil, planOptions: try r.planOptions.map { try container($0) },
+              recommendation: try r.recommendation.map { try container($0) })
     }
 
     /// A model value as the contract's free-form object, through its JSON.

@@ -85,8 +85,8 @@ public func buildRouter(store: Store, auditKey: AuditKey?, authFailureLimits: Au
     // The web console answers to its session cookie and renders its own error pages: registered before the
     // API's problem+json, contract and bearer-token middleware, which apply only to routes added after them.
     var webConsole = try Console(store: store, auditKey: auditKey, settings: console, logSigner: logSigner)
-    webConsole.startSupplyForecast = { months, runs, seed, actor, logger in
-        try await SupplyForecastRunner.shared.begin(months: months, runs: runs, seed: seed, store: store, actor: actor, logger: logger)
+    webConsole.startSupplyForecast = { months, runs, seed, plan, actor, logger in
+        try await SupplyForecastRunner.shared.begin(months: months, runs: runs, seed: seed, plan: plan, store: store, actor: actor, logger: logger)
     }
     webConsole.register(on: router)
     // The FHIR R5 read API (docs/fhir.md): the same tokens and failed-authentication limit, FHIR's media type and errors.

@@ -25,6 +25,14 @@ public struct PlanOptions: Codable, Sendable, Equatable {
     }
 }
 
+extension PlanOptions {
+    /// The options of a plan recommended alongside a forecast of `runs` replications: candidates are compared on half
+    /// as many replications (at least 10, at most 1,000), and the plan is judged out of sample on as many as the forecast.
+    public static func forRun(runs: Int, seed: UInt64, donors: [CandidateDonor], campaignTemplates: [Campaign]) -> PlanOptions {
+        PlanOptions(searchRuns: min(1000, max(10, runs / 2)), validationRuns: max(10, runs), seed: seed, donors: donors, campaignTemplates: campaignTemplates)
+    }
+}
+
 public struct CandidateDonor: Codable, Sendable, Equatable {
     public var donor: String
     public var hla: [String]

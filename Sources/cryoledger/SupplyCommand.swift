@@ -15,41 +15,65 @@ struct SupplyCommand: AsyncParsableCommand {
         @Option(help: "Horizon in months (1–60).") var months: Int = 12
         @Option(help: "Replications (1–1,000,000).") var runs: Int = 2_000
         @Option(help: "Seed: the same seed and inputs give the same results.") var seed: UInt64 = 1
+        @Flag(help: "Also recommend campaigns and site par levels, judged out of sample against a baseline.") var plan = false
 
         func run() async throws {
             do { try SupplyForecastRequest.check(months: months, runs: runs) } catch {
                 if case .invalid(let field, let rule) = error { throw ValidationError("\(field): \(rule)") }
                 throw error
             }
-            let (months, runs, seed, format, options) = (months, runs, seed, options.format, options)
+            let (months, runs, seed, format, options, plan) = (months, runs, seed, options.format, options, plan)
             try await Database.withStore { store, logger in
                 let actor = try await options.principal(store, logger)
                 let inputs = try await store.supplyInputs(months: months, today: .today(), actor: actor, logger: logger)
-                let id = try await store.startSupplyForecast(inputs: inputs, runs: runs, seed: seed, actor: actor, logger: logger)
-                let result: ForecastResult
+                let planOptions = plan ? try await store.supplyPlanOptions(for: inputs, seed: seed, runs: runs, actor: actor, logger: logger) : nil
+                let id = try await store.startSupplyForecast(inputs: inputs, runs: runs, seed: seed, planOptions: planOptions, actor: actor, logger: logger)
+                let result: ForecastResult, recommendation: PlanRecommendation?
                 do {
                     result = try SupplyForecast.run(inputs, runs: runs, seed: seed)
+                    recommendation = try planOptions.map { try SupplyPlanner.recommend(inputs, options: $0) }
                 } catch {
                     try await store.finishSupplyForecast(id: id, result: .failure(error), logger: logger)
                     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
                     throw ExitCode(2)
                 }
-                try await store.finishSupplyForecast(id: id, result: .success(result), logger: logger)
+                try await store.finishSupplyForecast(id: id, result: .success((result, recommendation)), logger: logger)
                 if format == .json {
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-                    FileHandle.standardOutput.write(try encoder.encode(result))
+                    FileHandle.standardOutput.write(try encoder.encode(ForecastOutput(forecast: result, recommendation: recommendation)))
                     FileHandle.standardOutput.write(Data("\n".utf8))
                 } else {
                     print(SupplyText.summary(id: id, inputs: inputs, result))
+                    if let recommendation { print(SupplyText.plan(recommendation)) }
                 }
             }
         }
     }
 }
 
+/// `--output json`: the forecast, and the plan when one was asked for.
+struct ForecastOutput: Encodable {
+    var forecast: ForecastResult
+    var recommendation: PlanRecommendation?
+}
+
 /// The forecast in sentences, for the terminal.
 enum SupplyText {
+    static func plan(_ r: PlanRecommendation) -> String {
+        func pct(_ v: Double) -> String { String(format: "%.1f %%", v * 100) }
+        func figures(_ f: PlanFigures) -> String {
+            "\(pct(f.serviceLevel)) ± \(pct(f.serviceStandardError)) on time, " + String(format: "%.1f vials expiring, %.1f shipments per run", f.expiredVialsPerRun, f.shipmentsPerRun)
+        }
+        var lines = ["recommended plan (\(r.evaluations) plans compared): " + (r.meetsTarget ? "meets" : "does NOT meet") + " the target of \(pct(r.serviceTarget))"]
+        lines += r.campaigns.map { "  campaign: \($0.lots) lots of \($0.product) from \($0.donor), start day \(Int($0.startDay)), released day \(Int($0.startDay + $0.leadDays))" }
+        lines += r.parLevels.map { "  par: \($0.site) \($0.product) reorder below \($0.min), fill up to \($0.max) vials" }
+        lines += Array(Set(r.donorEffects.map { "  " + $0.sentence })).sorted()
+        lines.append("  out of sample, recommended: " + figures(r.recommended))
+        lines.append("  out of sample, baseline:    " + figures(r.baseline) + " (\(r.baselineDescription))")
+        return lines.joined(separator: "\n")
+    }
+
     static func summary(id: Int64, inputs: SupplyInputs, _ r: ForecastResult) -> String {
         var lines = [
             "forecast \(id): \(r.runs) replications of \(r.months.count) months from \(inputs.asOf) (seed \(r.seed)), depot \(inputs.depot), \(r.sites.count) sites",

@@ -28,6 +28,26 @@ struct APISupplyTests {
         }
     }
 
+    @Test("with plan: true the run ends with a recommendation, reproducible from its stored options")
+    func planFollowsTheForecast() async throws {
+        try await withApp { f, http in
+            try await f.clinical(lots: [("LOT-A1", 12)])
+            try await f.enrol("RES-001", antiHla: ["A*02:01"])
+            let location = try await http.startForecast(token: f.tokens[.manufacturing]!, json: #"{"months":3,"runs":60,"seed":5,"plan":true}"#)
+            let done = try await http.waitUntilFinished(location, token: f.tokens[.pharmacy]!)
+            #expect(done["status"] as? String == "done" && done["plan"] as? Bool == true, "\(done)")
+            let inputs = try JSONDecoder().decode(SupplyInputs.self, from: JSONSerialization.data(withJSONObject: done["inputs"]!))
+            let options = try JSONDecoder().decode(PlanOptions.self, from: JSONSerialization.data(withJSONObject: try #require(done["planOptions"])))
+            let plan = try JSONDecoder().decode(PlanRecommendation.self, from: JSONSerialization.data(withJSONObject: try #require(done["recommendation"])))
+            #expect(plan.recommended.runs == 60 && plan.baseline.runs == 60)
+            #expect(plan == (try SupplyPlanner.recommend(inputs, options: options)))
+
+            let plain = try await http.startForecast(token: f.tokens[.manufacturing]!, json: #"{"months":3,"runs":20,"seed":5}"#)
+            let other = try await http.waitUntilFinished(plain, token: f.tokens[.pharmacy]!)
+            #expect(other["plan"] as? Bool == false && other["recommendation"] == nil && other["planOptions"] == nil)
+        }
+    }
+
     @Test("a long run reports replications completed while it runs")
     func progress() async throws {
         try await withApp { f, http in

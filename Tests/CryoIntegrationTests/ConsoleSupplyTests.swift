@@ -50,6 +50,24 @@ struct ConsoleSupplyTests {
             #expect(html.contains("id=\"expiring-table\"") && html.contains("id=\"misses-table\""))
             #expect(html.contains("seed 7") && !html.contains("http-equiv=\"refresh\""))
 
+            #expect(!html.contains("id=\"plan\""), "no plan section when none was asked for")
+
+            // With the box ticked the run ends with the recommended plan beside the baseline.
+            (status, _, headers) = try await Page.page(http, .post, "/console/supply/forecasts", pharmacy,
+                                                       form: [("_csrf", pharmacy.csrf), ("months", "3"), ("runs", "40"), ("seed", "8"), ("plan", "on")])
+            #expect(status == .seeOther)
+            let planned = try #require(headers[.location])
+            done = false
+            for _ in 0..<600 where !done {
+                (status, html, _) = try await Page.page(http, .get, planned, pharmacy)
+                done = !html.contains("id=\"progress\"")
+                if !done { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(done && !html.contains("id=\"failed\""), "\(html)")
+            #expect(html.contains("id=\"plan\"") && html.contains("id=\"plan-verdict\"") && html.contains("id=\"plan-comparison\""), "\(html)")
+            #expect(html.contains(">Recommended<") && html.contains(">Baseline<"))
+            #expect(html.contains("id=\"plan-campaigns\"") || html.contains("No new campaign"))
+
             let clinical = try await Page.signIn(f, .clinical)
             (status, html, _) = try await Page.page(http, .get, "/console/supply", clinical)
             #expect(status == .forbidden)

@@ -29,11 +29,42 @@ import Testing
             let running = try await f.store.supplyForecast(id: id, actor: f.user(.auditor), logger: Fixture.logger)
             #expect(running.status == "running" && running.results == nil)
             let result = try SupplyForecast.run(running.inputs, runs: running.runs, seed: running.seed)
-            try await f.store.finishSupplyForecast(id: id, result: .success(result), logger: Fixture.logger)
+            try await f.store.finishSupplyForecast(id: id, result: .success((result, nil)), logger: Fixture.logger)
             let done = try await f.store.supplyForecast(id: id, actor: f.user(.auditor), logger: Fixture.logger)
             #expect(done.status == "done" && done.completed == 50 && done.seed == 9 && done.inputs == inputs)
             // Reproduced from what was stored.
             #expect(try SupplyForecast.run(done.inputs, runs: done.runs, seed: done.seed) == done.results)
+            #expect(done.planOptions == nil && done.recommendation == nil)
+        }
+    }
+
+    @Test func planOptionsFromTheDatabaseAndARecommendationStoredToBeReproduced() async throws {
+        try await withFixture { f in
+            try await f.clinical(lots: [("LOT-A1", 12)])
+            try await f.enrol("RES-001", antiHla: ["A*02:01"])
+            let manufacturing = f.user(.manufacturing)
+            let inputs = try await f.store.supplyInputs(months: 3, today: .today(offset: 0), actor: manufacturing, logger: Fixture.logger)
+            let options = try await f.store.supplyPlanOptions(for: inputs, seed: 4, runs: 40, actor: manufacturing, logger: Fixture.logger)
+            #expect(options.searchRuns == 20 && options.validationRuns == 40 && options.seed == 4)
+            #expect(!options.donors.isEmpty && options.donors.allSatisfy { !$0.hla.isEmpty }, "eligible donors with their typing")
+            let template = try #require(options.campaignTemplates.first)
+            #expect(options.campaignTemplates.map(\.product) == inputs.studies.map(\.product))
+            #expect(template.leadDays == 60 && template.lots == 2 && template.vialsPerLot == 12 && template.cellsPerVial == inputs.lots[0].cellsPerVial)
+            await #expect(throws: DomainError.self) {
+                _ = try await f.store.supplyPlanOptions(for: inputs, seed: 4, runs: 40, actor: f.user(.auditor), logger: Fixture.logger)
+            }
+
+            let id = try await f.store.startSupplyForecast(inputs: inputs, runs: 40, seed: 4, planOptions: options, actor: manufacturing, logger: Fixture.logger)
+            // A planned run cannot be finished without its plan (supply_forecast_plan_complete).
+            let result = try SupplyForecast.run(inputs, runs: 40, seed: 4)
+            await #expect(throws: (any Error).self) {
+                try await f.store.finishSupplyForecast(id: id, result: .success((result, nil)), logger: Fixture.logger)
+            }
+            let plan = try SupplyPlanner.recommend(inputs, options: options)
+            try await f.store.finishSupplyForecast(id: id, result: .success((result, plan)), logger: Fixture.logger)
+            let done = try await f.store.supplyForecast(id: id, actor: f.user(.auditor), logger: Fixture.logger)
+            #expect(done.planOptions == options && done.recommendation == plan)
+            #expect(try SupplyPlanner.recommend(done.inputs, options: try #require(done.planOptions)) == done.recommendation)
         }
     }
 }

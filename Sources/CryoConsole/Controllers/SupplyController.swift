@@ -32,6 +32,8 @@ struct SupplyForm: Decodable, Sendable {
     var months: String = "12"
     var runs: String = "2000"
     var seed: String = ""
+    /// "on" when the "also recommend a plan" box is ticked (a form leaves an unticked box out).
+    var plan: String = "on"
 
     init() {}
 
@@ -41,9 +43,12 @@ struct SupplyForm: Decodable, Sendable {
         months = try c.decodeIfPresent(String.self, forKey: .months) ?? "12"
         runs = try c.decodeIfPresent(String.self, forKey: .runs) ?? "2000"
         seed = try c.decodeIfPresent(String.self, forKey: .seed) ?? ""
+        plan = try c.decodeIfPresent(String.self, forKey: .plan) ?? ""
     }
 
-    enum CodingKeys: String, CodingKey { case months, runs, seed }
+    enum CodingKeys: String, CodingKey { case months, runs, seed, plan }
+
+    var wantsPlan: Bool { !plan.isEmpty }
 
     /// Months and runs as whole numbers, seed optional; a field that is not a number is refused by name.
     func numbers() throws -> (months: Int, runs: Int, seed: Int64?) {

@@ -31,6 +31,46 @@ struct SupplyRunPage: Sendable {
     let misses: Chart?
     let campaigns: [SupplyPage.Stock]
     let anyCampaigns: Bool
+    /// Asked for a plan; `planning` while the forecast is done and the plan is being searched.
+    let planned: Bool, planning: Bool
+    let plan: SupplyPlanView?
+}
+
+/// A recommended plan as the run page shows it: campaigns, par levels, the donor's effect, and the out-of-sample
+/// comparison with the baseline, each as a table.
+struct SupplyPlanView: Sendable {
+    struct Campaign: Sendable { let product: String, donor: String, starts: String, released: String, lots: Int, vials: Int }
+    struct Par: Sendable { let site: String, product: String, min: Int, max: Int }
+    let verdict: String
+    let meets: Bool
+    let campaigns: [Campaign]
+    let anyCampaigns: Bool
+    let pars: [Par]
+    let anyPars: Bool
+    let donorSentences: [String]
+    let comparison: [SupplyRunPage.Row]
+    let evaluations: Int
+
+    init(_ r: PlanRecommendation, asOf: String) {
+        let start = CalendarDay(asOf)
+        func day(_ d: Double) -> String { start.map { $0.adding(days: Int(d)).description } ?? "day \(Int(d))" }
+        func pct(_ v: Double) -> String { String(format: "%.1f %%", v * 100) }
+        meets = r.meetsTarget
+        verdict = (r.meetsTarget ? "Meets" : "Does not meet") + " the target of \(pct(r.serviceTarget)) dosed on time: "
+            + "\(pct(r.recommended.serviceLevel)) ± \(pct(r.recommended.serviceStandardError)) on \(r.recommended.runs) fresh replications, "
+            + "against \(pct(r.baseline.serviceLevel)) for the baseline (\(r.baselineDescription))."
+        campaigns = r.campaigns.map { .init(product: $0.product, donor: $0.donor, starts: day($0.startDay), released: day($0.startDay + $0.leadDays),
+                                           lots: $0.lots, vials: $0.lots * $0.vialsPerLot) }
+        anyCampaigns = !campaigns.isEmpty
+        pars = r.parLevels.map { .init(site: $0.site, product: $0.product, min: $0.min, max: $0.max) }
+        anyPars = !pars.isEmpty
+        donorSentences = Array(Set(r.donorEffects.map(\.sentence))).sorted()
+        comparison = [("Recommended", r.recommended), ("Baseline", r.baseline)].map { name, f in
+            SupplyRunPage.Row(label: name, cells: [pct(f.serviceLevel) + " ± " + pct(f.serviceStandardError),
+                                                   String(format: "%.1f", f.expiredVialsPerRun), String(format: "%.1f", f.shipmentsPerRun)])
+        }
+        evaluations = r.evaluations
+    }
 }
 
 extension Console {
@@ -68,7 +108,7 @@ extension Console {
         guard let starter = startSupplyForecast else { throw DomainError.invalid(field: "form", rule: "forecasts cannot run in this server") }
         do {
             let (months, runs, seed) = try form.numbers()
-            let started = try await starter(months, runs, seed, user, logger)
+            let started = try await starter(months, runs, seed, form.wantsPlan, user, logger)
             return Response.redirect(to: "/console/supply/forecasts/\(started.id)", type: .normal)
         } catch let error as DomainError {
             if case .forbidden = error { throw error }
@@ -88,7 +128,10 @@ extension Console {
             fans: r.map(SupplyCharts.fans) ?? [], stockouts: r.map(SupplyCharts.stockouts) ?? [],
             expiring: r.map(SupplyCharts.expiring), misses: r.map(SupplyCharts.misses),
             campaigns: record.inputs.campaigns.map { .init(product: $0.product, site: "day \(Int($0.startDay))", lots: $0.lots, vials: $0.lots * $0.vialsPerLot) },
-            anyCampaigns: !record.inputs.campaigns.isEmpty)
+            anyCampaigns: !record.inputs.campaigns.isEmpty,
+            planned: record.planOptions != nil,
+            planning: record.planOptions != nil && record.status == "running" && record.completed >= record.runs,
+            plan: record.recommendation.map { SupplyPlanView($0, asOf: record.inputs.asOf) })
         return try render("supply-forecast", title: "Supply forecast \(id)", page)
     }
 }
