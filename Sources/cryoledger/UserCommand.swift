@@ -6,7 +6,7 @@ import Foundation
 extension Role: ExpressibleByArgument {}
 
 struct UserCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Users, roles and tokens.", subcommands: [Create.self, Unlock.self])
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Users, roles and tokens.", subcommands: [Create.self, Unlock.self, ChangeRole.self, ReplaceTokens.self, Deactivate.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -41,6 +41,55 @@ struct UserCommand: AsyncParsableCommand {
                     try await store.unlockUser(name: name, actor: try await auth.principal(store, logger), logger: logger)
                 }
                 print("unlocked \(name)")
+            }
+        }
+    }
+
+    struct ChangeRole: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "role",
+            abstract: "Change a user's role (admin); it counts from the user's next request, on every server.")
+        @OptionGroup var auth: TokenOption
+        @Option(help: "The user's id (as `user create` printed it, or the console's Users page).") var id: Int64
+        @Option(help: "One of: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).") var role: Role
+        @Option(help: "Why, for the custody log.") var reason: String
+        func run() async throws {
+            try await runReporting {
+                try await Database.withStore { store, logger in
+                    try await store.changeRole(userId: id, to: role, reason: reason, actor: try await auth.principal(store, logger), logger: logger)
+                }
+                print("user \(id) is now \(role.rawValue)")
+            }
+        }
+    }
+
+    struct ReplaceTokens: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "replace-tokens",
+            abstract: "Revoke every API token of a user and print one new token, once (admin); the old ones fail from the next request.")
+        @OptionGroup var auth: TokenOption
+        @Option(help: "The user's id.") var id: Int64
+        @Option(help: "Why, for the custody log.") var reason: String
+        func run() async throws {
+            try await runReporting {
+                let issued = try await Database.withStore { store, logger in
+                    try await store.replaceTokens(userId: id, reason: reason, actor: try await auth.principal(store, logger), logger: logger)
+                }
+                print("tokens of user \(id) revoked; new token (shown once):\n\(issued.token)")
+            }
+        }
+    }
+
+    struct Deactivate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deactivate a user (admin): tokens revoked, sessions ended, from the next request; never deleted.")
+        @OptionGroup var auth: TokenOption
+        @Option(help: "The user's id.") var id: Int64
+        @Option(help: "Why, for the custody log.") var reason: String
+        func run() async throws {
+            try await runReporting {
+                try await Database.withStore { store, logger in
+                    try await store.deactivateUser(userId: id, reason: reason, actor: try await auth.principal(store, logger), logger: logger)
+                }
+                print("user \(id) is deactivated")
             }
         }
     }

@@ -55,10 +55,19 @@ struct RevocationTests {
                 try await f.store.changeRole(userId: f.user(.auditor).id, to: .admin, reason: "new administrator", actor: second.user, logger: Fixture.logger)
                 #expect(try await http.call(.post, "/users/\(qaId)/unlock", token: admin).0 == .forbidden)
                 #expect(try await http.call(.post, "/users/\(qaId)/unlock", token: auditor).0 == .conflict)
-                _ = try await f.client.query("UPDATE api_token SET revoked_at = now() WHERE user_id = \(f.user(.auditor).id)", logger: Fixture.logger)
+                // Replaced through the first process: the old token fails on the second at once, the new one works.
+                await #expect(throws: DomainError.self) {
+                    _ = try await f.store.replaceTokens(userId: f.user(.auditor).id, reason: " ", actor: second.user, logger: Fixture.logger)
+                }
+                await #expect(throws: DomainError.self) {
+                    _ = try await f.store.replaceTokens(userId: f.user(.auditor).id, reason: "leaked", actor: f.user(.qa), logger: Fixture.logger)
+                }
+                let issued = try await f.store.replaceTokens(userId: f.user(.auditor).id, reason: "token pasted in a ticket", actor: second.user, logger: Fixture.logger)
                 #expect(try await http.call(.get, "/lots", token: auditor).0 == .unauthorized)
+                #expect(try await http.call(.get, "/lots", token: issued.token).0 == .ok)
             }
             #expect(try await f.count("SELECT count(*)::int FROM custody_event WHERE action = 'user.role-changed'") == 2)
+            #expect(try await f.count("SELECT count(*)::int FROM custody_event WHERE action = 'user.tokens-replaced' AND details->>'revoked' = '1'") == 1)
         }
     }
 

@@ -1,13 +1,14 @@
 import Hummingbird
 
-/// Administrators' users page: create, unlock, reset a password, deactivate and reactivate.
+/// Administrators' users page: create, unlock, reset a password, change the role, replace the API tokens, deactivate
+/// and reactivate.
 struct UsersController<Context: RequestContext>: Sendable {
     let console: Console
 
     func addRoutes(to group: RouterGroup<Context>) {
         group.get("users", use: list)
         group.post("users", use: create)
-        for action in ["unlock", "password", "deactivate", "reactivate"] {
+        for action in ["unlock", "password", "deactivate", "reactivate", "role", "token"] {
             group.post("users/{id}/\(action)") { request, context in try await act(request, context, action) }
         }
     }

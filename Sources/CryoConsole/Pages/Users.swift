@@ -15,6 +15,7 @@ struct NewUserForm: Decodable, Sendable {
 struct UserActionForm: Decodable, Sendable {
     var password: String?
     var reason: String?
+    var role: String?
 }
 
 /// The users page's view model.
@@ -79,6 +80,14 @@ extension Console {
             case "reactivate":
                 try await store.reactivateUser(userId: id, reason: form.reason ?? "", actor: user, logger: logger)
                 done = "\(name) is active again and may sign in with their password (their old API tokens stay revoked)."
+            case "role":
+                guard let role = Role(rawValue: form.role ?? "") else { throw DomainError.invalid(field: "role", rule: "choose a role") }
+                try await store.changeRole(userId: id, to: role, reason: form.reason ?? "", actor: user, logger: logger)
+                done = "\(name) is now \(role.rawValue), from their next request on."
+            case "token":
+                let issued = try await store.replaceTokens(userId: id, reason: form.reason ?? "", actor: user, logger: logger)
+                return try await userList(confirmation: "\(name)'s API tokens are revoked, from their next request on; a new one is issued.",
+                                          newToken: .init(userName: issued.user.name, token: issued.token))
             default: throw HTTPError(.notFound)
             }
             return try await userList(confirmation: done)

@@ -100,3 +100,29 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// Revokes every live API token of a user and issues one new token (admin), with its custody event: a leaked or
+    /// lost token stops working from the next request on every server. The new token is returned to be shown once.
+    public func replaceTokens(userId: Int64, reason: String, actor: Principal, logger: Logger) async throws -> IssuedToken {
+        try actor.require(.manageUsers)
+        try Validator().require(!reason.trimmingCharacters(in: .whitespaces).isEmpty, "reason", "say why the tokens are replaced")
+        let (tokenId, secret, token) = Self.newToken()
+        let secretHash = TokenHash.stored(id: tokenId, secret: Substring(secret))
+        return try await transaction(logger) { conn in
+            guard let user = try await conn.guardedQuery("""
+                SELECT name, role FROM app_user WHERE id = \(userId) AND deactivated_at IS NULL FOR UPDATE
+                """, logger: logger).named({ c in (try c("name", as: String.self), try c("role", as: String.self)) }).first,
+                  let role = Role(rawValue: user.1) else {
+                throw DomainError.conflict(field: "userId", rule: "no active user \(userId)")
+            }
+            let revoked = try await conn.guardedQuery("""
+                UPDATE api_token SET revoked_at = now() WHERE user_id = \(userId) AND revoked_at IS NULL RETURNING id
+                """, logger: logger).decode(UUID.self).all().count
+            try await conn.guardedQuery("INSERT INTO api_token (id, user_id, secret_hash) VALUES (\(tokenId), \(userId), \(secretHash))", logger: logger)
+            try await Custody.append(CustodyEntry(subjectType: "user", subjectId: String(userId), action: "user.tokens-replaced", reason: reason,
+                                                  details: ["revoked": String(revoked)]), by: actor, on: conn, logger: logger)
+            return IssuedToken(user: Principal(id: userId, name: user.0, role: role), token: token)
+        }
+    }
+}
