@@ -5,7 +5,7 @@ import CryoSupply
 import Foundation
 
 struct SupplyCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "supply", abstract: "Supply forecast and plan (docs/supply.md).", subcommands: [Forecast.self])
+    static let configuration = CommandConfiguration(commandName: "supply", abstract: "Supply forecast and plan (docs/supply.md).", subcommands: [Forecast.self, AssumeStudy.self, AssumeSite.self, AssumeProduct.self])
 
     struct Forecast: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -47,6 +47,77 @@ struct SupplyCommand: AsyncParsableCommand {
                     print(SupplyText.summary(id: id, inputs: inputs, result))
                     if let recommendation { print(SupplyText.plan(recommendation)) }
                 }
+            }
+        }
+    }
+}
+
+extension SupplyCommand {
+    struct AssumeStudy: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "assume-study",
+            abstract: "Store a study's planning assumptions (pharmacy, manufacturing); options left out keep their value.")
+        @OptionGroup var options: UserOptions
+        @Option(help: "The study's code.") var study: String
+        @Option(help: "DLT probability per dose level, lowest first, comma-separated (e.g. 0.05,0.1,0.2).") var dlt: String?
+        @Option(help: "Share of screened patients never cleared (0–1).") var screenFailure: Double?
+        @Option(help: "Gamma shape of the arrival rate's uncertainty (above 0).") var rateShape: Double?
+        @Option(help: "Cohorts before escalation ends (1–50).") var maxCohorts: Int?
+        @Option(help: "Days from manufacture to release by QC (0–365).") var qcLeadDays: Int?
+        func run() async throws {
+            let dlt = try dlt.map { text in
+                try text.split(separator: ",").map { part in
+                    guard let v = Double(part.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("dlt: '\(part)' is not a number") }
+                    return v
+                }
+            }
+            let a = StudySupplyAssumption(dltProbabilities: dlt, screenFailure: screenFailure, rateShape: rateShape, maxCohorts: maxCohorts, qcLeadDays: qcLeadDays)
+            let (study, options) = (study, options)
+            try await runReporting {
+                try await Database.withStore { store, logger in
+                    try await store.setStudySupplyAssumption(study: study, a, actor: try await options.principal(store, logger), logger: logger)
+                }
+                print("assumptions of \(study) stored")
+            }
+        }
+    }
+
+    struct AssumeSite: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "assume-site",
+            abstract: "Store the expected arrivals at one study site (pharmacy, manufacturing).")
+        @OptionGroup var options: UserOptions
+        @Option(help: "The study's code.") var study: String
+        @Option(help: "The site's code.") var site: String
+        @Option(help: "Cleared patients expected per month (0 or more).") var patientsPerMonth: Double
+        @Option(help: "The day the site starts enrolling, YYYY-MM-DD (default: now).") var activation: String?
+        func run() async throws {
+            let (study, site, options, rate, activation) = (study, site, options, patientsPerMonth, activation)
+            try await runReporting {
+                let activationOn = try activation.map { try CalendarDay(parsing: $0, field: "activation") }
+                try await Database.withStore { store, logger in
+                    try await store.setSiteSupplyAssumption(study: study, site: site, .init(patientsPerMonth: rate, activationOn: activationOn),
+                                                            actor: try await options.principal(store, logger), logger: logger)
+                }
+                print("arrivals at \(study)/\(site) stored")
+            }
+        }
+    }
+
+    struct AssumeProduct: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "assume-product",
+            abstract: "Store a product's campaign template for the plan (pharmacy, manufacturing); options left out keep their value.")
+        @OptionGroup var options: UserOptions
+        @Option(help: "The product's code.") var product: String
+        @Option(help: "Days from a campaign's start to its lots' release (1–730).") var campaignLeadDays: Int?
+        @Option(help: "Lots per campaign step (1–50).") var lotsPerCampaign: Int?
+        @Option(help: "Vials per lot (1–1,000; default: the median of the product's lots).") var vialsPerLot: Int?
+        func run() async throws {
+            let a = ProductSupplyAssumption(campaignLeadDays: campaignLeadDays, lotsPerCampaign: lotsPerCampaign, vialsPerLot: vialsPerLot)
+            let (product, options) = (product, options)
+            try await runReporting {
+                try await Database.withStore { store, logger in
+                    try await store.setProductSupplyAssumption(product: product, a, actor: try await options.principal(store, logger), logger: logger)
+                }
+                print("campaign template of \(product) stored")
             }
         }
     }

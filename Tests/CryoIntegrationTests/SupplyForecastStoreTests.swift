@@ -67,4 +67,42 @@ import Testing
             #expect(try SupplyPlanner.recommend(done.inputs, options: try #require(done.planOptions)) == done.recommendation)
         }
     }
+
+    @Test func storedAssumptionsFeedTheForecastAndAreCheckedFirst() async throws {
+        try await withFixture { f in
+            try await f.clinical(lots: [("LOT-A1", 12)])
+            let pharmacy = f.user(.pharmacy)
+            let inputs = try await f.store.supplyInputs(months: 3, today: .today(offset: 0), actor: pharmacy, logger: Fixture.logger)
+            let study = try #require(inputs.studies.first)
+            let site = try #require(study.sites.first)
+            try await f.store.setStudySupplyAssumption(study: study.id, .init(dltProbabilities: [0.05, 0.3], screenFailure: 0.4, maxCohorts: 3),
+                                                       actor: pharmacy, logger: Fixture.logger)
+            try await f.store.setStudySupplyAssumption(study: study.id, .init(qcLeadDays: 10), actor: f.user(.manufacturing), logger: Fixture.logger)
+            try await f.store.setSiteSupplyAssumption(study: study.id, site: site.site, .init(patientsPerMonth: 2.5), actor: pharmacy, logger: Fixture.logger)
+            try await f.store.setProductSupplyAssumption(product: study.product, .init(campaignLeadDays: 45, vialsPerLot: 30), actor: pharmacy, logger: Fixture.logger)
+            let after = try await f.store.supplyInputs(months: 3, today: .today(offset: 0), actor: pharmacy, logger: Fixture.logger)
+            let s = try #require(after.studies.first)
+            #expect(s.doseLevels.map(\.dltProbability) == [0.05, 0.3] && s.screenFailure == 0.4 && s.maxCohorts == 3, "a later partial update keeps the rest")
+            #expect(s.sites.first?.patientsPerMonth == 2.5)
+            let options = try await f.store.supplyPlanOptions(for: after, seed: 1, runs: 20, actor: pharmacy, logger: Fixture.logger)
+            #expect(options.campaignTemplates.first?.leadDays == 45 && options.campaignTemplates.first?.vialsPerLot == 30 && options.campaignTemplates.first?.lots == 2)
+            #expect(try await f.count("SELECT count(*)::int FROM custody_event WHERE action IN ('supply.assumption-set', 'supply.site-assumption-set')") == 4)
+
+            await #expect(throws: DomainError.invalid(field: "dltProbabilities", rule: "give one probability per dose level (2), lowest level first")) {
+                try await f.store.setStudySupplyAssumption(study: study.id, .init(dltProbabilities: [0.1]), actor: pharmacy, logger: Fixture.logger)
+            }
+            await #expect(throws: DomainError.notFound(kind: "study", id: "NOPE")) {
+                try await f.store.setStudySupplyAssumption(study: "NOPE", .init(screenFailure: 0.1), actor: pharmacy, logger: Fixture.logger)
+            }
+            await #expect(throws: DomainError.self) {
+                try await f.store.setSiteSupplyAssumption(study: study.id, site: site.site, .init(patientsPerMonth: -1), actor: pharmacy, logger: Fixture.logger)
+            }
+            await #expect(throws: DomainError.self) {
+                try await f.store.setProductSupplyAssumption(product: study.product, .init(lotsPerCampaign: 0), actor: pharmacy, logger: Fixture.logger)
+            }
+            await #expect(throws: DomainError.self) {
+                try await f.store.setStudySupplyAssumption(study: study.id, .init(screenFailure: 0.1), actor: f.user(.clinical), logger: Fixture.logger)
+            }
+        }
+    }
 }
