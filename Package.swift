@@ -23,7 +23,6 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
-        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
@@ -36,7 +35,7 @@ let package = Package(
         .target(name: "CivilCalendar", swiftSettings: swiftSettings),
 
         // Domain rules: plain Swift, no I/O.
-        .target(name: "CryoDomain", dependencies: ["CivilCalendar", .product(name: "CSV", package: "CSV.swift")], swiftSettings: swiftSettings),
+        .target(name: "CryoDomain", dependencies: ["CivilCalendar"], swiftSettings: swiftSettings),
 
         // The allocation optimizer (FORMAT.md v1) on COIN-OR CBC; no database.
         .systemLibrary(

@@ -58,7 +58,7 @@ struct SupplyPlanView: Sendable {
         meets = r.meetsTarget
         verdict = (r.meetsTarget ? "Meets" : "Does not meet") + " the target of \(pct(r.serviceTarget)) dosed on time: "
             + "\(pct(r.recommended.serviceLevel)) ± \(pct(r.recommended.serviceStandardError)) on \(r.recommended.runs) fresh replications, "
-            + "against \(pct(r.baseline.serviceLevel)) for the baseline (\(r.baselineDescription))."
+            + "against \(pct(r.baseline.serviceLevel)) for the baseline: \(r.baselineDescription)."
         campaigns = r.campaigns.map { .init(product: $0.product, donor: $0.donor, starts: day($0.startDay), released: day($0.startDay + $0.leadDays),
                                            lots: $0.lots, vials: $0.lots * $0.vialsPerLot) }
         anyCampaigns = !campaigns.isEmpty
