@@ -6,7 +6,7 @@
 #  3. inclusion proofs for random events and consistency proofs between two heads over the API, p50/p99 (goal: 2 ms),
 #     measured by the client over a kept-alive connection, HTTP included.
 #  The 10,000-event verification timing (goal: 2 s) is the test Tests/Audit/test_speed.py.
-#   Benchmarks/audit/tlog.sh [EVENTS] [PGBENCH_SECONDS] [PORT]    BUILD=debug for a debug build (default release)
+#   Benchmarks/audit/tlog.sh [EVENTS] [PGBENCH_SECONDS] [PORT]    BUILD=debug for a debug build (default release); BIN=… a prebuilt binary
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/local/lib.sh
@@ -15,8 +15,11 @@ N="${1:-1000000}"
 SECS="${2:-15}"
 PORT="${3:-18320}"
 CONF="${BUILD:-release}"
-swift build -c "$CONF" --product cryoledger 2>&1 | grep -E 'error' || true
-BIN="$(swift build -c "$CONF" --show-bin-path)/cryoledger"
+# BIN=path/to/cryoledger uses a binary built elsewhere (e.g. a release build in another scratch path).
+if [ -z "${BIN:-}" ]; then
+    swift build -c "$CONF" --product cryoledger 2>&1 | grep -E 'error' || true
+    BIN="$(swift build -c "$CONF" --show-bin-path)/cryoledger"
+fi
 PGBIN=$(pg_bindir)
 export CRYOLEDGER_HOME
 CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-tlog-bench.XXXXXX)
