@@ -185,13 +185,20 @@ public enum SupplyPlanner {
         var without = base
         without.policy = plan.policy
         let withoutResult = try evaluate(without, runs: o.validationRuns, seed: fresh)
+        // Only the products the plan makes new lots of have a donor effect; the on-time share is over all the
+        // antibody-positive patients, with and without the new campaigns, so one sentence names every campaign donor.
+        let made = Set(plan.campaigns.filter { !base.campaigns.contains($0) }.map(\.product))
+        effects.removeAll { !made.contains($0.product) }
+        let donors = effects.map { e in
+            let avoided = avoidedSpecificities(e.product, inputs: base, hla: chosen[e.product]?.hla ?? [])
+            return "\(e.product) from donor \(e.donor)" + (avoided.isEmpty ? "" : " (without \(avoided.joined(separator: ", ")))")
+        }
+        let sentence = "New lots of " + donors.joined(separator: " and ") + " raise on-time dosing of antibody-positive patients from "
+            + "\(percent(withoutResult.dsaServiceLevel)) to \(percent(recommended.dsaServiceLevel))."
         for i in effects.indices {
             effects[i].dsaServiceWithout = withoutResult.dsaServiceLevel
             effects[i].dsaServiceWith = recommended.dsaServiceLevel
-            let hla = chosen[effects[i].product]?.hla ?? []
-            let avoided = avoidedSpecificities(effects[i].product, inputs: base, hla: hla)
-            effects[i].sentence = "New \(effects[i].product) lots from donor \(effects[i].donor)" + (avoided.isEmpty ? "" : " (without \(avoided.joined(separator: ", ")))")
-                + " raise on-time dosing of antibody-positive patients from \(percent(withoutResult.dsaServiceLevel)) to \(percent(recommended.dsaServiceLevel))."
+            effects[i].sentence = sentence
         }
         return PlanRecommendation(mode: plan.policy.mode, campaigns: plan.campaigns.filter { !base.campaigns.contains($0) },
                                   parLevels: plan.policy.parLevels, donorEffects: effects, evaluations: evaluations,

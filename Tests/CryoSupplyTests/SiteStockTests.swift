@@ -52,6 +52,7 @@ import Testing
         let slow = Set(x.sites.filter { $0.transitDays * 24 > x.targetHours }.map(\.id))
         #expect(plan.parLevels.allSatisfy { slow.contains($0.site) })
         #expect(plan.meetsTarget == (plan.recommended.serviceLevel >= x.serviceTarget))
+        #expect(Set(plan.donorEffects.map(\.product)) == Set(plan.campaigns.map(\.product)), "a donor effect only for products the plan makes")
         #expect(try SupplyPlanner.recommend(x, options: options) == plan)
     }
 }

@@ -26,7 +26,7 @@ let planSeconds = Date().timeIntervalSince(t1)
 print(String(format: "plan: %d evaluations in %.1f s (including the out-of-sample runs)", plan.evaluations, planSeconds))
 for c in plan.campaigns { print("  campaign: \(c.lots) lots of \(c.product) from \(c.donor), start day \(Int(c.startDay)), released day \(Int(c.startDay + c.leadDays))") }
 for p in plan.parLevels { print("  par: \(p.site) \(p.product) min \(p.min) max \(p.max) vials") }
-for e in plan.donorEffects { print("  \(e.sentence)") }
+for sentence in Set(plan.donorEffects.map(\.sentence)).sorted() { print("  \(sentence)") }
 func line(_ name: String, _ f: PlanFigures) -> String {
     String(format: "  %@: service %.4f ± %.4f, expired vials %.1f, shipments %.1f per run (%d fresh replications)",
            name, f.serviceLevel, f.serviceStandardError, f.expiredVialsPerRun, f.shipmentsPerRun, f.runs)
