@@ -1700,6 +1700,21 @@ CREATE TABLE public.tlog_head (
     CONSTRAINT tlog_head_size_check CHECK ((size >= 0))
 );
 
+CREATE VIEW public.tlog_head_cosigned AS
+ SELECT h.size,
+    h.root_hash,
+    h.signed_at,
+    h.key_id,
+    h.note,
+    COALESCE(c.witnesses, '{}'::text[]) AS witnesses,
+    COALESCE(c.lines, ''::text) AS lines
+   FROM (public.tlog_head h
+     LEFT JOIN LATERAL ( SELECT array_agg(s.witness ORDER BY s.witness) AS witnesses,
+            string_agg((s.line || '
+'::text), ''::text ORDER BY s.witness) AS lines
+           FROM public.tlog_cosignature s
+          WHERE (s.size = h.size)) c ON (true));
+
 CREATE TABLE public.tlog_key (
     key_id text NOT NULL,
     vkey text NOT NULL,
@@ -2617,6 +2632,8 @@ GRANT SELECT,USAGE ON SEQUENCE public.temperature_reading_id_seq TO cryoledger_a
 GRANT SELECT,INSERT ON TABLE public.tlog_cosignature TO cryoledger_app;
 
 GRANT SELECT,INSERT ON TABLE public.tlog_head TO cryoledger_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.tlog_head_cosigned TO cryoledger_app;
 
 GRANT SELECT,INSERT ON TABLE public.tlog_key TO cryoledger_app;
 

@@ -165,28 +165,27 @@ extension Store {
     static func tlogHead(size: Int64?, _ conn: PostgresConnection, logger: Logger) async throws -> TreeHead? {
         let rows: PostgresRowSequence
         if let size {
-            rows = try await conn.guardedQuery("SELECT size, root_hash, signed_at, key_id, note FROM tlog_head WHERE size = \(size)", logger: logger)
+            rows = try await conn.guardedQuery("SELECT size, root_hash, signed_at, key_id, note, witnesses, lines FROM tlog_head_cosigned WHERE size = \(size)", logger: logger)
         } else {
-            rows = try await conn.guardedQuery("SELECT size, root_hash, signed_at, key_id, note FROM tlog_head ORDER BY size DESC LIMIT 1", logger: logger)
+            rows = try await conn.guardedQuery("""
+                SELECT size, root_hash, signed_at, key_id, note, witnesses, lines FROM tlog_head_cosigned ORDER BY size DESC LIMIT 1
+                """, logger: logger)
         }
-        guard var head = try await rows.named({ c in
-            TreeHead(size: try c("size"), rootHash: Data(buffer: try c("root_hash", as: ByteBuffer.self)), signedAt: try c("signed_at"),
-                     keyId: try c("key_id"), note: try c("note"), witnesses: [])
-        }).first else { return nil }
-        let cosignatures = try await conn.guardedQuery("SELECT witness, line FROM tlog_cosignature WHERE size = \(head.size) ORDER BY witness", logger: logger)
-            .named { c in (try c("witness", as: String.self), try c("line", as: String.self)) }
-        head.witnesses = cosignatures.map(\.0)
-        head.note += cosignatures.map { $0.1 + "\n" }.joined()
-        return head
+        return try await rows.named(Self.treeHead).first
+    }
+
+    /// A row of `tlog_head_cosigned`: the head as signed, its note followed by the witnesses' co-signature lines.
+    static func treeHead(_ c: NamedColumns) throws -> TreeHead {
+        TreeHead(size: try c("size"), rootHash: Data(buffer: try c("root_hash", as: ByteBuffer.self)), signedAt: try c("signed_at"),
+                 keyId: try c("key_id"), note: try c("note", as: String.self) + c("lines", as: String.self), witnesses: try c("witnesses"))
     }
 
     /// The most recent heads, newest first.
     public func tlogHeads(limit: Int, logger: Logger) async throws -> [TreeHead] {
         try await read(logger) { conn in
-            let sizes = try await conn.guardedQuery("SELECT size FROM tlog_head ORDER BY size DESC LIMIT \(limit)", logger: logger).decode(Int64.self).all()
-            var out: [TreeHead] = []
-            for size in sizes { if let h = try await Self.tlogHead(size: size, conn, logger: logger) { out.append(h) } }
-            return out
+            try await conn.guardedQuery("""
+                SELECT size, root_hash, signed_at, key_id, note, witnesses, lines FROM tlog_head_cosigned ORDER BY size DESC LIMIT \(limit)
+                """, logger: logger).named(Self.treeHead)
         }
     }
 
@@ -211,10 +210,22 @@ extension Store {
     /// The inclusion proof of event `eventId` in the head of `size` (the latest head when nil).
     public func tlogInclusion(eventId: Int64, size: Int64?, logger: Logger) async throws -> (TreeHead, InclusionProof) {
         try await read(logger) { conn in
-            guard let head = try await Self.tlogHead(size: size, conn, logger: logger) else {
+            // The head and the leaf's index in one statement; then the path's nodes in one more.
+            let rows: PostgresRowSequence
+            if let size {
+                rows = try await conn.guardedQuery("""
+                    SELECT size, root_hash, signed_at, key_id, note, witnesses, lines, (SELECT idx FROM tlog_leaf WHERE event_id = \(eventId)) AS leaf
+                    FROM tlog_head_cosigned WHERE size = \(size)
+                    """, logger: logger)
+            } else {
+                rows = try await conn.guardedQuery("""
+                    SELECT size, root_hash, signed_at, key_id, note, witnesses, lines, (SELECT idx FROM tlog_leaf WHERE event_id = \(eventId)) AS leaf
+                    FROM tlog_head_cosigned ORDER BY size DESC LIMIT 1
+                    """, logger: logger)
+            }
+            guard let (head, index) = try await rows.named({ c in (try Self.treeHead(c), try c("leaf", as: Int64?.self)) }).first else {
                 throw DomainError.notFound(kind: "signed tree head", id: size.map(String.init) ?? "latest")
             }
-            let index = try await conn.guardedQuery("SELECT idx FROM tlog_leaf WHERE event_id = \(eventId)", logger: logger).decode(Int64.self).all().first
             guard let index, index < head.size else {
                 throw DomainError.invalid(field: "eventId", rule: "event \(eventId) is not in the signed head of size \(head.size) (heads are signed at least every minute)")
             }
@@ -235,8 +246,11 @@ extension Store {
     public func tlogConsistency(from: Int64, to: Int64, logger: Logger) async throws -> (TreeHead, TreeHead, [Data]) {
         try Validator().require(from <= to, "from", "must not be larger than to")
         return try await read(logger) { conn in
-            guard let old = try await Self.tlogHead(size: from, conn, logger: logger) else { throw DomainError.notFound(kind: "signed tree head", id: String(from)) }
-            guard let new = try await Self.tlogHead(size: to, conn, logger: logger) else { throw DomainError.notFound(kind: "signed tree head", id: String(to)) }
+            let heads = try await conn.guardedQuery("""
+                SELECT size, root_hash, signed_at, key_id, note, witnesses, lines FROM tlog_head_cosigned WHERE size IN (\(from), \(to))
+                """, logger: logger).named(Self.treeHead)
+            guard let old = heads.first(where: { $0.size == from }) else { throw DomainError.notFound(kind: "signed tree head", id: String(from)) }
+            guard let new = heads.first(where: { $0.size == to }) else { throw DomainError.notFound(kind: "signed tree head", id: String(to)) }
             return (old, new, try await Self.tlogConsistencyProof(from: from, to: to, conn, logger: logger))
         }
     }
