@@ -71,12 +71,9 @@ extension SupplyCommand {
                 }
             }
             let a = StudySupplyAssumption(dltProbabilities: dlt, screenFailure: screenFailure, rateShape: rateShape, maxCohorts: maxCohorts, qcLeadDays: qcLeadDays)
-            let (study, options) = (study, options)
-            try await runReporting {
-                try await Database.withStore { store, logger in
-                    try await store.setStudySupplyAssumption(study: study, a, actor: try await options.principal(store, logger), logger: logger)
-                }
-                print("assumptions of \(study) stored")
+            let study = study
+            try await actAsCaller(options.auth, done: "assumptions of \(study) stored") { store, actor, logger in
+                try await store.setStudySupplyAssumption(study: study, a, actor: actor, logger: logger)
             }
         }
     }
@@ -90,14 +87,10 @@ extension SupplyCommand {
         @Option(help: "Cleared patients expected per month (0 or more).") var patientsPerMonth: Double
         @Option(help: "The day the site starts enrolling, YYYY-MM-DD (default: now).") var activation: String?
         func run() async throws {
-            let (study, site, options, rate, activation) = (study, site, options, patientsPerMonth, activation)
-            try await runReporting {
+            let (study, site, rate, activation) = (study, site, patientsPerMonth, activation)
+            try await actAsCaller(options.auth, done: "arrivals at \(study)/\(site) stored") { store, actor, logger in
                 let activationOn = try activation.map { try CalendarDay(parsing: $0, field: "activation") }
-                try await Database.withStore { store, logger in
-                    try await store.setSiteSupplyAssumption(study: study, site: site, .init(patientsPerMonth: rate, activationOn: activationOn),
-                                                            actor: try await options.principal(store, logger), logger: logger)
-                }
-                print("arrivals at \(study)/\(site) stored")
+                try await store.setSiteSupplyAssumption(study: study, site: site, .init(patientsPerMonth: rate, activationOn: activationOn), actor: actor, logger: logger)
             }
         }
     }
@@ -112,12 +105,9 @@ extension SupplyCommand {
         @Option(help: "Vials per lot (1–1,000; default: the median of the product's lots).") var vialsPerLot: Int?
         func run() async throws {
             let a = ProductSupplyAssumption(campaignLeadDays: campaignLeadDays, lotsPerCampaign: lotsPerCampaign, vialsPerLot: vialsPerLot)
-            let (product, options) = (product, options)
-            try await runReporting {
-                try await Database.withStore { store, logger in
-                    try await store.setProductSupplyAssumption(product: product, a, actor: try await options.principal(store, logger), logger: logger)
-                }
-                print("campaign template of \(product) stored")
+            let product = product
+            try await actAsCaller(options.auth, done: "campaign template of \(product) stored") { store, actor, logger in
+                try await store.setProductSupplyAssumption(product: product, a, actor: actor, logger: logger)
             }
         }
     }
@@ -141,7 +131,7 @@ enum SupplyText {
         lines += r.parLevels.map { "  par: \($0.site) \($0.product) reorder below \($0.min), fill up to \($0.max) vials" }
         lines += Array(Set(r.donorEffects.map { "  " + $0.sentence })).sorted()
         lines.append("  out of sample, recommended: " + figures(r.recommended))
-        lines.append("  out of sample, baseline:    " + figures(r.baseline) + " (\(r.baselineDescription))")
+        lines.append("  out of sample, baseline:    " + figures(r.baseline) + "; baseline: \(r.baselineDescription)")
         return lines.joined(separator: "\n")
     }
 

@@ -101,6 +101,14 @@ enum Output {
     }
 }
 
+/// One change made as the caller (the token's user): the store call, reported like every command, then `done` printed.
+func actAsCaller(_ auth: TokenOption, done: String, _ change: @Sendable @escaping (Store, Principal, Logger) async throws -> Void) async throws {
+    try await runReporting {
+        try await Database.withStore { store, logger in try await change(store, try await auth.principal(store, logger), logger) }
+        print(done)
+    }
+}
+
 /// Every command runs through here so that a domain error becomes one clear line and exit code 1.
 func runReporting(_ body: () async throws -> Void) async throws {
     do {

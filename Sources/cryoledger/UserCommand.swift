@@ -53,11 +53,9 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "One of: \(Role.allCases.map(\.rawValue).joined(separator: ", ")).") var role: Role
         @Option(help: "Why, for the custody log.") var reason: String
         func run() async throws {
-            try await runReporting {
-                try await Database.withStore { store, logger in
-                    try await store.changeRole(userId: id, to: role, reason: reason, actor: try await auth.principal(store, logger), logger: logger)
-                }
-                print("user \(id) is now \(role.rawValue)")
+            let (id, role, reason) = (id, role, reason)
+            try await actAsCaller(auth, done: "user \(id) is now \(role.rawValue)") { store, actor, logger in
+                try await store.changeRole(userId: id, to: role, reason: reason, actor: actor, logger: logger)
             }
         }
     }
@@ -85,11 +83,9 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "The user's id.") var id: Int64
         @Option(help: "Why, for the custody log.") var reason: String
         func run() async throws {
-            try await runReporting {
-                try await Database.withStore { store, logger in
-                    try await store.deactivateUser(userId: id, reason: reason, actor: try await auth.principal(store, logger), logger: logger)
-                }
-                print("user \(id) is deactivated")
+            let (id, reason) = (id, reason)
+            try await actAsCaller(auth, done: "user \(id) is deactivated") { store, actor, logger in
+                try await store.deactivateUser(userId: id, reason: reason, actor: actor, logger: logger)
             }
         }
     }
