@@ -36,7 +36,7 @@ struct LotPage: PageView {
     struct Printer: Sendable { let siteCode: String, label: String, selected: Bool }
     let canPrint: Bool
     let printers: [Printer]
-    var hasPrinters: Bool { !printers.isEmpty }
+    let hasPrinters: Bool
 }
 
 /// The "Print labels" form: the site whose printer prints.
@@ -92,7 +92,8 @@ extension Console {
             },
             events: events.map(TimelineEvent.init), chainIntact: chain.intact, chainProblems: chain.problems,
             canPrint: canPrint,
-            printers: printers.map { .init(siteCode: $0.siteCode, label: "\($0.siteCode) (\($0.siteName)) at \($0.address ?? "")", selected: $0.siteCode == site) }),
+            printers: printers.map { .init(siteCode: $0.siteCode, label: "\($0.siteCode) (\($0.siteName)) at \($0.address ?? "")", selected: $0.siteCode == site) },
+            hasPrinters: !printers.isEmpty),
             status: status, refusal: refusal, confirmation: confirmation)
     }
 
