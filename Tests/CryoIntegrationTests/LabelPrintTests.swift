@@ -66,6 +66,12 @@ struct LabelPrintTests {
                 #expect(matrices == [vial.id, expected.compoundMessage])
                 #expect(format.contains("DIN \(expected.dinEyeReadable)"))
             }
+            // The FHIR BiologicallyDerivedProduct carries the same DIN as a second identifier.
+            let facts = try await f.store.productFacts(vialId: vials[0].id, lotNumber: nil, limit: 1, actor: f.user(.auditor), logger: Fixture.logger, isbt128Facility: "W1234")
+            let din = try ISBT128.donationIdentificationNumber(vialId: vials[0].id, manufacturedOn: CalendarDay("2026-01-10")!, fin: "W1234")
+            #expect(facts.first?.isbt128DIN == din.body)
+            let without = try await f.store.productFacts(vialId: vials[0].id, lotNumber: nil, limit: 1, actor: f.user(.auditor), logger: Fixture.logger, isbt128Facility: nil)
+            #expect(without.first?.isbt128DIN == nil)
             // The database holds the opt-in to its format too.
             await #expect(throws: (any Error).self) {
                 _ = try await f.client.query("UPDATE product SET isbt128_product_description = 'S11' WHERE code = 'ALLO-501'", logger: Fixture.logger)
