@@ -30,7 +30,7 @@ public enum LabelPrinter {
 
     static func sendBlocking(_ bytes: [UInt8], host: String, port: Int, timeoutMillis: Int32) throws {
         let seconds = Double(timeoutMillis) / 1000
-        let within = seconds == seconds.rounded() ? "\(Int(seconds)) seconds" : String(format: "%.1f seconds", seconds)
+        let within = seconds == 1 ? "1 second" : seconds == seconds.rounded() ? "\(Int(seconds)) seconds" : String(format: "%.1f seconds", seconds)
         var hints = addrinfo()
         hints.ai_family = AF_INET
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)

@@ -62,3 +62,33 @@ func closedLocalPort() -> Int {
     printer.stop()
     return printer.port
 }
+
+/// A printer that never answers: a listening socket that accepts nobody, its queue filled, so a further connection's
+/// SYN is dropped and the connect waits (Linux keeps backlog + 1 connections pending).
+final class SilentLabelPrinter: @unchecked Sendable {
+    let port: Int
+    private var fds: [Int32] = []
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0, listen(fd, 0) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        fds.append(fd)
+        // Fill the accept queue with connections that are never accepted.
+        for _ in 0..<2 {
+            let c = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            _ = fcntl(c, F_SETFL, fcntl(c, F_GETFL, 0) | O_NONBLOCK)
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(c, $0, length) } }
+            fds.append(c)
+        }
+        usleep(200_000)
+    }
+
+    func stop() { fds.forEach { close($0) } }
+}

@@ -117,7 +117,7 @@ struct LabelPrintTests {
         }
     }
 
-    @Test("a printer that refuses the connection is reported in words, and nothing is claimed sent")
+    @Test("a printer that refuses the connection, or does not answer within the timeout, is reported in words; bad addresses are refused")
     func printerDown() async throws {
         try await withFixture { f in
             try await f.lot("A501-28004", vials: 2, box: "BOX-1")
@@ -131,6 +131,18 @@ struct LabelPrintTests {
                 #expect(field == "printer")
                 #expect(rule.hasPrefix("the 2 labels of lot A501-28004 were not sent to SSF's printer: the printer at \(address) refused the connection"), "\(rule)")
             }
+            // A printer that never answers: refused after the timeout, in words.
+            let silent = try SilentLabelPrinter()
+            defer { silent.stop() }
+            let started = ContinuousClock.now
+            do {
+                _ = try await LabelPrintJob.printLot("A501-28004", siteCode: nil, printer: "127.0.0.1:\(silent.port)", store: f.store, actor: f.user(.qa),
+                                                    logger: Fixture.logger, isbt128Facility: nil, timeout: .seconds(1))
+                Issue.record("a silent printer must be refused")
+            } catch let error as DomainError {
+                #expect(error == .conflict(field: "printer", rule: "the 2 labels of lot A501-28004 were not sent to the printer: the printer at 127.0.0.1:\(silent.port) did not answer within 1 second"))
+            }
+            #expect(ContinuousClock.now - started < .seconds(4))
             // An address that is not one is refused by the rule, and by the database.
             await #expect(throws: DomainError.invalid(field: "address", rule: "must be a printer's host name or IPv4 address, optionally with :port (1-65535; 9100 when left out), e.g. 10.0.0.5:9100")) {
                 _ = try await f.store.setSiteLabelPrinter(siteCode: "SSF", address: "10.0.0.5:99999", actor: f.user(.manufacturing), logger: Fixture.logger)
