@@ -811,6 +811,13 @@ CREATE FUNCTION public.signed_event_in_transaction(p_subject_type text, p_subjec
           AND e.signature IS NOT NULL AND e.occurred_at = now())
 $$;
 
+CREATE FUNCTION public.site_label_printer_address(address text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE STRICT
+    AS $_$
+    SELECT address ~ '^[A-Za-z0-9][A-Za-z0-9.-]{0,252}:[0-9]{1,5}$'
+       AND CASE WHEN address ~ ':[0-9]{1,5}$' THEN substring(address FROM ':([0-9]{1,5})$')::integer BETWEEN 1 AND 65535 ELSE false END
+$_$;
+
 CREATE FUNCTION public.thaw_window_closes_at(p_vial text) RETURNS timestamp with time zone
     LANGUAGE sql STABLE
     AS $$
@@ -1366,7 +1373,12 @@ CREATE TABLE public.product (
     thaw_to_infusion_minutes integer NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     max_time_out_minutes integer DEFAULT public.time_out_of_storage_default_minutes() NOT NULL,
+    isbt128_product_description text,
+    isbt128_donation_type text,
     CONSTRAINT product_code_check CHECK (((code ~ '^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*$'::text) AND (length(code) <= 32))),
+    CONSTRAINT product_isbt128_both CHECK (((isbt128_product_description IS NULL) = (isbt128_donation_type IS NULL))),
+    CONSTRAINT product_isbt128_donation_type CHECK ((isbt128_donation_type ~ '^[A-Z0-9]$'::text)),
+    CONSTRAINT product_isbt128_product_code CHECK ((isbt128_product_description ~ '^[A-Z][0-9]{4}$'::text)),
     CONSTRAINT product_max_time_out_minutes_check CHECK (((max_time_out_minutes >= 1) AND (max_time_out_minutes <= 1440))),
     CONSTRAINT product_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200))),
     CONSTRAINT product_shelf_life_days_check CHECK ((shelf_life_days > 0)),
@@ -1523,8 +1535,10 @@ CREATE TABLE public.site (
     code text NOT NULL,
     name text NOT NULL,
     kind text NOT NULL,
+    label_printer text,
     CONSTRAINT site_code_check CHECK ((code ~ '^[A-Z0-9][A-Z0-9-]{1,31}$'::text)),
     CONSTRAINT site_kind_check CHECK ((kind = ANY (ARRAY['manufacturing'::text, 'depot'::text, 'clinical'::text]))),
+    CONSTRAINT site_label_printer_address CHECK (public.site_label_printer_address(label_printer)),
     CONSTRAINT site_name_check CHECK (((length(name) >= 1) AND (length(name) <= 200)))
 );
 

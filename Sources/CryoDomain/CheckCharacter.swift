@@ -4,12 +4,17 @@ public enum Mod37_2 {
     static let alphabet: [Character] = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ*")
 
     public static func checkCharacter(for body: String) -> Character? {
+        checkValue(for: body).map { alphabet[$0] }
+    }
+
+    /// The check value (0-36) before it is mapped to a character; ISBT 128 also carries it as the flag pair 60 + value.
+    public static func checkValue(for body: String) -> Int? {
         var p = 0
         for byte in body.utf8 {
             guard let v = value(of: byte), v < 36 else { return nil }
             p = ((p + v) * 2) % 37
         }
-        return alphabet[(38 - p) % 37]
+        return (38 - p) % 37
     }
 
     /// The value of an ASCII character in the alphabet (0-9, A-Z, '*'), without a search.

@@ -29,6 +29,8 @@ public enum OperationAccess {
         "recordQcResult": [.recordQc],
         "releaseLot": [.dispositionLot],
         "getCertificateOfAnalysis": [.readInventory],
+        "getLotLabels": [.readInventory],
+        "printLotLabels": [.printLabels],
         // vials and storage
         "createVials": [.createVials],
         "getVial": [.readInventory],

@@ -32,6 +32,7 @@ public enum Action: String, Sendable, CaseIterable {
     case dispense
     case forecastSupply
     case readSupplyForecasts
+    case printLabels
 
     public var allowedRoles: Set<Role> {
         switch self {
@@ -61,6 +62,8 @@ public enum Action: String, Sendable, CaseIterable {
             return [.pharmacy, .manufacturing]
         case .readSupplyForecasts:
             return [.pharmacy, .manufacturing, .auditor]
+        case .printLabels:
+            return [.manufacturing, .qa]
         }
     }
 }
@@ -99,6 +102,7 @@ extension Action {
         case .dispense: return "picking, shipping, receiving, thawing, administering and destroying vials"
         case .forecastSupply: return "running supply forecasts"
         case .readSupplyForecasts: return "reading supply forecasts"
+        case .printLabels: return "sending vial labels to a label printer"
         }
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 
 struct ProductCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "product", abstract: "Products and their release specifications.",
-                                                    subcommands: [List.self, Show.self])
+                                                    subcommands: [List.self, Show.self, ISBT128Codes.self])
 
     static func describe(_ p: ProductRecord) -> String {
         var lines = ["\(p.code)  \(p.name)  shelf life \(p.shelfLifeDays) d  \(p.storageCondition) (≤ \(p.storageMaxCelsius) °C)  thaw-to-infusion ≤ \(p.thawToInfusionMinutes) min  spec v\(p.specVersion ?? 0)"]

@@ -11,7 +11,7 @@ extension CheckoutPurpose: ExpressibleByArgument {}
 struct StorageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "storage", abstract: "Sites, freezers, racks and boxes; freezer maps.",
-        subcommands: [AddSite.self, AddFreezer.self, AddRack.self, AddBox.self, Freezers.self, Map.self, Temperature.self, Evacuate.self, CheckOut.self, CheckIn.self, SpaceReport.self, FindSpace.self])
+        subcommands: [AddSite.self, AddFreezer.self, AddRack.self, AddBox.self, SitePrinter.self, Freezers.self, Map.self, Temperature.self, Evacuate.self, CheckOut.self, CheckIn.self, SpaceReport.self, FindSpace.self])
 
     struct AddSite: AsyncParsableCommand {
         static let configuration = CommandConfiguration(commandName: "add-site")

@@ -13,6 +13,8 @@ enum FHIRResource {
     static let reservationSystem = base + "/reservation"
     static let subjectSystem = base + "/subject-id"
     static let siteSystem = base + "/site"
+    /// The ISBT 128 donation identification number of a vial whose product prints ISBT 128 labels.
+    static let isbt128DINSystem = base + "/isbt128-din"
 
     static func product(_ f: ProductFacts) -> [String: Any] {
         let status = FHIRMapping.productStatus(f.availability)
@@ -31,7 +33,8 @@ enum FHIRResource {
         return [
             "resourceType": "BiologicallyDerivedProduct",
             "id": FHIRMapping.resourceId(vialId: f.vialId),
-            "identifier": [["use": "official", "system": vialSystem, "value": f.vialId]],
+            "identifier": [["use": "official", "system": vialSystem, "value": f.vialId]]
+                + (f.isbt128DIN.map { [["use": "secondary", "system": isbt128DINSystem, "value": $0]] } ?? []),
             "productCategory": ["system": "http://hl7.org/fhir/product-category", "code": "cells", "display": "Cells"],
             "productCode": ["coding": [["system": productSystem, "code": f.productCode, "display": f.productName]], "text": f.productName],
             "biologicalSourceEvent": ["system": donorSystem, "value": f.donorCode],

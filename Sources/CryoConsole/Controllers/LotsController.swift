@@ -7,10 +7,17 @@ struct LotsController<Context: RequestContext>: Sendable {
     func addRoutes(to group: RouterGroup<Context>) {
         group.get("lots", use: list)
         group.get("lots/{lot}", use: show)
+        group.post("lots/{lot}/print", use: print)
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
         try await console.lotList(request)
+    }
+
+    @Sendable func print(_ request: Request, context: Context) async throws -> Response {
+        var request = request
+        let form = try await Form.decode(LotPrintForm.self, &request)
+        return try await console.printLotLabels(context.parameters.require("lot"), form)
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> Response {

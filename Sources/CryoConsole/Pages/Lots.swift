@@ -1,4 +1,5 @@
 import CryoDomain
+import CryoReports
 import CryoStore
 import Foundation
 import Hummingbird
@@ -31,6 +32,16 @@ struct LotPage: PageView {
     let events: [TimelineEvent]
     let chainIntact: Bool
     let chainProblems: [String]
+    /// The "Print labels" form, for those who may print: the sites that have a label printer.
+    struct Printer: Sendable { let siteCode: String, label: String, selected: Bool }
+    let canPrint: Bool
+    let printers: [Printer]
+    let hasPrinters: Bool
+}
+
+/// The "Print labels" form: the site whose printer prints.
+struct LotPrintForm: Decodable, Sendable {
+    var site: String?
 }
 
 extension Console {
@@ -60,8 +71,11 @@ extension Console {
                                       statuses: LotStatus.allCases.map { .init(value: $0.rawValue, selected: $0 == status) }))
     }
 
-    func lotPage(_ number: String) async throws -> Response {
+    func lotPage(_ number: String, refusal: Refusal? = nil, confirmation: String? = nil, site: String? = nil,
+                 status: HTTPResponse.Status = .ok) async throws -> Response {
         let user = try signedIn()
+        let canPrint = user.role.may(.printLabels)
+        let printers = canPrint ? try await store.siteLabelPrinters(actor: user, logger: logger).filter { $0.address != nil } : []
         let lot = try await store.lot(number: number, actor: user, logger: logger)
         let events = try await store.custodyEvents(subjectType: "lot", subjectId: number, actor: user, logger: logger)
         let holds = try await store.listHolds(subject: .lot, id: number, activeOnly: true, actor: user, logger: logger)
@@ -76,6 +90,27 @@ extension Console {
                              glyph: glyph.symbol, css: glyph.css, availability: Self.availabilityWords(v.availability),
                              reasons: v.availability.summary ?? "", hasReasons: !v.availability.unblocked)
             },
-            events: events.map(TimelineEvent.init), chainIntact: chain.intact, chainProblems: chain.problems))
+            events: events.map(TimelineEvent.init), chainIntact: chain.intact, chainProblems: chain.problems,
+            canPrint: canPrint,
+            printers: printers.map { .init(siteCode: $0.siteCode, label: "\($0.siteCode) (\($0.siteName)) at \($0.address ?? "")", selected: $0.siteCode == site) },
+            hasPrinters: !printers.isEmpty),
+            status: status, refusal: refusal, confirmation: confirmation)
+    }
+
+    /// Sends the lot's labels to the chosen site's printer and says so on the lot page, or says why not.
+    func printLotLabels(_ number: String, _ form: LotPrintForm) async throws -> Response {
+        let user = try signedIn()
+        let site = ScanText.trimmed(form.site ?? "")
+        do {
+            let result = try await LabelPrintJob.printLot(number, siteCode: site, store: store, actor: user, logger: logger)
+            return try await lotPage(number, confirmation: result.sentence, site: site)
+        } catch let error as DomainError {
+            switch error {
+            case .forbidden, .forbiddenOperation, .notFound(kind: "lot", _): throw error
+            default:
+                return try await lotPage(number, refusal: Refusal(error, fields: ["site": "print-site"], form: "print-form"), site: site,
+                                         status: HTTPResponse.Status(code: error.httpStatus))
+            }
+        }
     }
 }

@@ -41,11 +41,13 @@ public enum EventSentences {
         "temperature.excursion": "Temperature excursion: vials put on hold",
         // storage
         "site.created": "Site created",
+        "site.label-printer-set": "Site's label printer set",
         "freezer.created": "Freezer created",
         "rack.created": "Rack created",
         "box.created": "Box created",
         "route.set": "Shipping route set",
         "product.created": "Product and specification defined",
+        "product.isbt128-set": "Product's ISBT 128 label codes set",
         // clinical
         "study.created": "Study created",
         "patient.enrolled": "Patient enrolled",

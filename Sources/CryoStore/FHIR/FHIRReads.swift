@@ -5,14 +5,16 @@ import PostgresNIO
 
 extension Store {
     /// Vials for the FHIR API: one by id, those of a lot, or all, in id order, at most `limit` rows.
-    public func productFacts(vialId: String?, lotNumber: String?, limit: Int, actor: Principal, logger: Logger) async throws -> [ProductFacts] {
+    public func productFacts(vialId: String?, lotNumber: String?, limit: Int, actor: Principal, logger: Logger,
+                             isbt128Facility: String? = Store.isbt128FacilityFromEnvironment) async throws -> [ProductFacts] {
         try actor.require(.readInventory)
         let id = try vialId.map { try VialID(parsing: $0).value }
         return try await read(logger) { conn in
             let rows = try await conn.guardedQuery("""
                 SELECT v.id, v.ordinal, l.lot_number, l.status AS lot_status, p.code, p.name, l.donor_code, v.status,
                        to_char(l.expires_on, 'YYYY-MM-DD') AS expires_on, p.storage_max_celsius::float8 AS storage_max_celsius,
-                       l.cells_per_vial, v.created_at
+                       l.cells_per_vial, v.created_at, to_char(l.manufactured_on, 'YYYY-MM-DD') AS manufactured_on,
+                       p.isbt128_product_description IS NOT NULL AS isbt128
                 FROM vial v JOIN lot l ON l.lot_number = v.lot_number JOIN product p ON p.code = l.product_code
                 WHERE (\(id)::text IS NULL OR v.id = \(id)) AND (\(lotNumber)::text IS NULL OR v.lot_number = \(lotNumber))
                 ORDER BY v.id LIMIT \(limit)
@@ -21,14 +23,18 @@ extension Store {
                  lotStatus: try c("lot_status", as: String.self), code: try c("code", as: String.self), name: try c("name", as: String.self),
                  donor: try c("donor_code", as: String.self), status: try VialStatus(stored: c("status")), expires: try c("expires_on", as: String.self),
                  maxCelsius: try c("storage_max_celsius", as: Double.self), cells: try c("cells_per_vial", as: Int64.self),
-                 created: try c("created_at", as: Date.self))
+                 created: try c("created_at", as: Date.self), manufactured: try c("manufactured_on", as: String.self),
+                 isbt128: try c("isbt128", as: Bool.self))
             }
             // The reasons of every vial on the page in one set-based call.
             let reasons = try await Self.availabilityReasons(of: rows.map(\.id), on: conn, logger: logger)
             return rows.map { r in
                 ProductFacts(vialId: r.id, ordinal: r.ordinal, lotNumber: r.lot, lotStatus: r.lotStatus, productCode: r.code, productName: r.name,
                              donorCode: r.donor, status: r.status, availability: VialAvailability(status: r.status, reasons: reasons[r.id] ?? []),
-                             expiresOn: r.expires, storageMaxCelsius: r.maxCelsius, cellsPerVial: r.cells, createdAt: r.created)
+                             expiresOn: r.expires, storageMaxCelsius: r.maxCelsius, cellsPerVial: r.cells, createdAt: r.created,
+                             isbt128DIN: r.isbt128 ? isbt128Facility.flatMap { fin in
+                                 try? ISBT128.donationIdentificationNumber(vialId: r.id, manufacturedOn: CalendarDay(r.manufactured)!, fin: fin).body
+                             } : nil)
             }
         }
     }

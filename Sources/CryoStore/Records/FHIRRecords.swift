@@ -18,6 +18,9 @@ public struct ProductFacts: Sendable, Equatable {
     public var storageMaxCelsius: Double
     public var cellsPerVial: Int64
     public var createdAt: Date
+    /// The vial's ISBT 128 donation identification number (13 characters), for a product that opted in on an
+    /// installation with a facility identification number (docs/labels-isbt128.md).
+    public var isbt128DIN: String? = nil
 }
 
 /// What the FHIR BiologicallyDerivedProductDispense of a reservation is made from.

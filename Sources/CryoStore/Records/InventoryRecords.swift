@@ -38,12 +38,17 @@ public struct VialLabel: Sendable, Codable, Equatable {
     public var expiresOn: String
     public var storageCondition: String
     public var storageMaxCelsius: Double
+    /// Viable CAR+ cells per vial (the lot's).
+    public var cellsPerVial: Int64
+    /// The ISBT 128 codes, for a product that opted in (docs/labels-isbt128.md).
+    public var isbt128: ISBT128.VialCodes?
 
     public init(vialId: String, productCode: String, productName: String, lotNumber: String, ordinal: Int, vialCount: Int,
-                expiresOn: String, storageCondition: String, storageMaxCelsius: Double) {
+                expiresOn: String, storageCondition: String, storageMaxCelsius: Double, cellsPerVial: Int64 = 0, isbt128: ISBT128.VialCodes? = nil) {
         self.vialId = vialId; self.productCode = productCode; self.productName = productName; self.lotNumber = lotNumber
         self.ordinal = ordinal; self.vialCount = vialCount; self.expiresOn = expiresOn
         self.storageCondition = storageCondition; self.storageMaxCelsius = storageMaxCelsius
+        self.cellsPerVial = cellsPerVial; self.isbt128 = isbt128
     }
 }
 
