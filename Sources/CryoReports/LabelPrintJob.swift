@@ -47,6 +47,7 @@ public enum LabelPrintJob {
             let whose = printer == nil ? "\(siteCode!)'s printer" : "the printer"
             throw DomainError.conflict(field: "printer", rule: "the \(labels.count) labels of lot \(lotNumber) were not sent to \(whose): \(failure.description)")
         }
+        try await store.recordLabelsPrinted(lotNumber: lotNumber, labels: labels.count, printer: address.description, actor: actor, logger: logger)
         return Result(labels: labels.count, siteCode: printer == nil ? siteCode : nil, address: address.description, zpl: zpl)
     }
 }

@@ -103,6 +103,10 @@ struct LabelPrintTests {
             let job = try #require(jobs.first)
             let printed = Self.formats(job).map { Self.fields($0).filter { $0.command == "^BC" }.map(\.data) }
             #expect(printed == vials.map { [$0.id] })
+            #expect(try await f.count("""
+                SELECT count(*)::int FROM custody_event WHERE subject_id = 'A501-28003' AND action = 'lot.labels-printed'
+                AND details->>'labels' = '24' AND details->>'printer' = '\(printer.address)'
+                """) == 1, "the print job is a custody event on the lot")
             let (zplStatus, _, zpl) = try await http.call(.get, "/lots/A501-28003/labels?format=zpl", token: f.tokens[.auditor])
             #expect(zplStatus == .ok && zpl == job)
             let (pdfStatus, _, pdf) = try await http.call(.get, "/lots/A501-28003/labels?format=pdf", token: f.tokens[.auditor])
@@ -114,6 +118,7 @@ struct LabelPrintTests {
             let (none, noneBody, _) = try await http.call(.post, "/lots/A501-28003/labels/print", token: f.tokens[.manufacturing], json: #"{"siteCode":"SSF"}"#)
             #expect(none == .conflict)
             #expect((noneBody["detail"] as? String ?? "").contains("site SSF has no label printer"), "\(noneBody)")
+            #expect(try await f.count("SELECT count(*)::int FROM custody_event WHERE action = 'lot.labels-printed'") == 1, "a refused job is not recorded as printed")
         }
     }
 

@@ -25,6 +25,7 @@ public enum EventSentences {
         "vial.infusion-rescheduled": "The patient's infusion day moved; the reserved vial follows",
         // lots
         "lot.registered": "Lot registered",
+        "lot.labels-printed": "Labels sent to a printer",
         "lot.status-changed": "Lot status changed",
         "lot.status-signed": "Lot status changed (signed)",
         "lot.released": "Lot released (signed)",

@@ -58,3 +58,15 @@ extension Store {
         }
     }
 }
+
+extension Store {
+    /// A print job the printer accepted, as a custody event on the lot (label reconciliation: how many labels went to
+    /// which printer, by whom).
+    public func recordLabelsPrinted(lotNumber: String, labels: Int, printer: String, actor: Principal, logger: Logger) async throws {
+        try actor.require(.printLabels)
+        try await transaction(logger) { conn in
+            try await Custody.append(CustodyEntry(subjectType: "lot", subjectId: lotNumber, action: "lot.labels-printed",
+                                                  details: ["labels": String(labels), "printer": printer]), by: actor, on: conn, logger: logger)
+        }
+    }
+}
