@@ -90,6 +90,7 @@ public enum EventSentences {
         "security.signature-burst": "Burst of wrong signing passwords: account locked (reported to administrators)",
         "audit.log-key.first": "Transparency log signing key registered",
         "audit.log-key.rotated": "Transparency log signing key rotated",
+        "audit.verification-failed": "The audit trail failed verification (reported to administrators)",
         "user.signed-in": "Signed in to the console",
         "user.signed-out": "Signed out of the console",
         "user.sign-in-failed": "Sign-in failed (wrong password)",
