@@ -100,4 +100,22 @@ struct NotificationOutboxTests {
             #expect(try await f.count("SELECT count(*)::int FROM notification WHERE sentence = 'Hold placed on lot LOT-N3'") == 1)
         }
     }
+    @Test("an audit trail that fails verification notifies administrators (audit.verification-failed); an intact one does not")
+    func failedVerificationNotifies() async throws {
+        try await withFixture { f in
+            try await f.lot("LOT-N4")
+            #expect(try await f.store.verifyAuditTrail(key: nil, actor: f.user(.auditor), logger: Fixture.logger).intact)
+            #expect(try await f.count("SELECT count(*)::int FROM notification") == 0)
+            try await f.client.withConnection { conn in
+                try await conn.query("ALTER TABLE custody_event DISABLE TRIGGER USER", logger: Fixture.logger)
+                try await conn.query("UPDATE custody_event SET reason = 'edited behind its back' WHERE subject_id = 'LOT-N4'", logger: Fixture.logger)
+                try await conn.query("ALTER TABLE custody_event ENABLE TRIGGER USER", logger: Fixture.logger)
+            }
+            #expect(try await !f.store.verifyAuditTrail(key: nil, actor: f.user(.auditor), logger: Fixture.logger).intact)
+            #expect(try await f.count("""
+                SELECT count(*)::int FROM notification WHERE kind = 'audit.verification-failed' AND subject_type = 'security'
+                AND sentence = 'The audit trail failed verification' AND payload->>'action' = 'audit.verification-failed'
+                """) == 1)
+        }
+    }
 }
