@@ -1960,7 +1960,7 @@ CREATE TABLE public.webhook_endpoint (
     CONSTRAINT webhook_endpoint_previous_secret_check CHECK ((previous_secret ~ '^whsec_[A-Za-z0-9+/]+={0,2}$'::text)),
     CONSTRAINT webhook_endpoint_rotation CHECK (((previous_secret IS NULL) = (previous_until IS NULL))),
     CONSTRAINT webhook_endpoint_secret_check CHECK ((secret ~ '^whsec_[A-Za-z0-9+/]+={0,2}$'::text)),
-    CONSTRAINT webhook_endpoint_url CHECK (((url ~ '^https?://[^\s/?#]+[^\s]*$'::text) AND (length(url) <= 2000)))
+    CONSTRAINT webhook_endpoint_url CHECK (((url ~ '^https?://[^\s/?#@]+([/?#][^\s]*)?$'::text) AND (length(url) <= 2000)))
 );
 
 ALTER TABLE public.webhook_endpoint ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (

@@ -25,6 +25,12 @@ struct NotificationDeliveryTests {
             #expect(bad == .badRequest && (problem["field"] as? String) == "kinds")
             let (badURL, problem2, _) = try await http.call(.post, "/notifications/endpoints", token: admin, json: #"{"name": "Z", "url": "ftp://x"}"#)
             #expect(badURL == .badRequest && (problem2["field"] as? String) == "url")
+            let (credentials, problem3, _) = try await http.call(.post, "/notifications/endpoints", token: admin,
+                                                                 json: #"{"name": "Z", "url": "https://user:pw@mes.example/hook"}"#)
+            #expect(credentials == .badRequest && (problem3["field"] as? String) == "url")
+            // The database keeps the same rule whoever writes.
+            let direct = await RuleTwinTests.refusal(f, "INSERT INTO webhook_endpoint (name, url, secret) VALUES ('Z', 'https://u:p@h/x', 'whsec_c2VjcmV0')")
+            #expect(direct?.state == "23514")
             let (_, _, listed) = try await http.call(.get, "/notifications/endpoints", token: admin)
             #expect(listed.contains("\"MES\"") && !listed.contains(secret) && !listed.contains("whsec_"))
             let (rotated, rotation, _) = try await http.call(.post, "/notifications/endpoints/MES/rotate-secret", token: admin)

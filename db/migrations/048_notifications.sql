@@ -5,7 +5,7 @@
 CREATE TABLE webhook_endpoint (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name            text NOT NULL UNIQUE CHECK (name ~ '^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$'),
-    url             text NOT NULL CONSTRAINT webhook_endpoint_url CHECK (url ~ '^https?://[^\s/?#]+[^\s]*$' AND length(url) <= 2000),
+    url             text NOT NULL CONSTRAINT webhook_endpoint_url CHECK (url ~ '^https?://[^\s/?#@]+([/?#][^\s]*)?$' AND length(url) <= 2000),
     -- Standard Webhooks secret "whsec_<base64>"; during a rotation the previous secret signs too, until previous_until.
     secret          text NOT NULL CHECK (secret ~ '^whsec_[A-Za-z0-9+/]+={0,2}$'),
     previous_secret text CHECK (previous_secret ~ '^whsec_[A-Za-z0-9+/]+={0,2}$'),

@@ -7,10 +7,12 @@ public enum WebhookEndpointRules {
                                 "an endpoint's name is 1 to 64 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit")
     }
 
-    /// An endpoint's URL: http or https, a host, no spaces, at most 2,000 characters.
+    /// An endpoint's URL: http or https, a host, no spaces, at most 2,000 characters; no user name or password in it
+    /// (the URL is written into the custody log, which keeps it for ever).
     public static func checkURL(_ url: String) throws(DomainError) {
         try Validator().require(url.count <= 2000, "url", "a webhook URL has at most 2,000 characters")
-        try Validator().matches(url, /https?:\/\/[^\s\/?#]+[^\s]*/, "url", "a webhook URL starts with http:// or https:// and a host, without spaces")
+        try Validator().matches(url, /https?:\/\/[^\s\/?#@]+([\/?#][^\s]*)?/, "url",
+                                "a webhook URL starts with http:// or https:// and a host, without spaces and without a user name or password")
     }
 
     /// The kinds an endpoint subscribes to: known kinds, each once; none means every kind.
