@@ -1,6 +1,7 @@
 """Issue 28: signed webhooks from the transactional outbox, verified with `standardwebhooks` (PyPI)."""
 import json
 import os
+import subprocess
 import time
 import uuid
 
@@ -111,3 +112,22 @@ def test_redeliver_sends_the_same_id_again(tok, receiver, endpoint):
                       sum(1 for h, _, _ in receiver.received if h["webhook-id"] == delivery[1]) > before)
     refused = call("POST", f"/notifications/deliveries/{delivery[0]}/redeliver", tok["qa"])
     assert refused.status_code == 403
+
+
+def cli(tok, *args):
+    env = dict(os.environ, CRYOLEDGER_TOKEN=tok["admin"])
+    return subprocess.run([os.environ["NOTIFY_BIN"], "notify", *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_the_cli_lists_adds_and_refuses_with_the_field_named(tok, endpoint):
+    listed = cli(tok, "endpoint", "list")
+    assert listed.returncode == 0 and "receiver\tactive\t" + RECEIVER + "/hooks" in listed.stdout, listed.stdout + listed.stderr
+    assert "whsec_" not in listed.stdout
+    deliveries = cli(tok, "deliveries", "--endpoint", "receiver", "--limit", "3")
+    assert deliveries.returncode == 0 and "delivered" in deliveries.stdout, deliveries.stdout + deliveries.stderr
+    bad = cli(tok, "endpoint", "add", "--name", "bad", "--url", "https://user:pw@mes.example/hook")
+    assert bad.returncode != 0 and "url" in bad.stderr and "password" in bad.stderr, bad.stderr
+    added = cli(tok, "endpoint", "add", "--name", "second", "--url", RECEIVER + "/second", "--kind", "lot.rejected")
+    assert added.returncode == 0 and "whsec_" in added.stdout, added.stdout + added.stderr
+    removed = cli(tok, "endpoint", "remove", "--name", "second")
+    assert removed.returncode == 0, removed.stderr
