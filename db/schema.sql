@@ -630,6 +630,31 @@ BEGIN
         USING ERRCODE = 'CL403';
 END $$;
 
+CREATE FUNCTION public.custody_event_notifies() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO 'public'
+    AS $$
+BEGIN
+    WITH n AS (
+        INSERT INTO notification (kind, subject_type, subject_id, sentence, payload, event_id)
+        SELECT k.kind, e.subject_type, e.subject_id, notification_sentence(k.kind, e.subject_type, e.subject_id),
+               jsonb_strip_nulls(jsonb_build_object(
+                   'event', e.id, 'action', e.action, 'subjectType', e.subject_type, 'subjectId', e.subject_id,
+                   'fromState', e.from_state, 'toState', e.to_state, 'occurredAt', e.occurred_at,
+                   'actorRole', e.actor_role, 'holdSource', e.details->>'source', 'hold', e.details->>'hold')),
+               e.id
+        FROM new_events e
+        CROSS JOIN LATERAL (SELECT notification_kind(e.action, e.to_state, e.details->>'source') AS kind) k
+        WHERE k.kind IS NOT NULL
+        ORDER BY e.id
+        RETURNING id, kind
+    )
+    INSERT INTO notification_delivery (notification_id, endpoint_id)
+    SELECT n.id, w.id FROM n JOIN webhook_endpoint w ON w.active AND (cardinality(w.kinds) = 0 OR n.kind = ANY (w.kinds));
+    RETURN NULL;
+END
+$$;
+
 CREATE FUNCTION public.handoff_scanned(p_vial text, p_action text) RETURNS boolean
     LANGUAGE sql STABLE
     AS $$
@@ -728,6 +753,44 @@ BEGIN
     END LOOP;
     RETURN substr(alphabet, ((38 - p) % 37) + 1, 1);
 END $$;
+
+CREATE FUNCTION public.notification_kind(action text, to_state text, source text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT CASE action
+        WHEN 'hold.placed' THEN CASE WHEN source IN ('excursion', 'look-back') THEN NULL ELSE 'hold.placed' END
+        WHEN 'hold.lifted' THEN 'hold.lifted'
+        WHEN 'lot.released' THEN 'lot.released'
+        WHEN 'lot.status-changed' THEN CASE WHEN to_state = 'rejected' THEN 'lot.rejected' END
+        WHEN 'lot.status-signed' THEN CASE WHEN to_state = 'rejected' THEN 'lot.rejected' END
+        WHEN 'lot.expired' THEN 'lot.expired'
+        WHEN 'temperature.excursion' THEN 'temperature.excursion'
+        WHEN 'donor.found-ineligible' THEN 'donor.found-ineligible'
+        WHEN 'security.sign-in-burst' THEN 'security.sign-in-burst'
+        WHEN 'security.signature-burst' THEN 'security.signature-burst'
+        WHEN 'audit.verification-failed' THEN 'audit.verification-failed'
+    END
+$$;
+
+CREATE FUNCTION public.notification_sentence(kind text, subject_type text, subject_id text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    AS $$
+    SELECT CASE kind
+        WHEN 'hold.placed' THEN 'Hold placed on '
+        WHEN 'hold.lifted' THEN 'Hold lifted on '
+        WHEN 'lot.released' THEN 'Released: '
+        WHEN 'lot.rejected' THEN 'Rejected: '
+        WHEN 'lot.expired' THEN 'Expired: '
+        WHEN 'temperature.excursion' THEN 'Temperature excursion, its vials put on hold: '
+        WHEN 'donor.found-ineligible' THEN 'Found ineligible, its lots and vials put on hold: '
+        WHEN 'security.sign-in-burst' THEN 'A burst of failed sign-ins'
+        WHEN 'security.signature-burst' THEN 'A user was locked out after wrong signing passwords'
+        WHEN 'audit.verification-failed' THEN 'The audit trail failed verification'
+        ELSE kind
+    END
+    || CASE WHEN subject_type = 'security' THEN ''
+            ELSE CASE subject_type WHEN 'storage' THEN 'freezer' ELSE subject_type END || ' ' || subject_id END
+$$;
 
 CREATE FUNCTION public.patient_infusion_day(p_subject text) RETURNS date
     LANGUAGE sql STABLE
@@ -1333,6 +1396,70 @@ CREATE TABLE public.lymphodepletion_dose (
     CONSTRAINT lymphodepletion_dose_agent_check CHECK ((agent = ANY (ARRAY['fludarabine'::text, 'cyclophosphamide'::text])))
 );
 
+CREATE TABLE public.notification (
+    id bigint NOT NULL,
+    idempotency_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    kind text NOT NULL,
+    subject_type text NOT NULL,
+    subject_id text NOT NULL,
+    sentence text NOT NULL,
+    payload jsonb NOT NULL,
+    event_id bigint NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE public.notification_attempt (
+    id bigint NOT NULL,
+    delivery_id bigint NOT NULL,
+    attempted_at timestamp with time zone DEFAULT now() NOT NULL,
+    status integer,
+    answer text,
+    latency_ms integer NOT NULL
+);
+
+ALTER TABLE public.notification_attempt ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.notification_attempt_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.notification_delivery (
+    id bigint NOT NULL,
+    notification_id bigint NOT NULL,
+    endpoint_id bigint NOT NULL,
+    state text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_status integer,
+    last_answer text,
+    last_latency_ms integer,
+    delivered_at timestamp with time zone,
+    CONSTRAINT notification_delivery_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT notification_delivery_delivered CHECK (((state = 'delivered'::text) = (delivered_at IS NOT NULL))),
+    CONSTRAINT notification_delivery_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'delivered'::text, 'dead'::text])))
+);
+
+ALTER TABLE public.notification_delivery ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.notification_delivery_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+ALTER TABLE public.notification ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.notification_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE public.patient (
     subject_id text NOT NULL,
     study_code text NOT NULL,
@@ -1818,6 +1945,33 @@ CREATE TABLE public.vial_transition (
     to_status text NOT NULL
 );
 
+CREATE TABLE public.webhook_endpoint (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    url text NOT NULL,
+    secret text NOT NULL,
+    previous_secret text,
+    previous_until timestamp with time zone,
+    kinds text[] DEFAULT '{}'::text[] NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    created_by bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_endpoint_name_check CHECK ((name ~ '^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$'::text)),
+    CONSTRAINT webhook_endpoint_previous_secret_check CHECK ((previous_secret ~ '^whsec_[A-Za-z0-9+/]+={0,2}$'::text)),
+    CONSTRAINT webhook_endpoint_rotation CHECK (((previous_secret IS NULL) = (previous_until IS NULL))),
+    CONSTRAINT webhook_endpoint_secret_check CHECK ((secret ~ '^whsec_[A-Za-z0-9+/]+={0,2}$'::text)),
+    CONSTRAINT webhook_endpoint_url CHECK (((url ~ '^https?://[^\s/?#@]+([/?#][^\s]*)?$'::text) AND (length(url) <= 2000)))
+);
+
+ALTER TABLE public.webhook_endpoint ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_endpoint_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 ALTER TABLE ONLY public.administration
     ADD CONSTRAINT administration_pkey PRIMARY KEY (vial_id);
 
@@ -1913,6 +2067,24 @@ ALTER TABLE ONLY public.lot_transition
 
 ALTER TABLE ONLY public.lymphodepletion_dose
     ADD CONSTRAINT lymphodepletion_dose_pkey PRIMARY KEY (subject_id, agent, given_on);
+
+ALTER TABLE ONLY public.notification_attempt
+    ADD CONSTRAINT notification_attempt_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.notification_delivery
+    ADD CONSTRAINT notification_delivery_notification_id_endpoint_id_key UNIQUE (notification_id, endpoint_id);
+
+ALTER TABLE ONLY public.notification_delivery
+    ADD CONSTRAINT notification_delivery_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.notification
+    ADD CONSTRAINT notification_event_id_key UNIQUE (event_id);
+
+ALTER TABLE ONLY public.notification
+    ADD CONSTRAINT notification_idempotency_id_key UNIQUE (idempotency_id);
+
+ALTER TABLE ONLY public.notification
+    ADD CONSTRAINT notification_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.patient_eligibility
     ADD CONSTRAINT patient_eligibility_pkey PRIMARY KEY (subject_id, criterion_code);
@@ -2037,6 +2209,12 @@ ALTER TABLE ONLY public.vial_position
 ALTER TABLE ONLY public.vial_transition
     ADD CONSTRAINT vial_transition_pkey PRIMARY KEY (from_status, to_status);
 
+ALTER TABLE ONLY public.webhook_endpoint
+    ADD CONSTRAINT webhook_endpoint_name_key UNIQUE (name);
+
+ALTER TABLE ONLY public.webhook_endpoint
+    ADD CONSTRAINT webhook_endpoint_pkey PRIMARY KEY (id);
+
 CREATE UNIQUE INDEX allocation_one_per_patient ON public.allocation USING btree (subject_id) WHERE (status <> 'cancelled'::text);
 
 CREATE INDEX api_token_user ON public.api_token USING btree (user_id);
@@ -2062,6 +2240,12 @@ CREATE INDEX lot_donor ON public.lot USING btree (donor_code);
 CREATE INDEX lot_product_status ON public.lot USING btree (product_code, status, lot_number);
 
 CREATE INDEX lot_status ON public.lot USING btree (status, lot_number);
+
+CREATE INDEX notification_attempt_delivery ON public.notification_attempt USING btree (delivery_id, id);
+
+CREATE INDEX notification_delivery_due ON public.notification_delivery USING btree (next_attempt_at) WHERE (state = 'pending'::text);
+
+CREATE INDEX notification_delivery_endpoint ON public.notification_delivery USING btree (endpoint_id, id);
 
 CREATE INDEX patient_cohort ON public.patient USING btree (cohort_id);
 
@@ -2109,6 +2293,8 @@ CREATE TRIGGER custody_event_no_truncate BEFORE TRUNCATE ON public.custody_event
 
 CREATE TRIGGER custody_event_no_update BEFORE DELETE OR UPDATE ON public.custody_event FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
 
+CREATE TRIGGER custody_event_notifies AFTER INSERT ON public.custody_event REFERENCING NEW TABLE AS new_events FOR EACH STATEMENT EXECUTE FUNCTION public.custody_event_notifies();
+
 CREATE TRIGGER custody_head_no_delete BEFORE DELETE ON public.custody_head FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
 
 CREATE TRIGGER custody_head_no_truncate BEFORE TRUNCATE ON public.custody_head FOR EACH STATEMENT EXECUTE FUNCTION public.custody_event_immutable();
@@ -2150,6 +2336,10 @@ CREATE CONSTRAINT TRIGGER lot_signed_transition AFTER UPDATE OF status ON public
 CREATE TRIGGER lot_status_transition BEFORE UPDATE OF status ON public.lot FOR EACH ROW EXECUTE FUNCTION public.check_status_transition();
 
 CREATE TRIGGER lymphodepletion_dose_no_update BEFORE DELETE OR UPDATE ON public.lymphodepletion_dose FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
+
+CREATE TRIGGER notification_no_truncate BEFORE TRUNCATE ON public.notification FOR EACH STATEMENT EXECUTE FUNCTION public.custody_event_immutable();
+
+CREATE TRIGGER notification_no_update BEFORE DELETE OR UPDATE ON public.notification FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
 
 CREATE TRIGGER patient_cohort_capacity BEFORE INSERT ON public.patient FOR EACH ROW EXECUTE FUNCTION public.check_cohort_capacity();
 
@@ -2364,6 +2554,18 @@ ALTER TABLE ONLY public.lymphodepletion_dose
 ALTER TABLE ONLY public.lymphodepletion_dose
     ADD CONSTRAINT lymphodepletion_dose_subject_id_fkey FOREIGN KEY (subject_id) REFERENCES public.patient(subject_id);
 
+ALTER TABLE ONLY public.notification_attempt
+    ADD CONSTRAINT notification_attempt_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES public.notification_delivery(id);
+
+ALTER TABLE ONLY public.notification_delivery
+    ADD CONSTRAINT notification_delivery_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES public.webhook_endpoint(id);
+
+ALTER TABLE ONLY public.notification_delivery
+    ADD CONSTRAINT notification_delivery_notification_id_fkey FOREIGN KEY (notification_id) REFERENCES public.notification(id);
+
+ALTER TABLE ONLY public.notification
+    ADD CONSTRAINT notification_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.custody_event(id);
+
 ALTER TABLE ONLY public.patient
     ADD CONSTRAINT patient_cohort_id_fkey FOREIGN KEY (cohort_id) REFERENCES public.cohort(id);
 
@@ -2508,12 +2710,17 @@ ALTER TABLE ONLY public.vial_position
 ALTER TABLE ONLY public.vial_position
     ADD CONSTRAINT vial_position_vial_id_fkey FOREIGN KEY (vial_id) REFERENCES public.vial(id);
 
+ALTER TABLE ONLY public.webhook_endpoint
+    ADD CONSTRAINT webhook_endpoint_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.app_user(id);
+
 GRANT USAGE ON SCHEMA public TO cryoledger_app;
 
 REVOKE ALL ON FUNCTION public.custody_checkpoint_boundary() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.custody_checkpoint_boundary() TO cryoledger_app;
 
 GRANT SELECT,INSERT ON TABLE public.custody_event TO cryoledger_app;
+
+REVOKE ALL ON FUNCTION public.custody_event_notifies() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.vial_serial_keep_ahead() FROM PUBLIC;
 
@@ -2584,6 +2791,18 @@ GRANT SELECT,INSERT ON TABLE public.lot_disposition TO cryoledger_app;
 GRANT SELECT ON TABLE public.lot_transition TO cryoledger_app;
 
 GRANT SELECT,INSERT ON TABLE public.lymphodepletion_dose TO cryoledger_app;
+
+GRANT SELECT ON TABLE public.notification TO cryoledger_app;
+
+GRANT SELECT,INSERT ON TABLE public.notification_attempt TO cryoledger_app;
+
+GRANT SELECT,USAGE ON SEQUENCE public.notification_attempt_id_seq TO cryoledger_app;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.notification_delivery TO cryoledger_app;
+
+GRANT SELECT,USAGE ON SEQUENCE public.notification_delivery_id_seq TO cryoledger_app;
+
+GRANT SELECT,USAGE ON SEQUENCE public.notification_id_seq TO cryoledger_app;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.patient TO cryoledger_app;
 
@@ -2668,6 +2887,10 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.vial_position TO cryoledger_ap
 GRANT SELECT,USAGE ON SEQUENCE public.vial_serial TO cryoledger_app;
 
 GRANT SELECT ON TABLE public.vial_transition TO cryoledger_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_endpoint TO cryoledger_app;
+
+GRANT SELECT,USAGE ON SEQUENCE public.webhook_endpoint_id_seq TO cryoledger_app;
 
 ALTER DEFAULT PRIVILEGES FOR ROLE postgres IN SCHEMA public GRANT SELECT,USAGE ON SEQUENCES  TO cryoledger_app;
 

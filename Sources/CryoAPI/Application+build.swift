@@ -17,6 +17,8 @@ public struct APIConfiguration: Sendable {
     public var checkpointInterval: Duration?
     /// How often lots past their expiry date are marked expired; nil: never (tests drive it directly).
     public var expiryInterval: Duration? = .seconds(300)
+    /// How often the notification dispatcher looks for due webhook deliveries when it found none; nil: no dispatcher.
+    public var notificationPollInterval: Duration? = .seconds(1)
     /// Served at `/metrics` on `metricsPort` (a listener of its own, never the API's) when both are set.
     public var metrics: PrometheusCollectorRegistry?
     public var metricsPort: Int?
@@ -69,6 +71,9 @@ public func buildApplication(client: PostgresClient, readClient: PostgresClient?
     }
     if let interval = configuration.expiryInterval {
         app.addServices(ExpiryService(store: store, interval: interval, logger: logger))
+    }
+    if let interval = configuration.notificationPollInterval {
+        app.addServices(NotificationDispatcher(store: store, pollInterval: interval, logger: logger))
     }
     return app
 }

@@ -86,6 +86,13 @@ public enum OperationAccess {
         // users
         "unlockUser": [.manageUsers],
         "securityReport": [.manageUsers],
+        // notifications (issue 28)
+        "listWebhookEndpoints": [.manageNotifications],
+        "addWebhookEndpoint": [.manageNotifications],
+        "removeWebhookEndpoint": [.manageNotifications],
+        "rotateWebhookSecret": [.manageNotifications],
+        "listNotificationDeliveries": [.manageNotifications],
+        "redeliverNotification": [.manageNotifications],
         // supply forecast (docs/supply.md)
         "startSupplyForecast": [.forecastSupply],
         "getSupplyForecast": [.readSupplyForecasts],

@@ -33,6 +33,7 @@ public enum Action: String, Sendable, CaseIterable {
     case forecastSupply
     case readSupplyForecasts
     case printLabels
+    case manageNotifications
 
     public var allowedRoles: Set<Role> {
         switch self {
@@ -44,7 +45,7 @@ public enum Action: String, Sendable, CaseIterable {
             return [.manufacturing]
         case .dispositionLot, .holdLot:
             return [.qa]
-        case .manageUsers:
+        case .manageUsers, .manageNotifications:
             return [.admin]
         case .correctRecords:
             return [.qa]
@@ -103,6 +104,7 @@ extension Action {
         case .forecastSupply: return "running supply forecasts"
         case .readSupplyForecasts: return "reading supply forecasts"
         case .printLabels: return "sending vial labels to a label printer"
+        case .manageNotifications: return "managing webhook endpoints and redelivering notifications"
         }
     }
 }

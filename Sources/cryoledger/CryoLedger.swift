@@ -13,7 +13,7 @@ struct CryoLedger: AsyncParsableCommand {
             Serve.self, DatabaseCommand.self, UserCommand.self, DemoCommand.self, ProductCommand.self,
             DonorCommand.self, LotCommand.self, QcCommand.self, VialCommand.self, StorageCommand.self, CustodyCommand.self, AuditCommand.self,
             AllocateCommand.self, HoldCommand.self, StudyCommand.self, PatientCommand.self, CohortCommand.self, DispenseCommand.self,
-            ImportCommand.self, SupplyCommand.self,
+            ImportCommand.self, SupplyCommand.self, NotifyCommand.self,
         ]
     )
 }

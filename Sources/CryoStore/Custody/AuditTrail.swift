@@ -206,7 +206,13 @@ extension Store {
     /// Recomputes the whole log. Without a key, checkpoint seals are not checked (their folds still are).
     public func verifyAuditTrail(key: AuditKey?, actor: Principal?, logger: Logger) async throws -> VerificationReport {
         if let actor { try actor.require(.readCustody) }
-        return try await read(logger) { conn in
+        let report = try await verifyAuditTrailReading(key: key, logger: logger)
+        if !report.intact { try await recordFailedVerification(report, actor: actor ?? .system, logger: logger) }
+        return report
+    }
+
+    private func verifyAuditTrailReading(key: AuditKey?, logger: Logger) async throws -> VerificationReport {
+        try await read(logger) { conn in
             let checkpoints = try await conn.guardedQuery("""
                 SELECT last_event_id, event_count, chain_hash, seal, key_id FROM custody_checkpoint ORDER BY last_event_id
                 """, logger: logger).named { c in

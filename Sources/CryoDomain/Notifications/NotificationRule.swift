@@ -1,0 +1,36 @@
+/// What people and other systems are told about (issue 28, notifications). Each kind is caused by one custody event;
+/// the outbox row is written by the database in the transaction of that event (trigger `custody_event_notifies` →
+/// `notification_kind()`, the SQL twin of `NotificationRule.kind(for:toState:source:)`).
+public enum NotificationKind: String, CaseIterable, Sendable, Codable {
+    case holdPlaced = "hold.placed"
+    case holdLifted = "hold.lifted"
+    case lotReleased = "lot.released"
+    case lotRejected = "lot.rejected"
+    case lotExpired = "lot.expired"
+    case temperatureExcursion = "temperature.excursion"
+    case donorFoundIneligible = "donor.found-ineligible"
+    case signInBurst = "security.sign-in-burst"
+    case signatureLockout = "security.signature-burst"
+    case auditVerificationFailed = "audit.verification-failed"
+}
+
+public enum NotificationRule {
+    /// Whether a custody event notifies, and as what. `toState` is the event's to-state, `source` the hold's source
+    /// (`details.source`). Holds placed by an excursion or a look-back do not notify one by one: the excursion or the
+    /// look-back itself does, once.
+    public static func kind(for action: String, toState: String? = nil, source: String? = nil) -> NotificationKind? {
+        switch action {
+        case "hold.placed": source == "excursion" || source == "look-back" ? nil : .holdPlaced
+        case "hold.lifted": .holdLifted
+        case "lot.released": .lotReleased
+        case "lot.status-changed", "lot.status-signed": toState == "rejected" ? .lotRejected : nil
+        case "lot.expired": .lotExpired
+        case "temperature.excursion": .temperatureExcursion
+        case "donor.found-ineligible": .donorFoundIneligible
+        case "security.sign-in-burst": .signInBurst
+        case "security.signature-burst": .signatureLockout
+        case "audit.verification-failed": .auditVerificationFailed
+        default: nil
+        }
+    }
+}
