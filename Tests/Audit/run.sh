@@ -12,11 +12,7 @@ source deploy/local/lib.sh
 ensure_packages
 ensure_swift
 VENV="${AUDIT_VENV:-/tmp/cryoledger-audit-venv}"
-if ! "$VENV/bin/python" -c 'import cryptography, pytest, requests' 2>/dev/null; then
-    log "installing cryptography, pytest and requests into $VENV"
-    python3 -m venv "$VENV" 2>/dev/null || { apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; rm -rf "$VENV"; python3 -m venv "$VENV"; }
-    "$VENV/bin/pip" install -q --disable-pip-version-check 'cryptography>=42,<51' 'pytest>=8,<9' 'requests>=2.31,<3'
-fi
+ensure_venv "$VENV" "cryptography, pytest, requests" 'cryptography>=42,<51' 'pytest>=8,<9' 'requests>=2.31,<3'
 swift build --build-tests 2>&1 | grep -E 'error|warning: unre' || true
 BIN="$(swift build --show-bin-path)/cryoledger"
 WORK=$(mktemp -d /tmp/cryoledger-audit-work.XXXXXX)

@@ -9,11 +9,7 @@ source deploy/local/lib.sh
 ensure_packages
 ensure_swift
 VENV="${FHIR_VENV:-/tmp/cryoledger-fhir-venv}"
-if ! "$VENV/bin/python" -c 'import fhir.resources, pytest, requests' 2>/dev/null; then
-    log "installing fhir.resources 8.x, pytest and requests into $VENV"
-    python3 -m venv "$VENV" 2>/dev/null || { apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; rm -rf "$VENV"; python3 -m venv "$VENV"; }
-    "$VENV/bin/pip" install -q --disable-pip-version-check 'fhir.resources>=8,<9' 'pytest>=8,<9' 'requests>=2.31,<3'
-fi
+ensure_venv "$VENV" "fhir.resources, pytest, requests" 'fhir.resources>=8,<9' 'pytest>=8,<9' 'requests>=2.31,<3'
 swift build --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
 BIN="$(swift build --show-bin-path)/cryoledger"
 PORT="${FHIR_PORT:-18292}"

@@ -14,11 +14,7 @@ for p in zint libdmtx0b; do
         log "installing Debian package $p"; apt-get update -qq; DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$p" >/dev/null; }
 done
 VENV="${LABELS_VENV:-/tmp/cryoledger-labels-venv}"
-if ! "$VENV/bin/python" -c 'import pylibdmtx.pylibdmtx, PIL, pytest' 2>/dev/null; then
-    log "installing pylibdmtx, Pillow and pytest into $VENV"
-    python3 -m venv "$VENV" 2>/dev/null || { apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; rm -rf "$VENV"; python3 -m venv "$VENV"; }
-    "$VENV/bin/pip" install -q --disable-pip-version-check 'pylibdmtx>=0.1.10,<0.2' 'Pillow>=10,<12' 'pytest>=8,<9'
-fi
+ensure_venv "$VENV" "pylibdmtx.pylibdmtx, PIL, pytest" 'pylibdmtx>=0.1.10,<0.2' 'Pillow>=10,<12' 'pytest>=8,<9'
 swift build --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
 BIN="$(swift build --show-bin-path)/cryoledger"
 start_demo "$BIN" labels

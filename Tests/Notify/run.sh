@@ -10,11 +10,7 @@ source deploy/local/lib.sh
 ensure_packages
 ensure_swift
 VENV="${NOTIFY_VENV:-/tmp/cryoledger-notify-venv}"
-if ! "$VENV/bin/python" -c 'import standardwebhooks, pytest, requests' 2>/dev/null; then
-    log "installing standardwebhooks, pytest and requests into $VENV"
-    python3 -m venv "$VENV" 2>/dev/null || { apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; rm -rf "$VENV"; python3 -m venv "$VENV"; }
-    "$VENV/bin/pip" install -q --disable-pip-version-check 'standardwebhooks>=1.0,<2' 'pytest>=8,<9' 'requests>=2.31,<3'
-fi
+ensure_venv "$VENV" "standardwebhooks, pytest, requests" 'standardwebhooks>=1.0,<2' 'pytest>=8,<9' 'requests>=2.31,<3'
 swift build --product cryoledger 2>&1 | grep -E 'error|warning: unre' || true
 BIN="$(swift build --show-bin-path)/cryoledger"
 PORT="${NOTIFY_PORT:-18960}"

@@ -76,3 +76,14 @@ serve_demo() {
     tail -20 "$CRYOLEDGER_HOME/api.log" >&2
     return 1
 }
+
+# ensure_venv DIR "MODULES" PIP_SPEC...: a Python venv at DIR in which `import MODULES` works, made and filled from
+# PyPI when it does not (the out-of-process test runners each keep one of their own).
+ensure_venv() {
+    local venv=$1 modules=$2
+    shift 2
+    "$venv/bin/python" -c "import $modules" 2>/dev/null && return 0
+    log "installing $* into $venv"
+    python3 -m venv "$venv" 2>/dev/null || { apt-get install -y -qq --no-install-recommends python3-venv >/dev/null; rm -rf "$venv"; python3 -m venv "$venv"; }
+    "$venv/bin/pip" install -q --disable-pip-version-check "$@"
+}
