@@ -10,6 +10,12 @@ enum Form {
 
     /// Collects the body (refusing one over `limit`) and decodes it into the form's struct; the request keeps the
     /// collected body. A body that does not fit the struct is a refusal naming the field, never a 500.
+    /// The same for a handler that reads nothing else of the request.
+    static func decode<Fields: Decodable>(_ type: Fields.Type, from request: Request, limit: Int = defaultLimit) async throws -> Fields {
+        var request = request
+        return try await decode(type, &request, limit: limit)
+    }
+
     static func decode<Fields: Decodable>(_ type: Fields.Type, _ request: inout Request, limit: Int = defaultLimit) async throws -> Fields {
         let body = try await request.collectBody(upTo: limit)
         do {

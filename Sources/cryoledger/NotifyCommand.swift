@@ -79,12 +79,9 @@ struct NotifyCommand: AsyncParsableCommand {
         @Option(help: "The endpoint's name.") var name: String
 
         func run() async throws {
-            try await runReporting {
-                let name = self.name
-                try await Database.withStore { store, logger in
-                    try await store.removeWebhookEndpoint(name: name, actor: try await user.principal(store, logger), logger: logger)
-                }
-                print("endpoint \(name) removed")
+            let name = self.name
+            try await actAsCaller(user.auth, done: "endpoint \(name) removed") { store, actor, logger in
+                try await store.removeWebhookEndpoint(name: name, actor: actor, logger: logger)
             }
         }
     }

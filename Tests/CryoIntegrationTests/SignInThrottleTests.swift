@@ -134,7 +134,8 @@ struct SignInThrottleTests {
             _ = try await Self.signer(f)
             var known: [Double] = [], unknown: [Double] = []
             let clock = ContinuousClock()
-            for i in 0..<8 {
+            // 16 rounds: the fastest of each must be one the rest of the suite did not disturb (8 were not always enough on 2 cores).
+            for i in 0..<16 {
                 for (login, into) in [("qa.signer", 0), ("no.such.user\(i)", 1)] {
                     _ = try await f.client.query("DELETE FROM sign_in_throttle", logger: Fixture.logger)  // measure the check, not the wait
                     let start = clock.now

@@ -19,23 +19,19 @@ struct BedsideController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func thaw(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        return try await console.thaw(try await Form.decode(ThawForm.self, &request))
+        try await console.thaw(try await Form.decode(ThawForm.self, from: request))
     }
 
     @Sendable func check(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        return try await console.bedsideCheck(try await Form.decode(AdministerForm.self, &request))
+        try await console.bedsideCheck(try await Form.decode(AdministerForm.self, from: request))
     }
 
     @Sendable func administer(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        return try await console.administer(try await Form.decode(AdministerForm.self, &request))
+        try await console.administer(try await Form.decode(AdministerForm.self, from: request))
     }
 
     @Sendable func lymphodepletion(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        return try await console.recordLymphodepletion(try await Form.decode(LymphodepletionForm.self, &request))
+        try await console.recordLymphodepletion(try await Form.decode(LymphodepletionForm.self, from: request))
     }
 
     /// The checklist items confirmed, one checkbox each (`item:N`).
@@ -48,7 +44,6 @@ struct BedsideController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func reschedule(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        return try await console.rescheduleInfusion(try await Form.decode(RescheduleForm.self, &request))
+        try await console.rescheduleInfusion(try await Form.decode(RescheduleForm.self, from: request))
     }
 }

@@ -42,13 +42,11 @@ struct CohortsController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func recordDlt(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        return try await console.recordDlt(Self.cohortId(context), try await Form.decode(DltForm.self, &request))
+        try await console.recordDlt(Self.cohortId(context), try await Form.decode(DltForm.self, from: request))
     }
 
     @Sendable func confirmDecision(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        return try await console.confirmDecision(Self.cohortId(context), try await Form.decode(DecisionForm.self, &request))
+        try await console.confirmDecision(Self.cohortId(context), try await Form.decode(DecisionForm.self, from: request))
     }
 
     /// A cohort's id from its page's path, `/console/cohorts/{study}/{indication}/{dose}/{arm}`.

@@ -19,8 +19,7 @@ struct DonorsController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func lookBack(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        let form = try await Form.decode(LookBackForm.self, &request)
+        let form = try await Form.decode(LookBackForm.self, from: request)
         return try await console.recordLookBack(context.parameters.require("code"), form)
     }
 }

@@ -9,8 +9,7 @@ struct EvacuationController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func evacuate(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        let form = try await Form.decode(EvacuationForm.self, &request)
+        let form = try await Form.decode(EvacuationForm.self, from: request)
         return try await console.evacuateFreezer(context.parameters.require("id"), form)
     }
 }

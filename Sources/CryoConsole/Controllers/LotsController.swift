@@ -15,8 +15,7 @@ struct LotsController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func print(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        let form = try await Form.decode(LotPrintForm.self, &request)
+        let form = try await Form.decode(LotPrintForm.self, from: request)
         return try await console.printLotLabels(context.parameters.require("lot"), form)
     }
 

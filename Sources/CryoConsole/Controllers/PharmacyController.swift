@@ -44,13 +44,11 @@ struct PharmacyController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func pick(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        return try await console.pickAllocation(Self.allocationId(context), try await Form.decode(PickForm.self, &request))
+        try await console.pickAllocation(Self.allocationId(context), try await Form.decode(PickForm.self, from: request))
     }
 
     @Sendable func ship(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        return try await console.shipAllocation(Self.allocationId(context), try await Form.decode(ShipForm.self, &request))
+        try await console.shipAllocation(Self.allocationId(context), try await Form.decode(ShipForm.self, from: request))
     }
 
     @Sendable func shipment(_ request: Request, context: Context) async throws -> Response {
@@ -58,8 +56,7 @@ struct PharmacyController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func receive(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        return try await console.receiveShipment(context.parameters.require("id"), try await Form.decode(ReceiveForm.self, &request))
+        try await console.receiveShipment(context.parameters.require("id"), try await Form.decode(ReceiveForm.self, from: request))
     }
 
     static func planId(_ context: Context) throws -> UUID {

@@ -15,8 +15,7 @@ struct QCController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func record(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        let form = try await Form.decode(QcForm.self, &request)
+        let form = try await Form.decode(QcForm.self, from: request)
         return try await console.recordQc(context.parameters.require("lot"), form)
     }
 }

@@ -18,8 +18,7 @@ struct SupplyController<Context: RequestContext>: Sendable {
 
     @Sendable func start(_ request: Request, context: Context) async throws -> Response {
         try console.signedIn().require(.forecastSupply)
-        var request = request
-        return try await console.startSupplyForecast(try await Form.decode(SupplyForm.self, &request))
+        return try await console.startSupplyForecast(try await Form.decode(SupplyForm.self, from: request))
     }
 
     @Sendable func run(_ request: Request, context: Context) async throws -> Response {

@@ -14,8 +14,7 @@ struct TemperaturesController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func record(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        let form = try await Form.decode(TemperatureForm.self, &request)
+        let form = try await Form.decode(TemperatureForm.self, from: request)
         return try await console.recordTemperature(context.parameters.require("id"), form)
     }
 }

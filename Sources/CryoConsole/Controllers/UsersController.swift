@@ -18,13 +18,11 @@ struct UsersController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        return try await console.createUser(Form.decode(NewUserForm.self, &request))
+        try await console.createUser(Form.decode(NewUserForm.self, from: request))
     }
 
     func act(_ request: Request, _ context: Context, _ action: String) async throws -> Response {
-        var request = request
-        let form = try await Form.decode(UserActionForm.self, &request)
+        let form = try await Form.decode(UserActionForm.self, from: request)
         return try await console.userAction(context.parameters.require("id", as: Int64.self), form, action: action)
     }
 }

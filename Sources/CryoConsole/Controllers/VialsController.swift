@@ -14,8 +14,7 @@ struct VialsController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func move(_ request: Request, context: Context) async throws -> Response {
-        var request = request
-        let form = try await Form.decode(VialMoveForm.self, &request)
+        let form = try await Form.decode(VialMoveForm.self, from: request)
         return try await console.moveVial(context.parameters.require("id"), form)
     }
 }
