@@ -11,8 +11,8 @@ extension APIService {
         guard case .json(let b) = input.body else { throw DomainError.invalid(field: "body", rule: "must be JSON") }
         let actor = try caller()
         let months = b.months ?? 12, runs = b.runs ?? 2_000
-        let (id, _, _) = try await SupplyForecastRunner.shared.begin(months: months, runs: runs, seed: b.seed, plan: b.plan ?? false,
-                                                                     store: store, actor: actor, logger: logger)
+        let (id, _, _) = try await forecasts.begin(months: months, runs: runs, seed: b.seed, plan: b.plan ?? false,
+                                                 store: store, actor: actor, logger: logger)
         let record = try await store.supplyForecast(id: id, actor: actor, logger: logger)
         return .accepted(.init(headers: .init(location: "/supply/forecasts/\(id)"), body: .json(try Mapping.supplyForecast(record))))
     }

@@ -14,6 +14,8 @@ struct APIService: APIProtocol {
     let auditKey: AuditKey?
     /// Signs the transparency log's tree heads (exports are cut against a fresh head); nil: exports carry no proofs.
     var logSigner: LogSigner? = nil
+    /// This server's forecast queue (one per router, so two servers in one process never wait on each other).
+    var forecasts = SupplyForecastRunner()
 
     var logger: Logger { RequestScope.logger }
 

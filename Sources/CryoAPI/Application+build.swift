@@ -89,9 +89,10 @@ public func buildRouter(store: Store, auditKey: AuditKey?, authFailureLimits: Au
     router.add(middleware: SecurityHeadersMiddleware())
     // The web console answers to its session cookie and renders its own error pages: registered before the
     // API's problem+json, contract and bearer-token middleware, which apply only to routes added after them.
+    let forecasts = SupplyForecastRunner()
     var webConsole = try Console(store: store, auditKey: auditKey, settings: console, logSigner: logSigner)
     webConsole.startSupplyForecast = { months, runs, seed, plan, actor, logger in
-        try await SupplyForecastRunner.shared.begin(months: months, runs: runs, seed: seed, plan: plan, store: store, actor: actor, logger: logger)
+        try await forecasts.begin(months: months, runs: runs, seed: seed, plan: plan, store: store, actor: actor, logger: logger)
     }
     webConsole.register(on: router)
     // The FHIR R5 read API (docs/fhir.md): the same tokens and failed-authentication limit, FHIR's media type and errors.
@@ -107,7 +108,7 @@ public func buildRouter(store: Store, auditKey: AuditKey?, authFailureLimits: Au
     }
     // Compact JSON: the runtime's default pretty-printing costs time on every response.
     // OperationAccessMiddleware: the role check of OperationAccess, before any body is decoded.
-    try APIService(store: store, auditKey: auditKey, logSigner: logSigner).registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]),
+    try APIService(store: store, auditKey: auditKey, logSigner: logSigner, forecasts: forecasts).registerHandlers(on: router, configuration: .init(jsonEncodingOptions: [.sortedKeys]),
                                                                     middlewares: [OperationAccessMiddleware(), LocationHeaderMiddleware()])
     return router
 }

@@ -8,7 +8,6 @@ import Logging
 /// that one run use both cores), so forecasts never occupy the threads that answer requests.
 /// Progress is written every hundred replications; the result or the failure ends the run.
 final class SupplyForecastRunner: Sendable {
-    static let shared = SupplyForecastRunner()
     private let queue = DispatchQueue(label: "cryoledger.supply-forecast", qos: .utility)
 
     /// Checks the request, reads today's inputs (and, when a plan is asked for, the plan's options), stores the run
