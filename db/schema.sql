@@ -636,21 +636,32 @@ CREATE FUNCTION public.custody_event_notifies() RETURNS trigger
     AS $$
 BEGIN
     WITH n AS (
-        INSERT INTO notification (kind, subject_type, subject_id, sentence, payload, event_id)
+        INSERT INTO notification (kind, subject_type, subject_id, sentence, payload, event_id, site_code, freezer_id, study_code)
         SELECT k.kind, e.subject_type, e.subject_id, notification_sentence(k.kind, e.subject_type, e.subject_id),
                jsonb_strip_nulls(jsonb_build_object(
                    'event', e.id, 'action', e.action, 'subjectType', e.subject_type, 'subjectId', e.subject_id,
                    'fromState', e.from_state, 'toState', e.to_state, 'occurredAt', e.occurred_at,
-                   'actorRole', e.actor_role, 'holdSource', e.details->>'source', 'hold', e.details->>'hold')),
-               e.id
+                   'actorRole', e.actor_role, 'holdSource', e.details->>'source', 'hold', e.details->>'hold',
+                   'site', sc.site_code, 'freezer', sc.freezer_id, 'study', sc.study_code)),
+               e.id, sc.site_code, sc.freezer_id, sc.study_code
         FROM new_events e
         CROSS JOIN LATERAL (SELECT notification_kind(e.action, e.to_state, e.details->>'source') AS kind) k
+        CROSS JOIN LATERAL notification_scope(e.subject_type, e.subject_id) sc
         WHERE k.kind IS NOT NULL
         ORDER BY e.id
-        RETURNING id, kind
+        RETURNING id, kind, event_id, site_code, freezer_id, study_code
+    ), hooks AS (
+        INSERT INTO notification_delivery (notification_id, endpoint_id)
+        SELECT n.id, w.id FROM n JOIN webhook_endpoint w ON w.active
+        WHERE CASE WHEN n.kind = 'webhook.test'
+                   THEN w.name = (SELECT e.details->>'endpoint' FROM new_events e WHERE e.id = n.event_id)
+                   ELSE cardinality(w.kinds) = 0 OR n.kind = ANY (w.kinds) END
     )
-    INSERT INTO notification_delivery (notification_id, endpoint_id)
-    SELECT n.id, w.id FROM n JOIN webhook_endpoint w ON w.active AND (cardinality(w.kinds) = 0 OR n.kind = ANY (w.kinds));
+    INSERT INTO mail_message (notification_ids, recipients)
+    SELECT ARRAY[n.id], array_agg(u.email ORDER BY u.id)
+    FROM n JOIN app_user u ON u.email IS NOT NULL AND u.deactivated_at IS NULL
+    WHERE notification_mode(u.id, u.role, n.kind, n.site_code, n.freezer_id, n.study_code) = 'immediate'
+    GROUP BY n.id;
     RETURN NULL;
 END
 $$;
@@ -769,7 +780,45 @@ CREATE FUNCTION public.notification_kind(action text, to_state text, source text
         WHEN 'security.sign-in-burst' THEN 'security.sign-in-burst'
         WHEN 'security.signature-burst' THEN 'security.signature-burst'
         WHEN 'audit.verification-failed' THEN 'audit.verification-failed'
+        WHEN 'webhook.test-requested' THEN 'webhook.test'
     END
+$$;
+
+CREATE FUNCTION public.notification_mode(p_user bigint, p_role text, p_kind text, p_site text, p_freezer text, p_study text) RETURNS text
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT CASE
+        WHEN NOT EXISTS (SELECT 1 FROM notification_audience a WHERE a.kind = p_kind AND a.role = p_role) THEN 'off'
+        WHEN EXISTS (SELECT 1 FROM notification_subscription s WHERE s.user_id = p_user AND s.kind = p_kind) THEN
+            coalesce((SELECT s.mode FROM notification_subscription s
+                      WHERE s.user_id = p_user AND s.kind = p_kind
+                        AND (s.scope_type = 'all' OR (s.scope_type = 'site' AND s.scope_id = p_site)
+                             OR (s.scope_type = 'freezer' AND s.scope_id = p_freezer) OR (s.scope_type = 'study' AND s.scope_id = p_study))
+                      ORDER BY array_position(ARRAY['immediate', 'hourly', 'daily', 'off'], s.mode) LIMIT 1), 'off')
+        ELSE (SELECT a.default_mode FROM notification_audience a WHERE a.kind = p_kind AND a.role = p_role)
+    END
+$$;
+
+CREATE FUNCTION public.notification_scope(subject_type text, subject_id text, OUT site_code text, OUT freezer_id text, OUT study_code text) RETURNS record
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT CASE subject_type
+               WHEN 'storage' THEN coalesce((SELECT f.site_code FROM freezer f WHERE f.id = subject_id),
+                                            (SELECT s.code FROM site s WHERE s.code = subject_id))
+               WHEN 'vial' THEN (SELECT f.site_code FROM vial_position p JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id
+                                 JOIN freezer f ON f.id = r.freezer_id WHERE p.vial_id = subject_id)
+               WHEN 'patient' THEN (SELECT p.site_code FROM patient p WHERE p.subject_id = notification_scope.subject_id)
+               WHEN 'shipment' THEN (SELECT s.to_site FROM shipment s WHERE s.id = subject_id)
+           END,
+           CASE subject_type
+               WHEN 'storage' THEN (SELECT f.id FROM freezer f WHERE f.id = subject_id)
+               WHEN 'vial' THEN (SELECT r.freezer_id FROM vial_position p JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id
+                                 WHERE p.vial_id = subject_id)
+           END,
+           CASE subject_type
+               WHEN 'patient' THEN (SELECT p.study_code FROM patient p WHERE p.subject_id = notification_scope.subject_id)
+               WHEN 'study' THEN subject_id
+           END
 $$;
 
 CREATE FUNCTION public.notification_sentence(kind text, subject_type text, subject_id text) RETURNS text
@@ -786,10 +835,24 @@ CREATE FUNCTION public.notification_sentence(kind text, subject_type text, subje
         WHEN 'security.sign-in-burst' THEN 'A burst of failed sign-ins'
         WHEN 'security.signature-burst' THEN 'A user was locked out after wrong signing passwords'
         WHEN 'audit.verification-failed' THEN 'The audit trail failed verification'
+        WHEN 'webhook.test' THEN 'A test notification to a webhook endpoint'
         ELSE kind
     END
     || CASE WHEN subject_type = 'security' THEN ''
             ELSE CASE subject_type WHEN 'storage' THEN 'freezer' ELSE subject_type END || ' ' || subject_id END
+$$;
+
+CREATE FUNCTION public.notification_subscription_allowed() RETURNS trigger
+    LANGUAGE plpgsql
+    AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM notification_audience a JOIN app_user u ON u.role = a.role
+                   WHERE u.id = NEW.user_id AND a.kind = NEW.kind) THEN
+        RAISE EXCEPTION 'the role of user % may not receive % notifications', NEW.user_id, NEW.kind
+            USING ERRCODE = 'check_violation', CONSTRAINT = 'notification_subscription_allowed';
+    END IF;
+    RETURN NEW;
+END
 $$;
 
 CREATE FUNCTION public.patient_infusion_day(p_subject text) RETURNS date
@@ -1074,6 +1137,8 @@ CREATE TABLE public.app_user (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     login text,
     deactivated_at timestamp with time zone,
+    email text,
+    CONSTRAINT app_user_email CHECK (((email ~ '^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$'::text) AND (length(email) <= 254))),
     CONSTRAINT app_user_failed_signatures_check CHECK ((failed_signatures >= 0)),
     CONSTRAINT app_user_login_check CHECK ((login ~ '^[A-Za-z][A-Za-z0-9._-]{1,63}$'::text)),
     CONSTRAINT app_user_name_check CHECK ((((length(name) >= 2) AND (length(name) <= 100)) AND (name = btrim(name)))),
@@ -1396,6 +1461,39 @@ CREATE TABLE public.lymphodepletion_dose (
     CONSTRAINT lymphodepletion_dose_agent_check CHECK ((agent = ANY (ARRAY['fludarabine'::text, 'cyclophosphamide'::text])))
 );
 
+CREATE TABLE public.mail_message (
+    id bigint NOT NULL,
+    idempotency_id uuid DEFAULT gen_random_uuid() NOT NULL,
+    notification_ids bigint[] NOT NULL,
+    recipients text[] NOT NULL,
+    digest text,
+    digest_user_id bigint,
+    state text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_status integer,
+    last_answer text,
+    last_latency_ms integer,
+    delivered_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT mail_message_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT mail_message_delivered CHECK (((state = 'delivered'::text) = (delivered_at IS NOT NULL))),
+    CONSTRAINT mail_message_digest CHECK (((digest IS NULL) = (digest_user_id IS NULL))),
+    CONSTRAINT mail_message_digest_check CHECK ((digest = ANY (ARRAY['hourly'::text, 'daily'::text]))),
+    CONSTRAINT mail_message_notification_ids_check CHECK ((cardinality(notification_ids) > 0)),
+    CONSTRAINT mail_message_recipients_check CHECK ((cardinality(recipients) > 0)),
+    CONSTRAINT mail_message_state_check CHECK ((state = ANY (ARRAY['pending'::text, 'delivered'::text, 'dead'::text])))
+);
+
+ALTER TABLE public.mail_message ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.mail_message_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 CREATE TABLE public.notification (
     id bigint NOT NULL,
     idempotency_id uuid DEFAULT gen_random_uuid() NOT NULL,
@@ -1405,7 +1503,10 @@ CREATE TABLE public.notification (
     sentence text NOT NULL,
     payload jsonb NOT NULL,
     event_id bigint NOT NULL,
-    created_at timestamp with time zone DEFAULT now() NOT NULL
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    site_code text,
+    freezer_id text,
+    study_code text
 );
 
 CREATE TABLE public.notification_attempt (
@@ -1424,6 +1525,14 @@ ALTER TABLE public.notification_attempt ALTER COLUMN id ADD GENERATED ALWAYS AS 
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+CREATE TABLE public.notification_audience (
+    kind text NOT NULL,
+    role text NOT NULL,
+    default_mode text NOT NULL,
+    CONSTRAINT notification_audience_mode CHECK ((default_mode = ANY (ARRAY['immediate'::text, 'hourly'::text, 'daily'::text, 'off'::text]))),
+    CONSTRAINT notification_audience_role_check CHECK ((role = ANY (ARRAY['manufacturing'::text, 'qc'::text, 'qa'::text, 'clinical'::text, 'pharmacy'::text, 'auditor'::text, 'admin'::text])))
 );
 
 CREATE TABLE public.notification_delivery (
@@ -1451,6 +1560,15 @@ ALTER TABLE public.notification_delivery ALTER COLUMN id ADD GENERATED ALWAYS AS
     CACHE 1
 );
 
+CREATE TABLE public.notification_digest (
+    user_id bigint NOT NULL,
+    period text NOT NULL,
+    window_end timestamp with time zone NOT NULL,
+    last_notification_id bigint NOT NULL,
+    mail_id bigint,
+    CONSTRAINT notification_digest_period_check CHECK ((period = ANY (ARRAY['hourly'::text, 'daily'::text])))
+);
+
 ALTER TABLE public.notification ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.notification_id_seq
     START WITH 1
@@ -1458,6 +1576,23 @@ ALTER TABLE public.notification ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
     NO MINVALUE
     NO MAXVALUE
     CACHE 1
+);
+
+CREATE TABLE public.notification_read (
+    user_id bigint NOT NULL,
+    last_read_id bigint DEFAULT 0 NOT NULL,
+    read_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+CREATE TABLE public.notification_subscription (
+    user_id bigint NOT NULL,
+    kind text NOT NULL,
+    scope_type text DEFAULT 'all'::text NOT NULL,
+    scope_id text DEFAULT ''::text NOT NULL,
+    mode text NOT NULL,
+    CONSTRAINT notification_subscription_mode_check CHECK ((mode = ANY (ARRAY['immediate'::text, 'hourly'::text, 'daily'::text, 'off'::text]))),
+    CONSTRAINT notification_subscription_scope CHECK (((scope_type = 'all'::text) = (scope_id = ''::text))),
+    CONSTRAINT notification_subscription_scope_type_check CHECK ((scope_type = ANY (ARRAY['all'::text, 'site'::text, 'freezer'::text, 'study'::text])))
 );
 
 CREATE TABLE public.patient (
@@ -2068,14 +2203,26 @@ ALTER TABLE ONLY public.lot_transition
 ALTER TABLE ONLY public.lymphodepletion_dose
     ADD CONSTRAINT lymphodepletion_dose_pkey PRIMARY KEY (subject_id, agent, given_on);
 
+ALTER TABLE ONLY public.mail_message
+    ADD CONSTRAINT mail_message_idempotency_id_key UNIQUE (idempotency_id);
+
+ALTER TABLE ONLY public.mail_message
+    ADD CONSTRAINT mail_message_pkey PRIMARY KEY (id);
+
 ALTER TABLE ONLY public.notification_attempt
     ADD CONSTRAINT notification_attempt_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.notification_audience
+    ADD CONSTRAINT notification_audience_pkey PRIMARY KEY (kind, role);
 
 ALTER TABLE ONLY public.notification_delivery
     ADD CONSTRAINT notification_delivery_notification_id_endpoint_id_key UNIQUE (notification_id, endpoint_id);
 
 ALTER TABLE ONLY public.notification_delivery
     ADD CONSTRAINT notification_delivery_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.notification_digest
+    ADD CONSTRAINT notification_digest_pkey PRIMARY KEY (user_id, period, window_end);
 
 ALTER TABLE ONLY public.notification
     ADD CONSTRAINT notification_event_id_key UNIQUE (event_id);
@@ -2085,6 +2232,12 @@ ALTER TABLE ONLY public.notification
 
 ALTER TABLE ONLY public.notification
     ADD CONSTRAINT notification_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.notification_read
+    ADD CONSTRAINT notification_read_pkey PRIMARY KEY (user_id);
+
+ALTER TABLE ONLY public.notification_subscription
+    ADD CONSTRAINT notification_subscription_pkey PRIMARY KEY (user_id, kind, scope_type, scope_id);
 
 ALTER TABLE ONLY public.patient_eligibility
     ADD CONSTRAINT patient_eligibility_pkey PRIMARY KEY (subject_id, criterion_code);
@@ -2241,11 +2394,15 @@ CREATE INDEX lot_product_status ON public.lot USING btree (product_code, status,
 
 CREATE INDEX lot_status ON public.lot USING btree (status, lot_number);
 
+CREATE INDEX mail_message_due ON public.mail_message USING btree (next_attempt_at) WHERE (state = 'pending'::text);
+
 CREATE INDEX notification_attempt_delivery ON public.notification_attempt USING btree (delivery_id, id);
 
 CREATE INDEX notification_delivery_due ON public.notification_delivery USING btree (next_attempt_at) WHERE (state = 'pending'::text);
 
 CREATE INDEX notification_delivery_endpoint ON public.notification_delivery USING btree (endpoint_id, id);
+
+CREATE INDEX notification_kind_id ON public.notification USING btree (kind, id);
 
 CREATE INDEX patient_cohort ON public.patient USING btree (cohort_id);
 
@@ -2340,6 +2497,8 @@ CREATE TRIGGER lymphodepletion_dose_no_update BEFORE DELETE OR UPDATE ON public.
 CREATE TRIGGER notification_no_truncate BEFORE TRUNCATE ON public.notification FOR EACH STATEMENT EXECUTE FUNCTION public.custody_event_immutable();
 
 CREATE TRIGGER notification_no_update BEFORE DELETE OR UPDATE ON public.notification FOR EACH ROW EXECUTE FUNCTION public.custody_event_immutable();
+
+CREATE TRIGGER notification_subscription_allowed BEFORE INSERT OR UPDATE ON public.notification_subscription FOR EACH ROW EXECUTE FUNCTION public.notification_subscription_allowed();
 
 CREATE TRIGGER patient_cohort_capacity BEFORE INSERT ON public.patient FOR EACH ROW EXECUTE FUNCTION public.check_cohort_capacity();
 
@@ -2554,6 +2713,9 @@ ALTER TABLE ONLY public.lymphodepletion_dose
 ALTER TABLE ONLY public.lymphodepletion_dose
     ADD CONSTRAINT lymphodepletion_dose_subject_id_fkey FOREIGN KEY (subject_id) REFERENCES public.patient(subject_id);
 
+ALTER TABLE ONLY public.mail_message
+    ADD CONSTRAINT mail_message_digest_user_id_fkey FOREIGN KEY (digest_user_id) REFERENCES public.app_user(id);
+
 ALTER TABLE ONLY public.notification_attempt
     ADD CONSTRAINT notification_attempt_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES public.notification_delivery(id);
 
@@ -2563,8 +2725,20 @@ ALTER TABLE ONLY public.notification_delivery
 ALTER TABLE ONLY public.notification_delivery
     ADD CONSTRAINT notification_delivery_notification_id_fkey FOREIGN KEY (notification_id) REFERENCES public.notification(id);
 
+ALTER TABLE ONLY public.notification_digest
+    ADD CONSTRAINT notification_digest_mail_id_fkey FOREIGN KEY (mail_id) REFERENCES public.mail_message(id);
+
+ALTER TABLE ONLY public.notification_digest
+    ADD CONSTRAINT notification_digest_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.app_user(id);
+
 ALTER TABLE ONLY public.notification
     ADD CONSTRAINT notification_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.custody_event(id);
+
+ALTER TABLE ONLY public.notification_read
+    ADD CONSTRAINT notification_read_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.app_user(id);
+
+ALTER TABLE ONLY public.notification_subscription
+    ADD CONSTRAINT notification_subscription_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.app_user(id);
 
 ALTER TABLE ONLY public.patient
     ADD CONSTRAINT patient_cohort_id_fkey FOREIGN KEY (cohort_id) REFERENCES public.cohort(id);
@@ -2792,17 +2966,31 @@ GRANT SELECT ON TABLE public.lot_transition TO cryoledger_app;
 
 GRANT SELECT,INSERT ON TABLE public.lymphodepletion_dose TO cryoledger_app;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE public.mail_message TO cryoledger_app;
+
+GRANT SELECT,USAGE ON SEQUENCE public.mail_message_id_seq TO cryoledger_app;
+
 GRANT SELECT ON TABLE public.notification TO cryoledger_app;
 
 GRANT SELECT,INSERT ON TABLE public.notification_attempt TO cryoledger_app;
 
 GRANT SELECT,USAGE ON SEQUENCE public.notification_attempt_id_seq TO cryoledger_app;
 
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.notification_audience TO cryoledger_app;
+
+GRANT UPDATE(default_mode) ON TABLE public.notification_audience TO cryoledger_app;
+
 GRANT SELECT,INSERT,UPDATE ON TABLE public.notification_delivery TO cryoledger_app;
 
 GRANT SELECT,USAGE ON SEQUENCE public.notification_delivery_id_seq TO cryoledger_app;
 
+GRANT SELECT,INSERT,UPDATE ON TABLE public.notification_digest TO cryoledger_app;
+
 GRANT SELECT,USAGE ON SEQUENCE public.notification_id_seq TO cryoledger_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.notification_read TO cryoledger_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.notification_subscription TO cryoledger_app;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.patient TO cryoledger_app;
 

@@ -95,6 +95,7 @@ public enum EventSentences {
         "webhook.endpoint-secret-rotated": "Webhook endpoint's signing secret rotated (the previous one still signs for a day)",
         "webhook.endpoint-removed": "Webhook endpoint removed",
         "webhook.redelivery-requested": "Notification delivery requested again",
+        "webhook.test-requested": "Test notification sent to a webhook endpoint",
         "audit.verification-failed": "The audit trail failed verification (reported to administrators)",
         "user.signed-in": "Signed in to the console",
         "user.signed-out": "Signed out of the console",

@@ -12,6 +12,8 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
     case signInBurst = "security.sign-in-burst"
     case signatureLockout = "security.signature-burst"
     case auditVerificationFailed = "audit.verification-failed"
+    /// An administrator's test send: delivered to the one endpoint it names, nowhere else.
+    case webhookTest = "webhook.test"
 }
 
 public enum NotificationRule {
@@ -30,6 +32,7 @@ public enum NotificationRule {
         case "security.sign-in-burst": .signInBurst
         case "security.signature-burst": .signatureLockout
         case "audit.verification-failed": .auditVerificationFailed
+        case "webhook.test-requested": .webhookTest
         default: nil
         }
     }
