@@ -19,6 +19,8 @@ public struct APIConfiguration: Sendable {
     public var expiryInterval: Duration? = .seconds(300)
     /// How often the notification dispatcher looks for due webhook deliveries when it found none; nil: no dispatcher.
     public var notificationPollInterval: Duration? = .seconds(1)
+    /// E-mail through sendmail (msmtp); nil: notifications are not mailed (they wait in the outbox until it is set).
+    public var mail: MailSettings?
     /// Served at `/metrics` on `metricsPort` (a listener of its own, never the API's) when both are set.
     public var metrics: PrometheusCollectorRegistry?
     public var metricsPort: Int?
@@ -74,6 +76,9 @@ public func buildApplication(client: PostgresClient, readClient: PostgresClient?
     }
     if let interval = configuration.notificationPollInterval {
         app.addServices(NotificationDispatcher(store: store, pollInterval: interval, logger: logger))
+        if let mail = configuration.mail {
+            app.addServices(MailDispatcher(store: store, settings: mail, pollInterval: interval, logger: logger))
+        }
     }
     return app
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CryoAPI
 import CryoConsole
+import CryoDomain
 import CryoStore
 import Foundation
 import Hummingbird
@@ -26,6 +27,11 @@ struct Serve: AsyncParsableCommand {
     var metricsPort: Int?
     @Option(help: "Minutes a web console session may stay idle before it ends (21 CFR 11.300).") var consoleIdleMinutes = 15
     @Option(help: "Failed authentications allowed per minute per client address and per token id, then 429.") var authFailuresPerMinute = 10
+    @Option(help: "Send notification e-mails with this sendmail-compatible command and its arguments, split at spaces (e.g. \"/usr/bin/msmtp -C /etc/cryoledger/msmtprc\"); off unless given.")
+    var sendmail: String?
+    @Option(help: "The sender address of notification e-mails.") var mailFrom = "cryoledger@localhost"
+    @Option(help: "The console's address as people open it, for the links in e-mails (e.g. https://cryoledger.site.example).")
+    var consoleURL: String?
     @Option(help: "Seconds between signed tree heads of the transparency log (when it grew), each submitted to the witnesses.") var headIntervalSeconds = 60
 
     func run() async throws {
@@ -60,6 +66,12 @@ struct Serve: AsyncParsableCommand {
             guard (1...60).contains(headIntervalSeconds) else { throw ValidationError("--head-interval-seconds must be between 1 and 60") }
             configuration.headInterval = .seconds(headIntervalSeconds)
             if let text = environment["CRYOLEDGER_WITNESSES"], !text.isEmpty { configuration.witnesses = try WitnessEndpoint.parse(text) }
+            if let sendmail {
+                let command = sendmail.split(separator: " ").map(String.init)
+                guard let first = command.first, first.hasPrefix("/") else { throw ValidationError("--sendmail must start with the command's absolute path, e.g. /usr/bin/msmtp") }
+                guard MailAddress.isValid(mailFrom) else { throw ValidationError("--mail-from must be an e-mail address, got '\(mailFrom)'") }
+                configuration.mail = MailSettings(sendmail: command, from: mailFrom, consoleURL: consoleURL ?? "http://\(host):\(port)")
+            }
             StoreMetrics.recordPoolSize(primary: maxConnections, replica: readClient == nil ? nil : maxReadConnections)
             let app = try buildApplication(client: client, readClient: readClient, configuration: configuration)
             try await app.runService()
