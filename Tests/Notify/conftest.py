@@ -32,6 +32,7 @@ class Receiver:
 
     def __init__(self, port):
         self.received = []
+        self.answers = []
         self.status = 204
         self.lock = threading.Lock()
         receiver = self
@@ -40,8 +41,9 @@ class Receiver:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 with receiver.lock:
-                    receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body, self.path))
                     status = receiver.status
+                    receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body, self.path))
+                    receiver.answers.append(status)
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -61,6 +63,10 @@ class Receiver:
                 return matching
             time.sleep(0.2)
         raise AssertionError("no matching webhook arrived in %ss; received %d" % (timeout, len(self.received)))
+
+    def received_with(self, status):
+        with self.lock:
+            return [r for r, s in zip(self.received, self.answers) if s == status]
 
     def bodies(self):
         with self.lock:
@@ -87,7 +93,9 @@ def restart_server_hard():
     os.kill(pid, signal.SIGKILL)
     time.sleep(0.5)
     log = open(os.path.join(home, "api.log"), "ab")
-    p = subprocess.Popen([os.environ["NOTIFY_BIN"], "serve", "--host", "127.0.0.1", "--port", os.environ["NOTIFY_PORT"]],
+    mail = ["--sendmail", "/usr/bin/msmtp -C %s" % os.path.join(home, "msmtprc"), "--mail-from", "cryoledger@site.example",
+            "--console-url", BASE]
+    p = subprocess.Popen([os.environ["NOTIFY_BIN"], "serve", "--host", "127.0.0.1", "--port", os.environ["NOTIFY_PORT"]] + mail,
                          stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     open(pid_file, "w").write(str(p.pid))
     for _ in range(100):

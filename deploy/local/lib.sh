@@ -4,7 +4,7 @@
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # Debian packages the build, the tests and the demo need.
-REQUIRED_PACKAGES=(postgresql postgresql-contrib coinor-libcbc-dev libhpdf-dev pkg-config curl poppler-utils fonts-dejavu-core libzint-dev zlib1g-dev zbar-tools dmtx-utils)
+REQUIRED_PACKAGES=(postgresql postgresql-contrib coinor-libcbc-dev libhpdf-dev pkg-config curl poppler-utils fonts-dejavu-core libzint-dev zlib1g-dev zbar-tools dmtx-utils msmtp openssl)
 
 ensure_packages() {
     local missing=()
