@@ -2001,6 +2001,8 @@ CREATE TABLE public.tlog_key (
 CREATE TABLE public.tlog_leaf (
     idx bigint NOT NULL,
     event_id bigint NOT NULL,
+    hash bytea NOT NULL,
+    CONSTRAINT tlog_leaf_hash CHECK ((length(hash) = 32)),
     CONSTRAINT tlog_leaf_idx_check CHECK ((idx >= 0))
 );
 

@@ -110,7 +110,7 @@ extension Store {
     private func exportCustody(condition: String, binds: PostgresBindings, order: String, head: TreeHead, logger: Logger,
                                _ sink: (ExportedEvent) async throws -> Void) async throws -> Int {
         let sql = """
-            SELECT \(StoredEvent.selectList), l.idx FROM custody_event e JOIN tlog_leaf l ON l.event_id = e.id AND l.idx < \(head.size)
+            SELECT \(StoredEvent.selectList), l.idx FROM custody_event e JOIN (SELECT idx, event_id FROM tlog_leaf) l ON l.event_id = e.id AND l.idx < \(head.size)
             WHERE \(condition) ORDER BY \(order)
             """
         return try await read(logger) { conn in

@@ -76,12 +76,16 @@ extension Store {
             let nodes = MerkleTree.append(leaves: leaves, at: size, frontier: frontier)
             let indices = events.indices.map { size + Int64($0) }
             try await conn.guardedQuery("""
-                INSERT INTO tlog_leaf (idx, event_id) SELECT * FROM unnest(\(indices)::bigint[], \(events.map(\.0))::bigint[])
+                INSERT INTO tlog_leaf (idx, event_id, hash)
+                SELECT i, e, decode(h, 'hex') FROM unnest(\(indices)::bigint[], \(events.map(\.0))::bigint[], \(leaves.map(\.hex))::text[]) AS l(i, e, h)
                 """, logger: logger)
-            try await conn.guardedQuery("""
-                INSERT INTO tlog_node (level, idx, hash)
-                SELECT l, i, decode(h, 'hex') FROM unnest(\(nodes.map { Int32($0.0.level) })::int[], \(nodes.map(\.0.index))::bigint[], \(nodes.map { $0.1.hex })::text[]) AS n(l, i, h)
-                """, logger: logger)
+            let stored = nodes.filter { $0.0.level >= Self.tlogFirstStoredLevel }
+            if !stored.isEmpty {
+                try await conn.guardedQuery("""
+                    INSERT INTO tlog_node (level, idx, hash)
+                    SELECT l, i, decode(h, 'hex') FROM unnest(\(stored.map { Int32($0.0.level) })::int[], \(stored.map(\.0.index))::bigint[], \(stored.map { $0.1.hex })::text[]) AS n(l, i, h)
+                    """, logger: logger)
+            }
             return events.count
         }
     }
@@ -92,20 +96,6 @@ extension Store {
             SELECT coalesce((SELECT idx + 1 FROM tlog_leaf ORDER BY idx DESC LIMIT 1), 0) AS size,
                    coalesce((SELECT max(event_id) FROM tlog_leaf), 0) AS last_event
             """, logger: logger).named { c in (try c("size", as: Int64.self), try c("last_event", as: Int64.self)) }.first ?? (0, 0)
-    }
-
-    static func tlogNodes(_ wanted: Set<MerkleTree.Node>, _ conn: PostgresConnection, logger: Logger) async throws -> [MerkleTree.Node: Data] {
-        guard !wanted.isEmpty else { return [:] }
-        let list = Array(wanted)
-        var out: [MerkleTree.Node: Data] = [:]
-        let rows = try await conn.guardedQuery("""
-            SELECT n.level, n.idx, n.hash FROM unnest(\(list.map { Int32($0.level) })::int[], \(list.map(\.index))::bigint[]) AS w(l, i)
-            JOIN tlog_node n ON n.level = w.l AND n.idx = w.i
-            """, logger: logger)
-        for try await (level, idx, hash) in rows.decode((Int16, Int64, ByteBuffer).self) {
-            out[MerkleTree.Node(level: Int(level), index: idx)] = Data(buffer: hash)
-        }
-        return out
     }
 
     static func tlogRoot(size: Int64, _ conn: PostgresConnection, logger: Logger) async throws -> Data {
