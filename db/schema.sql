@@ -600,7 +600,7 @@ CREATE TABLE public.custody_event (
     hash bytea NOT NULL,
     CONSTRAINT custody_event_action_check CHECK ((action ~ '^[a-z][a-z0-9.-]*$'::text)),
     CONSTRAINT custody_event_correction_reason CHECK (((corrects_event IS NULL) OR (reason IS NOT NULL))),
-    CONSTRAINT custody_event_subject_type_check CHECK ((subject_type = ANY (ARRAY['user'::text, 'product'::text, 'donor'::text, 'lot'::text, 'vial'::text, 'storage'::text, 'study'::text, 'patient'::text, 'allocation'::text, 'shipment'::text, 'security'::text])))
+    CONSTRAINT custody_event_subject_type_check CHECK ((subject_type = ANY (ARRAY['user'::text, 'product'::text, 'donor'::text, 'lot'::text, 'vial'::text, 'storage'::text, 'study'::text, 'patient'::text, 'allocation'::text, 'shipment'::text, 'security'::text, 'supply-forecast'::text])))
 );
 
 CREATE FUNCTION public.custody_event_digest(e public.custody_event) RETURNS bytea

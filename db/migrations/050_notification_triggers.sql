@@ -26,6 +26,12 @@ CREATE UNIQUE INDEX stock_out_risk_once ON notified_condition (subject_id) WHERE
 ALTER TABLE notified_condition ADD CONSTRAINT notified_condition_kind CHECK (kind IN (
     'lot.expiring-30-days', 'lot.expiring-7-days', 'shipment.hold-running-out', 'patient.infusion-without-dose', 'supply.stock-out-risk'));
 
+-- A finished supply forecast is the subject of its stock-out warning.
+ALTER TABLE custody_event DROP CONSTRAINT custody_event_subject_type_check;
+ALTER TABLE custody_event ADD CONSTRAINT custody_event_subject_type_check
+    CHECK (subject_type IN ('user', 'product', 'donor', 'lot', 'vial', 'storage', 'study', 'patient', 'allocation', 'shipment', 'security',
+                            'supply-forecast'));
+
 -- The SQL twin of StorageFullness.isNearlyFull(used:capacity:): strictly more than 90 % of the positions are taken.
 CREATE FUNCTION storage_nearly_full(used bigint, capacity bigint) RETURNS boolean
 LANGUAGE sql IMMUTABLE AS $$ SELECT capacity > 0 AND used * 10 > capacity * 9 $$;
