@@ -117,16 +117,30 @@ struct NotificationTriggerTests {
         }
     }
 
-    @Test("two placements racing across 90 % announce the box once")
+    @Test("two placements racing across 90 % announce the box once: the second waits for the first's flag, then finds it set")
     func fullnessRace() async throws {
         try await withFixture { f in
             try await f.lot("LOT-F2", vials: 72, box: "BOX-1", planned: 200)
             let loose = try await f.store.createVials(lotNumber: "LOT-F2", count: 2, boxId: nil, actor: f.user(.manufacturing), logger: Fixture.logger)
-            // Each placement alone sees 72 + its own = 73 of 81, over 90 %: both would flip the flag; the row lock lets one.
-            async let a = f.store.placeVial(id: loose[0].id, at: Position(boxId: "BOX-1", row: 9, column: 8), actor: f.user(.manufacturing), logger: Fixture.logger)
-            async let b = f.store.placeVial(id: loose[1].id, at: Position(boxId: "BOX-1", row: 9, column: 9), actor: f.user(.manufacturing), logger: Fixture.logger)
-            _ = try await [a, b]
-            #expect(try await Self.events(f, "box.nearly-full") == ["BOX-1"])
+            // Each transaction alone sees 72 + its own vial = 73 of 81, over 90 %; both try to flip the flag.
+            try await f.client.withConnection { a in
+                try await f.client.withConnection { b in
+                    let log = Fixture.logger
+                    try await a.query("BEGIN", logger: log)
+                    try await a.query("INSERT INTO vial_position (vial_id, box_id, row_no, column_no) VALUES (\(loose[0].id), 'BOX-1', 9, 8)", logger: log)
+                    let first = try await a.query("SELECT subject_id FROM storage_fullness_crossings(ARRAY['BOX-1'])", logger: log).decode(String.self).rows()
+                    try await b.query("BEGIN", logger: log)
+                    try await b.query("INSERT INTO vial_position (vial_id, box_id, row_no, column_no) VALUES (\(loose[1].id), 'BOX-1', 9, 9)", logger: log)
+                    async let second = b.query("SELECT subject_id FROM storage_fullness_crossings(ARRAY['BOX-1'])", logger: log).decode(String.self).rows()
+                    try await Task.sleep(for: .milliseconds(300))
+                    try await a.query("COMMIT", logger: log)
+                    let secondCrossings = try await second
+                    try await b.query("COMMIT", logger: log)
+                    #expect(first == ["BOX-1"])
+                    #expect(secondCrossings.isEmpty, "the second placement found the flag already set: \(secondCrossings)")
+                }
+            }
+            #expect(try await f.count("SELECT count(*)::int FROM vial_position WHERE box_id = 'BOX-1'") == 74)
         }
     }
 
