@@ -117,6 +117,26 @@ struct NotificationTriggerTests {
         }
     }
 
+    @Test("a move and a bulk evacuation across 90 % are announced; the emptied box is re-armed, so a bulk refill crosses again")
+    func fullnessByMoves() async throws {
+        try await withFixture { f in
+            let mfg = f.user(.manufacturing)
+            try await f.lot("LOT-F3", vials: 72, box: "BOX-1", planned: 200)
+            let small = try await f.lot("LOT-F4", vials: 3, box: "BOX-2")
+            _ = try await f.store.moveVial(id: small[0].id, to: Position(boxId: "BOX-1", row: 9, column: 1), reason: "consolidate", actor: mfg, logger: Fixture.logger)
+            #expect(try await Self.events(f, "box.nearly-full") == ["BOX-1"])
+            // BOX-1 (73) into BOX-2 (2): BOX-2 crosses; BOX-1 is emptied and its flag goes down in the same transaction.
+            _ = try await f.store.evacuate(source: StorageRef(level: .box, id: "BOX-1"), target: StorageRef(level: .box, id: "BOX-2"), mode: .freePositions,
+                                           reason: "defrost", dryRun: false, actor: mfg, logger: Fixture.logger)
+            #expect(try await Self.events(f, "box.nearly-full") == ["BOX-1", "BOX-2"])
+            #expect(try await f.count("SELECT count(*)::int FROM storage_fullness WHERE subject_id = 'BOX-1' AND NOT nearly_full") == 1)
+            _ = try await f.store.evacuate(source: StorageRef(level: .box, id: "BOX-2"), target: StorageRef(level: .box, id: "BOX-1"), mode: .freePositions,
+                                           reason: "defrost done", dryRun: false, actor: mfg, logger: Fixture.logger)
+            #expect(try await Self.events(f, "box.nearly-full") == ["BOX-1", "BOX-2", "BOX-1"])
+            #expect(try await Self.events(f, "freezer.nearly-full").isEmpty, "75 of 162")
+        }
+    }
+
     @Test("two placements racing across 90 % announce the box once: the second waits for the first's flag, then finds it set")
     func fullnessRace() async throws {
         try await withFixture { f in

@@ -1,7 +1,8 @@
 /// Issue 28: a lot entering its last 30 and its last 7 days before expiry is announced once per threshold
 /// (`lot.expiring-30-days`, `lot.expiring-7-days`). The expiry day itself is still usable (a lot expires the day after
-/// it, `Store.expireDueLots`): a lot gets the 7-day warning once `expiry - today <= 7`, the 30-day one once it is <= 30. Written once per lot and threshold by the unique index
-/// `lot_expiry_warning_once` (migration 050), even when two sweeps race.
+/// it, `Store.expireDueLots`): a lot gets the 7-day warning once `expiry - today <= 7`, the 30-day one once it is
+/// <= 30. Only lots still usable (quarantine, released, on hold) are warned of. Written once per lot and threshold by
+/// the unique index `lot_expiry_warning_once` (migration 050), even when two sweeps race.
 public enum ExpiryWarning: Int, CaseIterable, Sendable, Comparable {
     case thirtyDays = 30
     case sevenDays = 7
