@@ -600,7 +600,7 @@ CREATE TABLE public.custody_event (
     hash bytea NOT NULL,
     CONSTRAINT custody_event_action_check CHECK ((action ~ '^[a-z][a-z0-9.-]*$'::text)),
     CONSTRAINT custody_event_correction_reason CHECK (((corrects_event IS NULL) OR (reason IS NOT NULL))),
-    CONSTRAINT custody_event_subject_type_check CHECK ((subject_type = ANY (ARRAY['user'::text, 'product'::text, 'donor'::text, 'lot'::text, 'vial'::text, 'storage'::text, 'study'::text, 'patient'::text, 'allocation'::text, 'shipment'::text, 'security'::text])))
+    CONSTRAINT custody_event_subject_type_check CHECK ((subject_type = ANY (ARRAY['user'::text, 'product'::text, 'donor'::text, 'lot'::text, 'vial'::text, 'storage'::text, 'study'::text, 'patient'::text, 'allocation'::text, 'shipment'::text, 'security'::text, 'supply-forecast'::text])))
 );
 
 CREATE FUNCTION public.custody_event_digest(e public.custody_event) RETURNS bytea
@@ -781,6 +781,13 @@ CREATE FUNCTION public.notification_kind(action text, to_state text, source text
         WHEN 'security.signature-burst' THEN 'security.signature-burst'
         WHEN 'audit.verification-failed' THEN 'audit.verification-failed'
         WHEN 'webhook.test-requested' THEN 'webhook.test'
+        WHEN 'lot.expiring-30-days' THEN 'lot.expiring-30-days'
+        WHEN 'lot.expiring-7-days' THEN 'lot.expiring-7-days'
+        WHEN 'box.nearly-full' THEN 'box.nearly-full'
+        WHEN 'freezer.nearly-full' THEN 'freezer.nearly-full'
+        WHEN 'shipment.hold-running-out' THEN 'shipment.hold-running-out'
+        WHEN 'patient.infusion-without-dose' THEN 'patient.infusion-without-dose'
+        WHEN 'supply.stock-out-risk' THEN 'supply.stock-out-risk'
     END
 $$;
 
@@ -804,6 +811,8 @@ CREATE FUNCTION public.notification_scope(subject_type text, subject_id text, OU
     AS $$
     SELECT CASE subject_type
                WHEN 'storage' THEN coalesce((SELECT f.site_code FROM freezer f WHERE f.id = subject_id),
+                                            (SELECT f.site_code FROM box b JOIN rack r ON r.id = b.rack_id JOIN freezer f ON f.id = r.freezer_id
+                                             WHERE b.id = subject_id),
                                             (SELECT s.code FROM site s WHERE s.code = subject_id))
                WHEN 'vial' THEN (SELECT f.site_code FROM vial_position p JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id
                                  JOIN freezer f ON f.id = r.freezer_id WHERE p.vial_id = subject_id)
@@ -811,7 +820,8 @@ CREATE FUNCTION public.notification_scope(subject_type text, subject_id text, OU
                WHEN 'shipment' THEN (SELECT s.to_site FROM shipment s WHERE s.id = subject_id)
            END,
            CASE subject_type
-               WHEN 'storage' THEN (SELECT f.id FROM freezer f WHERE f.id = subject_id)
+               WHEN 'storage' THEN coalesce((SELECT f.id FROM freezer f WHERE f.id = subject_id),
+                                            (SELECT r.freezer_id FROM box b JOIN rack r ON r.id = b.rack_id WHERE b.id = subject_id))
                WHEN 'vial' THEN (SELECT r.freezer_id FROM vial_position p JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id
                                  WHERE p.vial_id = subject_id)
            END,
@@ -836,10 +846,19 @@ CREATE FUNCTION public.notification_sentence(kind text, subject_type text, subje
         WHEN 'security.signature-burst' THEN 'A user was locked out after wrong signing passwords'
         WHEN 'audit.verification-failed' THEN 'The audit trail failed verification'
         WHEN 'webhook.test' THEN 'A test notification to a webhook endpoint'
+        WHEN 'lot.expiring-30-days' THEN 'Expires within 30 days: '
+        WHEN 'lot.expiring-7-days' THEN 'Expires within 7 days: '
+        WHEN 'box.nearly-full' THEN 'Over 90 % full: '
+        WHEN 'freezer.nearly-full' THEN 'Over 90 % full: '
+        WHEN 'shipment.hold-running-out' THEN 'Dry shipper hold time running out, not yet received: '
+        WHEN 'patient.infusion-without-dose' THEN 'Infusion day near and no vial reserved: '
+        WHEN 'supply.stock-out-risk' THEN 'Stock-out risk above 20 % in '
         ELSE kind
     END
     || CASE WHEN subject_type = 'security' THEN ''
-            ELSE CASE subject_type WHEN 'storage' THEN 'freezer' ELSE subject_type END || ' ' || subject_id END
+            WHEN kind = 'box.nearly-full' THEN 'box ' || subject_id
+            ELSE CASE subject_type WHEN 'storage' THEN 'freezer' WHEN 'supply-forecast' THEN 'supply forecast' ELSE subject_type END
+                 || ' ' || subject_id END
 $$;
 
 CREATE FUNCTION public.notification_subscription_allowed() RETURNS trigger
@@ -943,6 +962,40 @@ CREATE FUNCTION public.site_label_printer_address(address text) RETURNS boolean
     SELECT address ~ '^[A-Za-z0-9][A-Za-z0-9.-]{0,252}:[0-9]{1,5}$'
        AND CASE WHEN address ~ ':[0-9]{1,5}$' THEN substring(address FROM ':([0-9]{1,5})$')::integer BETWEEN 1 AND 65535 ELSE false END
 $_$;
+
+CREATE FUNCTION public.storage_fullness_crossings(boxes text[]) RETURNS TABLE(subject_type text, subject_id text, used bigint, capacity bigint)
+    LANGUAGE sql
+    AS $$
+    WITH touched_box AS (
+        SELECT b.id, r.freezer_id FROM box b JOIN rack r ON r.id = b.rack_id WHERE b.id = ANY (boxes)
+    ), usage AS (
+        SELECT 'box'::text AS subject_type, b.id AS subject_id,
+               (SELECT count(*) FROM vial_position p WHERE p.box_id = b.id) AS used, (b.rows * b.columns)::bigint AS capacity
+        FROM box b WHERE b.id IN (SELECT id FROM touched_box)
+        UNION ALL
+        SELECT 'freezer', f.id,
+               (SELECT count(*) FROM vial_position p JOIN box b ON b.id = p.box_id JOIN rack r ON r.id = b.rack_id WHERE r.freezer_id = f.id),
+               (SELECT coalesce(sum(b.rows * b.columns), 0) FROM box b JOIN rack r ON r.id = b.rack_id WHERE r.freezer_id = f.id)
+        FROM freezer f WHERE f.id IN (SELECT freezer_id FROM touched_box)
+    ), flipped AS (
+        SELECT u.*, storage_nearly_full(u.used, u.capacity) AS nearly_full FROM usage u
+        WHERE storage_nearly_full(u.used, u.capacity) IS DISTINCT FROM
+              coalesce((SELECT s.nearly_full FROM storage_fullness s WHERE s.subject_type = u.subject_type AND s.subject_id = u.subject_id), false)
+    ), written AS (
+        INSERT INTO storage_fullness AS s (subject_type, subject_id, nearly_full)
+        SELECT subject_type, subject_id, nearly_full FROM flipped
+        ON CONFLICT (subject_type, subject_id) DO UPDATE SET nearly_full = EXCLUDED.nearly_full, changed_at = now()
+            WHERE s.nearly_full IS DISTINCT FROM EXCLUDED.nearly_full
+        RETURNING s.subject_type, s.subject_id, s.nearly_full
+    )
+    SELECT w.subject_type, w.subject_id, f.used, f.capacity FROM written w
+    JOIN flipped f ON f.subject_type = w.subject_type AND f.subject_id = w.subject_id
+    WHERE w.nearly_full ORDER BY w.subject_type, w.subject_id
+$$;
+
+CREATE FUNCTION public.storage_nearly_full(used bigint, capacity bigint) RETURNS boolean
+    LANGUAGE sql IMMUTABLE
+    AS $$ SELECT capacity > 0 AND used * 10 > capacity * 9 $$;
 
 CREATE FUNCTION public.thaw_window_closes_at(p_vial text) RETURNS timestamp with time zone
     LANGUAGE sql STABLE
@@ -1595,6 +1648,15 @@ CREATE TABLE public.notification_subscription (
     CONSTRAINT notification_subscription_scope_type_check CHECK ((scope_type = ANY (ARRAY['all'::text, 'site'::text, 'freezer'::text, 'study'::text])))
 );
 
+CREATE TABLE public.notified_condition (
+    kind text NOT NULL,
+    subject_type text NOT NULL,
+    subject_id text NOT NULL,
+    occasion text DEFAULT ''::text NOT NULL,
+    notified_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT notified_condition_kind CHECK ((kind = ANY (ARRAY['lot.expiring-30-days'::text, 'lot.expiring-7-days'::text, 'shipment.hold-running-out'::text, 'patient.infusion-without-dose'::text, 'supply.stock-out-risk'::text])))
+);
+
 CREATE TABLE public.patient (
     subject_id text NOT NULL,
     study_code text NOT NULL,
@@ -1824,6 +1886,14 @@ CREATE TABLE public.spec_version (
     version integer NOT NULL,
     effective_from date NOT NULL,
     CONSTRAINT spec_version_version_check CHECK ((version > 0))
+);
+
+CREATE TABLE public.storage_fullness (
+    subject_type text NOT NULL,
+    subject_id text NOT NULL,
+    nearly_full boolean NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT storage_fullness_subject_type_check CHECK ((subject_type = ANY (ARRAY['box'::text, 'freezer'::text])))
 );
 
 CREATE TABLE public.study (
@@ -2292,6 +2362,9 @@ ALTER TABLE ONLY public.spec_version
 ALTER TABLE ONLY public.spec_version
     ADD CONSTRAINT spec_version_product_code_effective_from_key UNIQUE (product_code, effective_from);
 
+ALTER TABLE ONLY public.storage_fullness
+    ADD CONSTRAINT storage_fullness_pkey PRIMARY KEY (subject_type, subject_id);
+
 ALTER TABLE ONLY public.study_arm
     ADD CONSTRAINT study_arm_pkey PRIMARY KEY (study_code, code);
 
@@ -2390,7 +2463,11 @@ CREATE INDEX hold_active ON public.hold USING btree (subject_type, subject_id) W
 
 CREATE INDEX infusion_reschedule_subject ON public.infusion_reschedule USING btree (subject_id, id);
 
+CREATE UNIQUE INDEX infusion_without_dose_once ON public.notified_condition USING btree (subject_id, occasion) WHERE (kind = 'patient.infusion-without-dose'::text);
+
 CREATE INDEX lot_donor ON public.lot USING btree (donor_code);
+
+CREATE UNIQUE INDEX lot_expiry_warning_once ON public.notified_condition USING btree (subject_id, kind) WHERE (kind = ANY (ARRAY['lot.expiring-30-days'::text, 'lot.expiring-7-days'::text]));
 
 CREATE INDEX lot_product_status ON public.lot USING btree (product_code, status, lot_number);
 
@@ -2414,7 +2491,11 @@ CREATE INDEX reservation_allocation ON public.reservation USING btree (allocatio
 
 CREATE UNIQUE INDEX reservation_one_per_vial ON public.reservation USING btree (vial_id) WHERE (cancelled_at IS NULL);
 
+CREATE UNIQUE INDEX shipment_hold_warning_once ON public.notified_condition USING btree (subject_id) WHERE (kind = 'shipment.hold-running-out'::text);
+
 CREATE INDEX shipment_vial_shipment ON public.shipment_vial USING btree (shipment_id);
+
+CREATE UNIQUE INDEX stock_out_risk_once ON public.notified_condition USING btree (subject_id) WHERE (kind = 'supply.stock-out-risk'::text);
 
 CREATE INDEX supply_forecast_requested ON public.supply_forecast USING btree (requested_at DESC);
 
@@ -2994,6 +3075,8 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.notification_read TO cryoledge
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.notification_subscription TO cryoledger_app;
 
+GRANT SELECT,INSERT ON TABLE public.notified_condition TO cryoledger_app;
+
 GRANT SELECT,INSERT,UPDATE ON TABLE public.patient TO cryoledger_app;
 
 GRANT SELECT,INSERT ON TABLE public.patient_eligibility TO cryoledger_app;
@@ -3029,6 +3112,8 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.site TO cryoledger_app;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.spec_test TO cryoledger_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.spec_version TO cryoledger_app;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.storage_fullness TO cryoledger_app;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.study TO cryoledger_app;
 

@@ -58,7 +58,9 @@ public enum NotificationAudience {
         switch kind {
         case .signInBurst, .signatureLockout, .auditVerificationFailed: [.admin, .qa, .auditor]
         case .webhookTest: [.admin]
-        case .holdPlaced, .holdLifted, .lotReleased, .lotRejected, .lotExpired, .temperatureExcursion, .donorFoundIneligible:
+        case .holdPlaced, .holdLifted, .lotReleased, .lotRejected, .lotExpired, .temperatureExcursion, .donorFoundIneligible,
+             .lotExpiring30Days, .lotExpiring7Days, .boxNearlyFull, .freezerNearlyFull, .shipmentHoldRunningOut,
+             .infusionWithoutDose, .stockOutRisk:
             Set(Role.allCases)
         }
     }

@@ -14,6 +14,15 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
     case auditVerificationFailed = "audit.verification-failed"
     /// An administrator's test send: delivered to the one endpoint it names, nowhere else.
     case webhookTest = "webhook.test"
+    // Conditions found by the system (migration 050), each once: see ExpiryWarning, StorageFullness, DryShipperHold,
+    // InfusionDoseWarning and StockOutRisk.
+    case lotExpiring30Days = "lot.expiring-30-days"
+    case lotExpiring7Days = "lot.expiring-7-days"
+    case boxNearlyFull = "box.nearly-full"
+    case freezerNearlyFull = "freezer.nearly-full"
+    case shipmentHoldRunningOut = "shipment.hold-running-out"
+    case infusionWithoutDose = "patient.infusion-without-dose"
+    case stockOutRisk = "supply.stock-out-risk"
 }
 
 public enum NotificationRule {
@@ -33,6 +42,13 @@ public enum NotificationRule {
         case "security.signature-burst": .signatureLockout
         case "audit.verification-failed": .auditVerificationFailed
         case "webhook.test-requested": .webhookTest
+        case "lot.expiring-30-days": .lotExpiring30Days
+        case "lot.expiring-7-days": .lotExpiring7Days
+        case "box.nearly-full": .boxNearlyFull
+        case "freezer.nearly-full": .freezerNearlyFull
+        case "shipment.hold-running-out": .shipmentHoldRunningOut
+        case "patient.infusion-without-dose": .infusionWithoutDose
+        case "supply.stock-out-risk": .stockOutRisk
         default: nil
         }
     }

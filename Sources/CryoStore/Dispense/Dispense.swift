@@ -46,6 +46,7 @@ extension Store {
                 try HandOff.check(.pick, field: "scannedVialIds", what: "vial", expected: toPick.map(\.vial), scanned: scannedVialIds)
             }) { return .refused(refused) }
             try await conn.guardedQuery("DELETE FROM vial_position WHERE vial_id = ANY(\(toPick.map(\.vial)))", logger: logger)
+            try await Self.noteStorageFullness(boxes: toPick.compactMap(\.box), actor: actor, on: conn, logger: logger)
             try await Custody.append(toPick.map {
                 CustodyEntry(subjectType: "vial", subjectId: $0.vial, action: HandOffStep.pick.action, fromState: "reserved", toState: "reserved",
                              fromLocation: Position(boxId: $0.box!, row: $0.row!, column: $0.column!).label, toLocation: "pharmacy dispatch",
@@ -119,7 +120,9 @@ extension Store {
                 RETURNING id
                 """, logger: logger).decode(String.self).all()[0]
             try await conn.guardedQuery("INSERT INTO shipment_vial (shipment_id, vial_id) SELECT \(id), unnest(\(s.vialIds)::text[])", logger: logger)
-            try await conn.guardedQuery("DELETE FROM vial_position WHERE vial_id = ANY(\(s.vialIds))", logger: logger)
+            let emptied = try await conn.guardedQuery("DELETE FROM vial_position WHERE vial_id = ANY(\(s.vialIds)) RETURNING box_id", logger: logger)
+                .decode(String.self).all()
+            try await Self.noteStorageFullness(boxes: emptied, actor: actor, on: conn, logger: logger)
             try await Self.changeVialStatus(s.vialIds, to: .shipped, on: conn, logger: logger)
             var entries = rows.map {
                 CustodyEntry(subjectType: "vial", subjectId: $0.id, action: HandOffStep.ship.action, fromState: "reserved", toState: "shipped",
@@ -256,7 +259,9 @@ extension Store {
             let from = placed ? try await conn.guardedQuery("""
                 SELECT box_id || ':' || chr(64 + row_no) || column_no FROM vial_position WHERE vial_id = \(id.value)
                 """, logger: logger).decode(String.self).all().first : nil
-            try await conn.guardedQuery("DELETE FROM vial_position WHERE vial_id = \(id.value)", logger: logger)
+            let emptied = try await conn.guardedQuery("DELETE FROM vial_position WHERE vial_id = \(id.value) RETURNING box_id", logger: logger)
+                .decode(String.self).all()
+            try await Self.noteStorageFullness(boxes: emptied, actor: actor, on: conn, logger: logger)
             try await conn.guardedQuery("""
                 UPDATE reservation SET cancelled_at = now(), cancel_reason = \("vial destroyed: " + reason) WHERE vial_id = \(id.value) AND cancelled_at IS NULL
                 """, logger: logger)

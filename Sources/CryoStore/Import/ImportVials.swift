@@ -151,6 +151,7 @@ extension Store {
                 CustodyEntry(subjectType: "vial", subjectId: p.vialId, action: "vial.placed", fromState: VialStatus.stored.rawValue,
                              toState: VialStatus.stored.rawValue, toLocation: p.position.label, reason: "bulk import")
             }, by: actor, on: conn, logger: logger)
+            try await Self.noteStorageFullness(boxes: rows.map(\.1.position.boxId), actor: actor, on: conn, logger: logger)
             return rows.count
         }
         outcome.add(result)

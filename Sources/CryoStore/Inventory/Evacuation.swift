@@ -33,6 +33,8 @@ extension Store {
                 CustodyEntry(subjectType: "vial", subjectId: m.vialId, action: "vial.moved", fromState: statuses[m.vialId], toState: statuses[m.vialId],
                              fromLocation: m.from, toLocation: m.to, reason: reason, details: ["evacuation": tag, "mode": mode.rawValue])
             }, by: actor, on: conn, logger: logger)
+            let sourceBoxes = try await Self.boxes(of: source, field: "source", on: conn, logger: logger).map(\.id)
+            try await Self.noteStorageFullness(boxes: sourceBoxes + moves.map(\.toBox), actor: actor, on: conn, logger: logger)
             return moves
         })
     }

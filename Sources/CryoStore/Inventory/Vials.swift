@@ -52,6 +52,7 @@ extension Store {
                 CustodyEntry(subjectType: "vial", subjectId: ids[i], action: "vial.created", toState: VialStatus.stored.rawValue,
                              toLocation: i < locations.count ? locations[i].label : nil, details: ["lot": lotNumber])
             }, by: actor, on: conn, logger: logger)
+            try await Self.noteStorageFullness(boxes: free.map(\.boxId), actor: actor, on: conn, logger: logger)
             let reasons = try await Self.availabilityReasons(of: ids, on: conn, logger: logger)
             return ids.indices.map { i in
                 VialRecord(id: ids[i], lotNumber: lotNumber, productCode: productCode, ordinal: ordinals[i], status: .stored,
@@ -175,6 +176,7 @@ extension Store {
             try await Custody.append(CustodyEntry(subjectType: "vial", subjectId: id.value, action: "vial.placed",
                                                   fromState: status, toState: status, toLocation: position.label),
                                      by: actor, on: conn, logger: logger)
+            try await Self.noteStorageFullness(boxes: [position.boxId], actor: actor, on: conn, logger: logger)
         }
         return try await vial(id: id.value, actor: actor, logger: logger)
     }
@@ -203,6 +205,7 @@ extension Store {
             try await Custody.append(CustodyEntry(subjectType: "vial", subjectId: id.value, action: "vial.moved", fromState: status, toState: status,
                                                   fromLocation: fromLabel, toLocation: position.label, reason: reason),
                                      by: actor, on: conn, logger: logger)
+            try await Self.noteStorageFullness(boxes: [from.0, position.boxId], actor: actor, on: conn, logger: logger)
         }
         return try await vial(id: id.value, actor: actor, logger: logger)
     }

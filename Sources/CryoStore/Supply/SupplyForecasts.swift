@@ -58,6 +58,7 @@ extension Store {
                     UPDATE supply_forecast SET status = 'done', completed = runs, results = \(json)::jsonb, recommendation = \(planJSON)::jsonb,
                            finished_at = now() WHERE id = \(id)
                     """, logger: logger)
+                try await Self.announceStockOutRisk(forecast: id, result: r, on: conn, logger: logger)
             case .failure(let e):
                 let text = String(describing: e)
                 try await conn.guardedQuery("UPDATE supply_forecast SET status = 'failed', error = \(text), finished_at = now() WHERE id = \(id)", logger: logger)
