@@ -662,6 +662,9 @@ BEGIN
     FROM n JOIN app_user u ON u.email IS NOT NULL AND u.deactivated_at IS NULL
     WHERE notification_mode(u.id, u.role, n.kind, n.site_code, n.freezer_id, n.study_code) = 'immediate'
     GROUP BY n.id;
+    IF EXISTS (SELECT 1 FROM new_events e WHERE notification_kind(e.action, e.to_state, e.details->>'source') IS NOT NULL) THEN
+        PERFORM pg_notify('cryoledger_outbox', '');
+    END IF;
     RETURN NULL;
 END
 $$;

@@ -75,10 +75,15 @@ public func buildApplication(client: PostgresClient, readClient: PostgresClient?
         app.addServices(ExpiryService(store: store, interval: interval, logger: logger))
     }
     if let interval = configuration.notificationPollInterval {
-        app.addServices(NotificationDispatcher(store: store, pollInterval: interval, logger: logger))
+        let hooks = NotificationDispatcher(store: store, pollInterval: interval, logger: logger)
+        var bells = [hooks.bell]
+        app.addServices(hooks)
         if let mail = configuration.mail {
-            app.addServices(MailDispatcher(store: store, settings: mail, pollInterval: interval, logger: logger))
+            let mails = MailDispatcher(store: store, settings: mail, pollInterval: interval, logger: logger)
+            bells.append(mails.bell)
+            app.addServices(mails)
         }
+        app.addServices(OutboxListener(client: client, bells: bells, logger: logger))
     }
     return app
 }

@@ -26,6 +26,8 @@ struct MailDispatcher: Service {
     let store: Store
     let settings: MailSettings
     let pollInterval: Duration
+    /// Rung by the outbox listener when new rows commit; the poll interval is the fallback.
+    var bell = OutboxDoorbell()
     let logger: Logger
     var batch = 16
     var leaseSeconds = 120
@@ -50,7 +52,7 @@ struct MailDispatcher: Service {
             } catch {
                 logger.warning("mail dispatch failed; will retry", metadata: ["error": "\(LogSafe.describe(error))"])
             }
-            if claimed < batch { try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) } }
+            if claimed < batch { try? await cancelWhenGracefulShutdown { await bell.wait(timeout: pollInterval) } }
         }
     }
 

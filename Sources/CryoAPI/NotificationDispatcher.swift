@@ -13,6 +13,8 @@ import FoundationNetworking
 struct NotificationDispatcher: Service {
     let store: Store
     let pollInterval: Duration
+    /// Rung by the outbox listener when new rows commit; the poll interval is the fallback.
+    var bell = OutboxDoorbell()
     let logger: Logger
     var batch = 32
     var leaseSeconds = 60
@@ -31,7 +33,7 @@ struct NotificationDispatcher: Service {
                 logger.warning("notification dispatch failed; will retry", metadata: ["error": "\(LogSafe.describe(error))"])
             }
             // A full batch: more may be due at once. Otherwise wait (graceful shutdown ends the wait at once).
-            if claimed < batch { try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pollInterval) } }
+            if claimed < batch { try? await cancelWhenGracefulShutdown { await bell.wait(timeout: pollInterval) } }
         }
     }
 
