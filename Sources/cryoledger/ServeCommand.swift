@@ -35,6 +35,10 @@ struct Serve: AsyncParsableCommand {
             LoggingSystem.bootstrap { label in var handler = JSONLogHandler(label: label); handler.logLevel = level; return handler }
         }
         try await runReporting {
+            let home = EmbeddedPostgres().home
+            if !Database.isExternal, RestoreMarker.isPresent(home: home) {
+                throw StoreError.configuration("this database was restored from a backup and its custody log is not verified yet: run `cryoledger audit verify` (CRYOLEDGER_HOME=\(home.path)); the server starts once it passes")
+            }
             var logger = Database.logger()
             logger.logLevel = level
             let key = try Database.auditKey()
