@@ -61,8 +61,8 @@ extension DatabaseCommand {
                 do {
                     _ = try DatabaseCommand.continuousBackup().verify(repo: repo)
                     print("repository \(repo) verified: every backup file and WAL segment matches its checksum")
-                } catch StoreError.embedded(let message) {
-                    FileHandle.standardError.write(Data("BROKEN: repository \(repo) failed verification\n\(message)\n".utf8))
+                } catch let failure as ContinuousBackup.VerificationFailed {
+                    FileHandle.standardError.write(Data("BROKEN: repository \(repo) failed verification\n\(failure.detail)\n".utf8))
                     throw ExitCode(2)
                 }
             }

@@ -15,6 +15,7 @@ PORT="${BACKUP_PORT:-18971}"
 RESTORES=$(mktemp -d /tmp/cryoledger-restores.XXXXXX)
 chmod 755 "$RESTORES"
 start_demo "$BIN" backup
+echo "demo loaded (${SECONDS}s)"
 cleanup() {
     for h in "$RESTORES"/*/; do [ -d "$h" ] && CRYOLEDGER_HOME="$h" "$BIN" db stop >/dev/null 2>&1 || true; done
     rm -rf "$RESTORES"
@@ -27,9 +28,9 @@ PSQL="$(pg_bindir)/psql"
 q() { "$PSQL" "$("$BIN" db url --admin)" -tAq -v ON_ERROR_STOP=1 -c "$1"; }
 qh() { "$PSQL" "$(CRYOLEDGER_HOME="$1" "$BIN" db url --admin)" -tAq -v ON_ERROR_STOP=1 -c "$2"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
-pass() { echo "ok: $*"; }
+pass() { echo "ok (${SECONDS}s): $*"; }
 rows() { echo "SELECT id || ' ' || encode(hash, 'hex') FROM custody_event $1 ORDER BY id"; }
-site() { "$BIN" storage add-site --token "$CRYOLEDGER_TOKEN_ADMIN" --code "$1" --name "Backup test $1" --kind depot >/dev/null; }
+site() { "$BIN" storage add-site --token "$CRYOLEDGER_TOKEN_MANUFACTURING" --code "$1" --name "Backup test $1" --kind depot >/dev/null; }
 
 "$BIN" db backup --type full
 for s in A1 A2 A3; do site "$s"; done
@@ -90,10 +91,12 @@ pass "a missing event and a used directory are refused"
 # 4. A corrupted backup file is found by verify.
 "$BIN" db backup-verify || fail "verify of a sound repository"
 REPO="$CRYOLEDGER_HOME/backup/repo1/backup/cryoledger"
-victim=$(find "$REPO" -path '*/pg_data/base/*' -type f -size +1k | head -n 1)
+victim=$(find "$REPO" -path '*/pg_data/base/*' -type f -size +1k -print -quit)
 [ -n "$victim" ] || fail "no backup file to corrupt under $REPO"
 printf 'corrupt' | dd of="$victim" bs=1 seek=100 conv=notrunc status=none
-if "$BIN" db backup-verify 2>"$RESTORES/err"; then fail "verify missed a corrupted file ($victim)"; fi
-grep -q "BROKEN" "$RESTORES/err" || fail "verify's failure: $(cat "$RESTORES/err")"
+status=0
+"$BIN" db backup-verify 2>"$RESTORES/err" || status=$?
+[ "$status" -eq 2 ] || fail "verify of a corrupted file ($victim) exited $status, not 2: $(cat "$RESTORES/err")"
+grep -q "BROKEN" "$RESTORES/err" && grep -qF "${victim#"$REPO"/}" "$RESTORES/err" || fail "verify does not name the bad file: $(cat "$RESTORES/err")"
 pass "verify detects the corrupted backup file ${victim#"$REPO"/}"
 echo "backup tests passed"

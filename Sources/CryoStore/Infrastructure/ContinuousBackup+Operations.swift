@@ -55,9 +55,25 @@ extension ContinuousBackup {
     }
 
     /// Checks every file of every backup and every archived WAL segment against the checksums pgBackRest recorded.
+    /// pgBackRest 2.45 exits 0 even when it finds bad files; it then prints a summary with "status: error" (and none
+    /// when all is well), so the output is read: `VerificationFailed` with the lines that name what is wrong.
     public func verify(repo: Int = 1) throws -> String {
         try requireEnabled()
-        return try recorded("verify") { try pgbackrest(["--repo=\(repo)", "--log-level-console=info", "verify"]) }
+        return try recorded("verify") {
+            let output = try pgbackrest(["--repo=\(repo)", "--log-level-console=info", "verify"])
+            let summary = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard output.contains("verify command end: completed successfully"), !summary.contains("status: error") else {
+                let problems = summary.filter { $0.contains("invalid") || $0.contains("missing") || $0.contains("status:") || $0.contains("ERROR") }
+                throw VerificationFailed(detail: problems.map { $0.replacingOccurrences(of: #"^[0-9-]+ [0-9:.]+ P[0-9]+ +[A-Z]+: "#, with: "", options: .regularExpression) }
+                    .joined(separator: "\n"))
+            }
+            return output
+        }
+    }
+
+    public struct VerificationFailed: Error, CustomStringConvertible {
+        public var detail: String
+        public var description: String { "the backup repository failed verification:\n\(detail)" }
     }
 
     /// Forces a WAL switch and waits until the segment is in the archive: after it, every commit so far can be restored.

@@ -70,11 +70,13 @@ public struct ContinuousBackup: Sendable {
 
     private func writeConfiguration() throws {
         let fm = FileManager.default
-        for dir in [directory, repository] where !fm.fileExists(atPath: dir.path) {
-            try fm.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        for name in ["", "repo1", "lock", "log", "spool"] {
+            let dir = name.isEmpty ? directory : directory.appendingPathComponent(name)
+            if !fm.fileExists(atPath: dir.path) {
+                try fm.createDirectory(at: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try chownToServer(dir.path, recursive: false)
+            }
         }
-        try chownToServer(directory.path, recursive: false)
-        try chownToServer(repository.path, recursive: false)
         let passphrase = try loadPassphrase()
         var lines = [
             "[global]",

@@ -151,22 +151,30 @@ extension ContinuousBackup {
                               seconds: Date().timeIntervalSince(started))
     }
 
-    /// A timestamp PostgreSQL and pgBackRest both read: "2026-12-07 10:41:00.000000+00".
+    /// A timestamp PostgreSQL and pgBackRest both read, to the microsecond: "2026-12-07 10:41:00.123456+00".
     static func postgresTime(_ date: Date) -> String {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
         f.timeZone = TimeZone(identifier: "UTC")
-        f.dateFormat = "yyyy-MM-dd HH:mm:ss.SSSSSS"
-        return f.string(from: date) + "+00"
+        f.dateFormat = "yyyy-MM-dd HH:mm:ss"
+        var seconds = date.timeIntervalSince1970.rounded(.down)
+        var micros = Int(((date.timeIntervalSince1970 - seconds) * 1_000_000).rounded())
+        if micros == 1_000_000 { seconds += 1; micros = 0 }
+        return f.string(from: Date(timeIntervalSince1970: seconds)) + String(format: ".%06d+00", micros)
     }
 
-    /// Reads "2026-12-07 10:41:00Z", "2026-12-07T10:41:00.5+01:00" and the like; a time without a zone is refused.
+    /// Reads "2026-12-07 10:41:00Z", "2026-12-07T10:41:00.123456+01:00" and the like, keeping every fractional digit
+    /// (Foundation's ISO 8601 parser stops at milliseconds); a time without a zone is refused.
     public static func parseTime(_ text: String) -> Date? {
-        let t = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: " ", with: "T")
-        let withFraction = ISO8601DateFormatter()
-        withFraction.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let t = text.trimmingCharacters(in: .whitespaces)
+        guard let match = t.wholeMatch(of: /(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d{1,9})?\s*(Z|[+-]\d{2}(?::?\d{2})?)/) else { return nil }
+        var zone = String(match.output.4)
+        if zone.count == 3 { zone += ":00" }
+        if zone.count == 5 { zone.insert(":", at: zone.index(zone.startIndex, offsetBy: 3)) }
         let plain = ISO8601DateFormatter()
         plain.formatOptions = [.withInternetDateTime]
-        return withFraction.date(from: t) ?? plain.date(from: t)
+        guard let whole = plain.date(from: "\(match.output.1)T\(match.output.2)\(zone)") else { return nil }
+        let fraction = match.output.3.flatMap { Double("0" + $0) } ?? 0
+        return whole.addingTimeInterval(fraction)
     }
 }
