@@ -51,6 +51,10 @@ struct Serve: AsyncParsableCommand {
             }
             var configuration = APIConfiguration(host: host, port: port, logLevel: level, auditKey: key)
             configuration.metrics = PrometheusMetrics.registry
+            if !Database.isExternal {
+                let backup = ContinuousBackup(EmbeddedPostgres())
+                PrometheusMetrics.beforeScrape.withLock { $0 = { BackupMetrics.refresh(backup) } }
+            }
             configuration.metricsPort = metricsPort
             guard (1...480).contains(consoleIdleMinutes) else { throw ValidationError("--console-idle-minutes must be between 1 and 480") }
             configuration.console = Console.Settings(idleTimeout: .seconds(consoleIdleMinutes * 60))

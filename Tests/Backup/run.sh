@@ -3,7 +3,8 @@
 # pgBackRest (Debian): a full backup, custody events written in three batches, then restores into new homes to a
 # timestamp, to just before an event, and to the end of the archive; each restored custody log must equal the source's
 # rows up to that point (ids and hashes), `serve` must refuse the restored database until `audit verify` passes, and a
-# corrupted file in the repository must make `db backup-verify` fail. Uses BACKUP_PORT (default 18971) on 127.0.0.1.
+# corrupted file in the repository must make `db backup-verify` fail, and /metrics show it. BACKUP_PORT (default 18971)
+# and the next port, on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/local/lib.sh
@@ -99,4 +100,12 @@ status=0
 [ "$status" -eq 2 ] || fail "verify of a corrupted file ($victim) exited $status, not 2: $(cat "$RESTORES/err")"
 grep -q "BROKEN" "$RESTORES/err" && grep -qF "${victim#"$REPO"/}" "$RESTORES/err" || fail "verify does not name the bad file: $(cat "$RESTORES/err")"
 pass "verify detects the corrupted backup file ${victim#"$REPO"/}"
+
+# 5. /metrics shows the last backup succeeded and the last verify failed.
+serve_demo "$PORT" --metrics-port "$((PORT + 1))"
+metrics=$(curl -fs "http://127.0.0.1:$((PORT + 1))/metrics")
+grep -q '^cryoledger_backup_last_run_succeeded{operation="verify"} 0' <<<"$metrics" || fail "/metrics does not show the failed verify"
+grep -q '^cryoledger_backup_last_run_succeeded{operation="backup"} 1' <<<"$metrics" || fail "/metrics does not show the good backup"
+grep -q '^cryoledger_wal_archive_failing 0' <<<"$metrics" || fail "/metrics does not show archiving's state"
+pass "/metrics: the failed verify, the good backup, archiving healthy"
 echo "backup tests passed"
