@@ -6,12 +6,14 @@ extension ContinuousBackup.BackupType: ExpressibleByArgument {}
 
 extension DatabaseCommand {
     /// The embedded cluster's continuous backups (pgBackRest), unless DATABASE_URL names another server.
-    static func continuousBackup() throws -> ContinuousBackup {
+    /// `start: false` for restores: the source may be stopped or damaged, and starting it (or making a new cluster
+    /// where its data was lost) must not be a side effect of reading its backups.
+    static func continuousBackup(start: Bool = true) throws -> ContinuousBackup {
         guard !Database.isExternal else {
             throw StoreError.configuration("continuous backups belong to the embedded cluster; with DATABASE_URL use the server's own tooling (deploy/README.md), or --output FILE for a pg_dump")
         }
         let cluster = EmbeddedPostgres()
-        try cluster.ensureRunning()
+        if start { try cluster.ensureRunning() }
         return ContinuousBackup(cluster)
     }
 

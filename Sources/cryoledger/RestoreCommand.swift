@@ -36,11 +36,14 @@ extension DatabaseCommand {
                     print("restored from \(input); check it with: cryoledger audit verify")
                     return
                 }
-                let backup = try DatabaseCommand.continuousBackup()
+                let backup = try DatabaseCommand.continuousBackup(start: false)
                 let target: RestoreTarget
                 if let to, let time = ContinuousBackup.parseTime(to) {
                     target = .time(time)
                 } else if let beforeEvent {
+                    guard (try? backup.cluster.isRunning()) == true else {
+                        throw StoreError.configuration("--before-event reads event \(beforeEvent)'s transaction from the current database, which is not running: start it (cryoledger db start), or restore --to a time")
+                    }
                     target = .beforeEvent(try await Database.withClient(admin: true) { client, logger in
                         try await EventTransaction.lookup(eventId: beforeEvent, client: client, logger: logger)
                     })
