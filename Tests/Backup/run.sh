@@ -15,6 +15,8 @@ BIN="$(swift build --show-bin-path)/cryoledger"
 PORT="${BACKUP_PORT:-18971}"
 RESTORES=$(mktemp -d /tmp/cryoledger-restores.XXXXXX)
 chmod 755 "$RESTORES"
+# A second repository (another disk in real life): every WAL segment goes to both.
+export CRYOLEDGER_BACKUP_REPO2="$RESTORES/repo2"
 start_demo "$BIN" backup
 echo "demo loaded (${SECONDS}s)"
 cleanup() {
@@ -41,6 +43,10 @@ for s in B1 B2 B3; do site "$s"; done
 N=$(q "SELECT min(id) FROM custody_event WHERE id > $LAST_A")
 for s in C1 C2; do site "$s"; done
 LAST_C=$(q "SELECT max(id) FROM custody_event")
+"$BIN" db backup --type full --repo 2 >/dev/null
+"$BIN" db backups --repo 2 --output json | grep -q '"type" : "full"' || fail "no full backup in the second repository"
+"$BIN" db backup --type incr >/dev/null
+pass "a full backup in the second repository, an incremental in the first"
 [ "$N" -gt "$LAST_A" ] && [ "$LAST_C" -gt "$N" ] || fail "the batches wrote no events ($LAST_A, $N, $LAST_C)"
 "$BIN" db backups
 

@@ -85,7 +85,11 @@ public struct ContinuousBackup: Sendable {
             "repo1-cipher-pass=\(passphrase)",
             "repo1-retention-full=\(Self.retentionFull)",
         ]
-        if let repo2 = Self.secondRepository {
+        if let repo2 = Self.secondRepository, repo2 != sourceSecondRepository {
+            if !fm.fileExists(atPath: repo2) {
+                try fm.createDirectory(atPath: repo2, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                try chownToServer(repo2, recursive: false)
+            }
             lines += ["repo2-path=\(repo2)", "repo2-cipher-type=aes-256-cbc", "repo2-cipher-pass=\(passphrase)",
                       "repo2-retention-full=\(Self.retentionFull)"]
         }
@@ -107,6 +111,27 @@ public struct ContinuousBackup: Sendable {
             "",
         ]
         try writeServerFile(configFile, lines.joined(separator: "\n"), mode: 0o600)
+    }
+
+    /// In a home made by `restore`: the second repository of the home it was restored from. That repository holds the
+    /// source's archive (encrypted with the source's passphrase), and restored homes promoted side by side would each
+    /// push the same new timeline's segments into it; so a restored home uses a second repository only when
+    /// CRYOLEDGER_BACKUP_REPO2 names another one.
+    var sourceSecondRepository: String? {
+        (try? String(contentsOf: restoredFromFile, encoding: .utf8)).flatMap { text in
+            text.split(separator: "\n").first { $0.hasPrefix("repo2=") }.map { String($0.dropFirst("repo2=".count)) }
+        }
+    }
+    var restoredFromFile: URL { directory.appendingPathComponent("restored-from") }
+
+    /// Records, in a new home before its first start, where it was restored from.
+    func recordRestoredFrom(_ source: ContinuousBackup) throws {
+        let fm = FileManager.default
+        if !fm.fileExists(atPath: directory.path) {
+            try fm.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try chownToServer(directory.path, recursive: false)
+        }
+        try writeServerFile(restoredFromFile, "home=\(source.cluster.home.path)\nrepo2=\(Self.secondRepository ?? "")\n")
     }
 
     /// The repository's passphrase: made once (32 random bytes, base64) and kept in a 0600 file.

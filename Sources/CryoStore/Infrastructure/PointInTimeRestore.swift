@@ -139,6 +139,7 @@ extension ContinuousBackup {
 
             """)
         try pgbackrest(["--pg1-path=\(restored.dataDirectory.path)"] + options + ["restore"])
+        try ContinuousBackup(restored).recordRestoredFrom(self)
         try restored.start()
         let summary = try restored.psql("""
             SELECT count(*)::text || '|' || coalesce(max(id)::text, '') || '|' ||
