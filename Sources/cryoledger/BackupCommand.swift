@@ -78,7 +78,7 @@ enum BackupListing {
         var lines = ["stanza status: \(info.status); encryption: \(info.cipher ?? "none")"]
         if info.backups.isEmpty { lines.append("no backups yet: cryoledger db backup") }
         for b in info.backups {
-            let size = b.repositorySizeBytes.map { " \(($0 + 1023) / 1024) KiB in the repository" } ?? ""
+            let size = b.repositoryDeltaBytes.map { " +\(($0 + 1023) / 1024) KiB in the repository" } ?? ""
             lines.append("  \(b.label)  \(b.type)  \(f.string(from: b.started)) – \(f.string(from: b.stopped))  WAL \(b.walStart ?? "?")–\(b.walStop ?? "?")\(size)\(b.error ? "  HAS ERRORS" : "")")
         }
         if let earliest = info.earliestRecoverable {

@@ -23,10 +23,10 @@ struct ContinuousBackupTests {
         [{"archive":[{"database":{"id":1,"repo-key":1},"id":"15-1","max":"00000001000000000000000A","min":"000000010000000000000001"}],
           "backup":[
             {"archive":{"start":"000000010000000000000002","stop":"000000010000000000000002"},"error":false,
-             "info":{"delta":1,"repository":{"delta":1,"size":6668288},"size":23000000},"label":"20261207-100000F",
+             "info":{"delta":23000000,"repository":{"delta":6668288,"size":6668288},"size":23000000},"label":"20261207-100000F",
              "timestamp":{"start":1796637600,"stop":1796637603},"type":"full"},
             {"archive":{"start":"000000010000000000000005","stop":"000000010000000000000005"},"error":false,
-             "info":{"delta":1,"repository":{"delta":1,"size":70000},"size":23000000},"label":"20261207-100000F_20261207-110000D",
+             "info":{"delta":1,"repository":{"delta":70000,"size":6738288},"size":23000000},"label":"20261207-100000F_20261207-110000D",
              "timestamp":{"start":1796641200,"stop":1796641202},"type":"diff"}],
           "cipher":"aes-256-cbc","name":"cryoledger","status":{"code":0,"message":"ok"}}]
         """
@@ -35,6 +35,7 @@ struct ContinuousBackupTests {
     func choosesBackup() throws {
         let info = try BackupInfo.parse(Self.info)
         #expect(info.backups.map(\.type) == ["full", "diff"])
+        #expect(info.backups.map(\.repositoryDeltaBytes) == [6668288, 70000])
         #expect(info.cipher == "aes-256-cbc")
         #expect(info.walMin == "000000010000000000000001" && info.walMax == "00000001000000000000000A")
         #expect(info.earliestRecoverable == Date(timeIntervalSince1970: 1796637603))

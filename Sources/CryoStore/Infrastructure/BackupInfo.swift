@@ -11,7 +11,8 @@ public struct BackupInfo: Sendable, Encodable {
         public var walStart: String?
         public var walStop: String?
         public var sizeBytes: Int64?
-        public var repositorySizeBytes: Int64?
+        /// What this backup added to the repository (a differential or incremental stores only changed files).
+        public var repositoryDeltaBytes: Int64?
         public var error: Bool
     }
 
@@ -44,7 +45,7 @@ public struct BackupInfo: Sendable, Encodable {
                 struct Stamp: Decodable { var start: Double; var stop: Double }
                 struct Range: Decodable { var start: String?; var stop: String? }
                 struct Sizes: Decodable {
-                    struct Repo: Decodable { var size: Int64? }
+                    struct Repo: Decodable { var delta: Int64? }
                     var size: Int64?
                     var repository: Repo?
                 }
@@ -68,7 +69,7 @@ public struct BackupInfo: Sendable, Encodable {
         let backups = (s.backup ?? []).map {
             Backup(label: $0.label, type: $0.type, started: Date(timeIntervalSince1970: $0.timestamp.start),
                    stopped: Date(timeIntervalSince1970: $0.timestamp.stop), walStart: $0.archive?.start, walStop: $0.archive?.stop,
-                   sizeBytes: $0.info?.size, repositorySizeBytes: $0.info?.repository?.size, error: $0.error ?? false)
+                   sizeBytes: $0.info?.size, repositoryDeltaBytes: $0.info?.repository?.delta, error: $0.error ?? false)
         }
         let archives = s.archive ?? []
         return BackupInfo(status: s.status.message, cipher: s.cipher, backups: backups,

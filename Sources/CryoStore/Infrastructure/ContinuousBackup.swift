@@ -149,8 +149,8 @@ public struct ContinuousBackup: Sendable {
 
     /// Creates the stanza the first time, and again when the configuration changed (a second repository was added).
     func ensureStanza() throws {
-        guard Self.isEnabled else { return }
-        let conf = try String(contentsOf: configFile, encoding: .utf8)
+        // A cluster already running when this version was installed is configured on its next start.
+        guard Self.isEnabled, let conf = try? String(contentsOf: configFile, encoding: .utf8) else { return }
         if (try? String(contentsOf: stanzaStamp, encoding: .utf8)) == conf { return }
         try waitUntilPrimary()
         try pgbackrest(["stanza-create"])
