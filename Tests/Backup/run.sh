@@ -104,7 +104,9 @@ printf 'corrupt' | dd of="$victim" bs=1 seek=100 conv=notrunc status=none
 status=0
 "$BIN" db backup-verify 2>"$RESTORES/err" || status=$?
 [ "$status" -eq 2 ] || fail "verify of a corrupted file ($victim) exited $status, not 2: $(cat "$RESTORES/err")"
-grep -q "BROKEN" "$RESTORES/err" && grep -qF "${victim#"$REPO"/}" "$RESTORES/err" || fail "verify does not name the bad file: $(cat "$RESTORES/err")"
+if ! grep -q "BROKEN" "$RESTORES/err" || ! grep -qF "${victim#"$REPO"/}" "$RESTORES/err"; then
+    fail "verify does not name the bad file: $(cat "$RESTORES/err")"
+fi
 pass "verify detects the corrupted backup file ${victim#"$REPO"/}"
 
 # 5. /metrics shows the last backup succeeded and the last verify failed.
