@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The Prometheus backend of swift-metrics and the `/metrics` page. swift-metrics has one backend per
 /// process, so it is bootstrapped once, by whoever asks for the registry first (`serve`, or the tests).
@@ -48,7 +49,11 @@ public enum PrometheusMetrics {
         return out
     }
 
+    /// Runs before each scrape: gauges read from outside the process (the embedded cluster's backup state).
+    public static let beforeScrape = Mutex<(@Sendable () -> Void)?>(nil)
+
     static func page(_ registry: PrometheusCollectorRegistry) -> Response {
+        beforeScrape.withLock { $0 }?()
         var headers = HTTPFields()
         headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))

@@ -53,6 +53,11 @@ struct AuditCommand: AsyncParsableCommand {
                 }
                 Output.emit(report, user.format) { AuditCommand.describe($0) }
                 if !report.intact { throw ExitCode(2) }
+                // A restored embedded database is cleared for `serve` once its custody log verifies.
+                if file == nil, !Database.isExternal, RestoreMarker.isPresent(home: EmbeddedPostgres().home) {
+                    RestoreMarker.clear(home: EmbeddedPostgres().home)
+                    print("this restored database is verified: the server may start on it")
+                }
             }
         }
     }

@@ -6,7 +6,7 @@ struct DatabaseCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "db",
         abstract: "Migrations and the embedded PostgreSQL cluster.",
-        subcommands: [Migrate.self, Start.self, Stop.self, Status.self, URLCommand.self, BackupCommand.self, Restore.self]
+        subcommands: [Migrate.self, Start.self, Stop.self, Status.self, URLCommand.self, BackupCommand.self, Backups.self, BackupVerify.self, Restore.self]
     )
 
     struct Migrate: AsyncParsableCommand {

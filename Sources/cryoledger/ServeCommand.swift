@@ -41,6 +41,10 @@ struct Serve: AsyncParsableCommand {
             LoggingSystem.bootstrap { label in var handler = JSONLogHandler(label: label); handler.logLevel = level; return handler }
         }
         try await runReporting {
+            let home = EmbeddedPostgres().home
+            if !Database.isExternal, RestoreMarker.isPresent(home: home) {
+                throw StoreError.configuration("this database was restored from a backup and its custody log is not verified yet: run `cryoledger audit verify` (CRYOLEDGER_HOME=\(home.path)); the server starts once it passes")
+            }
             var logger = Database.logger()
             logger.logLevel = level
             let key = try Database.auditKey()
@@ -53,6 +57,10 @@ struct Serve: AsyncParsableCommand {
             }
             var configuration = APIConfiguration(host: host, port: port, logLevel: level, auditKey: key)
             configuration.metrics = PrometheusMetrics.registry
+            if !Database.isExternal {
+                let backup = ContinuousBackup(EmbeddedPostgres())
+                PrometheusMetrics.beforeScrape.withLock { $0 = { BackupMetrics.refresh(backup) } }
+            }
             configuration.metricsPort = metricsPort
             guard (1...480).contains(consoleIdleMinutes) else { throw ValidationError("--console-idle-minutes must be between 1 and 480") }
             configuration.console = Console.Settings(idleTimeout: .seconds(consoleIdleMinutes * 60))

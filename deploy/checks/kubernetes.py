@@ -267,6 +267,11 @@ def check_overlay(overlay, objs, readme_text):
         f.add(cw, "object store credentials must come from a Secret (or IAM)")
     if "retentionPolicy" not in cs.get("backup", {}):
         f.add(cw, "backup.retentionPolicy missing")
+    for part in ("wal", "data"):
+        if not (bos.get(part) or {}).get("encryption"):
+            f.add(cw, f"backup.barmanObjectStore.{part}.encryption must be set (backups encrypted at rest)")
+    if not (bos.get("wal") or {}).get("compression"):
+        f.add(cw, "backup.barmanObjectStore.wal.compression must be set")
     m = re.match(r"^.*:(\d+)", cs.get("imageName", ""))
     if not m or m.group(1) != "15":
         f.add(cw, "PostgreSQL major version must be 15 (the image's pg_dump is postgresql-client-15)")

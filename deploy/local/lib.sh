@@ -3,8 +3,9 @@
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
-# Debian packages the build, the tests and the demo need.
-REQUIRED_PACKAGES=(postgresql postgresql-contrib coinor-libcbc-dev libhpdf-dev pkg-config curl poppler-utils fonts-dejavu-core libzint-dev zlib1g-dev zbar-tools dmtx-utils msmtp openssl)
+# Debian packages the build, the tests and the demo need (pgbackrest: the embedded cluster's continuous backups;
+# msmtp: notification e-mail through the sendmail interface; openssl: the e-mail test's certificate).
+REQUIRED_PACKAGES=(postgresql postgresql-contrib pgbackrest coinor-libcbc-dev libhpdf-dev pkg-config curl poppler-utils fonts-dejavu-core libzint-dev zlib1g-dev zbar-tools dmtx-utils msmtp openssl)
 
 ensure_packages() {
     local missing=()

@@ -58,6 +58,7 @@ public struct EmbeddedPostgres: Sendable {
         if !isInitialised { try initialise(bin: bin) }
         if try !isRunning(bin: bin) { try start(bin: bin) }
         try createDatabaseIfNeeded(bin: bin)
+        try ContinuousBackup(self).ensureStanza()
     }
 
     public func isRunning() throws -> Bool { try isRunning(bin: try Self.binDirectory()) }
@@ -73,6 +74,7 @@ public struct EmbeddedPostgres: Sendable {
         if !isInitialised { try initialise(bin: bin) }
         if try !isRunning(bin: bin) { try start(bin: bin) }
         try createDatabaseIfNeeded(bin: bin)
+        try ContinuousBackup(self).ensureStanza()
     }
 
     private func initialise(bin: URL) throws {
@@ -92,9 +94,11 @@ public struct EmbeddedPostgres: Sendable {
 
     private func start(bin: URL) throws {
         try preparePrivateLog()
+        // Archiving (pgBackRest) is configured before every start, so an older cluster gets it on its next start.
+        try ContinuousBackup(self).configureServer()
         // The server keeps inherited descriptors open, so pg_ctl start must not write into a pipe we read to the end.
         try run(bin.appendingPathComponent("pg_ctl").path, captureOutput: false, [
-            "-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "60",
+            "-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "600",
             "-o", "-k \(socketDirectory.path) -c listen_addresses= -c max_connections=200 -c shared_buffers=256MB",
             "start",
         ])
@@ -127,6 +131,13 @@ public struct EmbeddedPostgres: Sendable {
         }
     }
 
+    /// One statement through psql as the superuser over the socket; its unaligned, trimmed output.
+    func psql(_ sql: String, database: String = "postgres") throws -> String {
+        let psql = try Self.binDirectory().appendingPathComponent("psql").path
+        return try run(psql, ["-h", socketDirectory.path, "-U", Self.superuser, "-d", database, "-tAq", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// The OS user the server runs as when we are root; nil when we are not root.
     static var serverUser: String? { getuid() == 0 ? "postgres" : nil }
 
@@ -149,7 +160,7 @@ public struct EmbeddedPostgres: Sendable {
     }
 
     @discardableResult
-    private func run(_ tool: String, asServerUser: Bool = true, captureOutput: Bool = true, _ args: [String]) throws -> String {
+    func run(_ tool: String, asServerUser: Bool = true, captureOutput: Bool = true, _ args: [String]) throws -> String {
         do {
             if asServerUser, let user = Self.serverUser {
                 return try Self.capture("/usr/sbin/runuser", ["-u", user, "--", tool] + args, captureOutput: captureOutput)
