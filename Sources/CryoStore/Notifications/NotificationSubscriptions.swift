@@ -8,6 +8,7 @@ public struct NotificationDefaultRecord: Sendable, Equatable {
     public var kind: NotificationKind
     public var role: Role
     public var mode: NotificationMode
+    public init(kind: NotificationKind, role: Role, mode: NotificationMode) { self.kind = kind; self.role = role; self.mode = mode }
 }
 
 extension Store {
