@@ -102,6 +102,18 @@ extension Store {
         }
     }
 
+    /// How the person's role gets each kind unless they choose otherwise.
+    public func myRoleDefaults(actor: Principal, logger: Logger) async throws -> [NotificationKind: NotificationMode] {
+        try await read(logger) { conn in
+            let rows = try await conn.guardedQuery("""
+                SELECT kind, default_mode FROM notification_audience WHERE role = \(actor.role.rawValue)
+                """, logger: logger).decode((String, String).self).all()
+            return Dictionary(rows.compactMap { row in
+                NotificationKind(rawValue: row.0).flatMap { k in NotificationMode(rawValue: row.1).map { (k, $0) } }
+            }, uniquingKeysWith: { a, _ in a })
+        }
+    }
+
     /// Every role's default for every kind it may receive (administrators).
     public func notificationDefaults(actor: Principal, logger: Logger) async throws -> [NotificationDefaultRecord] {
         try actor.require(.manageNotifications)
