@@ -1,4 +1,5 @@
 import CryoDomain
+import Foundation
 import Hummingbird
 
 /// Notifications to people (issue 28): the bell's page and each person's choices; for administrators the role
@@ -19,7 +20,9 @@ struct NotificationsController<Context: RequestContext>: Sendable {
         group.post("admin/webhooks", use: addEndpoint)
         for action in ["test", "rotate", "remove"] {
             group.post("admin/webhooks/{name}/\(action)") { request, context in
-                try await console.webhookAction(context.parameters.require("name"), action: action)
+                // A name may hold a space, sent percent-encoded.
+                let name = try context.parameters.require("name")
+                return try await console.webhookAction(name.removingPercentEncoding ?? name, action: action)
             }
         }
         group.post("admin/webhooks/deliveries/{id}/redeliver") { request, context in

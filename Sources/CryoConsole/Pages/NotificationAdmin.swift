@@ -80,7 +80,7 @@ extension Console {
         for e in endpoints {
             let deliveries = try await store.notificationDeliveries(endpoint: e.name, limit: 10, actor: user, logger: logger)
             rows.append(.init(
-                name: e.name, path: e.name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? e.name, slug: Self.slug(e.name), url: e.url,
+                name: e.name, path: e.name.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? e.name, slug: Self.slug(e.name), url: e.url,
                 kinds: e.kinds.isEmpty ? "Every kind" : e.kinds.map { NotificationKind(rawValue: $0)?.words ?? $0 }.joined(separator: "; "),
                 active: e.active, state: e.active ? "In service" : "Removed",
                 rotation: e.previousSecretUntil.map { "The previous secret still signs until \(NotificationTime.text($0))." },
