@@ -44,6 +44,14 @@ def user_id(role):
     return sql(f"SELECT id FROM app_user WHERE lower(login) = lower('{users()[role][0]}')")
 
 
+def element_shot(element, name):
+    """Like conftest's screenshot, of one element (the header with the bell, an endpoint's card)."""
+    target = os.environ.get("SCREENSHOTS")
+    if target:
+        pathlib.Path(target).mkdir(parents=True, exist_ok=True)
+        element.screenshot(str(pathlib.Path(target) / f"{name}.png"))
+
+
 def bell(browser):
     return browser.find_element(By.ID, "bell")
 
@@ -61,7 +69,7 @@ def test_bell_counts_new_notifications_and_the_page_links_and_marks_them_read(br
     assert bell(browser).find_element(By.CSS_SELECTOR, ".bell-count").text == "1"
     assert bell(browser).find_element(By.CSS_SELECTOR, ".sr-only").get_attribute("textContent") == "Notifications: 1 unread"
     assert "bell-unread" in bell(browser).get_attribute("class")
-    screenshot(browser, "notifications-bell")
+    element_shot(browser.find_element(By.CSS_SELECTOR, "header.top"), "notifications-bell")
 
     submit_and_wait(browser, bell(browser))
     assert browser.current_url.endswith("/console/notifications")
@@ -173,7 +181,8 @@ def test_admin_sees_deliveries_sends_a_test_to_one_endpoint_and_delivers_again(b
         assert "A test notification to a webhook endpoint" in row.text and "Delivered" in row.text
         assert "HTTP 200" in row.text and " ms" in row.text
         assert len(Receiver.received) == 1
-        screenshot(browser, "webhook-deliveries")
+        browser.set_window_size(1280, 1400)
+        element_shot(browser.find_element(By.ID, f"endpoint-{name}"), "webhook-deliveries")
 
         delivery = row.get_attribute("id").removeprefix("delivery-")
         submit_and_wait(browser, row.find_element(By.TAG_NAME, "button"))
