@@ -32,7 +32,7 @@ extension APIService {
                                       + NotificationKind.allCases.map(\.rawValue).joined(separator: ", "))
         }
         let type = body.scopeType?.rawValue ?? "all"
-        guard let scope = NotificationScope(type: type, id: type == "all" ? (body.scopeId ?? "") : (body.scopeId ?? "")) else {
+        guard let scope = NotificationScope(type: type, id: body.scopeId ?? "") else {
             throw DomainError.invalid(field: "scopeId", rule: type == "all" ? "a choice for everywhere names no site, freezer or study"
                                                                           : "name the \(type) of a \(type) choice")
         }

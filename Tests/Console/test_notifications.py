@@ -104,6 +104,9 @@ def test_each_person_chooses_what_they_are_told_and_gives_an_e_mail_address(brow
     assert "no freezer NO-SUCH-FREEZER" in browser.find_element(By.ID, "error-hold-placed").text
     assert browser.find_element(By.ID, "refusal-summary").is_displayed()
     assert sql(f"SELECT count(*) FROM notification_subscription WHERE user_id = {me}") == "0"
+    assert browser.find_element(By.ID, "scope-id-hold-placed").get_attribute("value") == "NO-SUCH-FREEZER", "what was typed is kept"
+    assert Select(browser.find_element(By.ID, "scope-hold-placed")).first_selected_option.text == "In one freezer"
+    browser.find_element(By.ID, "scope-id-hold-placed").clear()
 
     freezer = sql("SELECT id FROM freezer ORDER BY id LIMIT 1")
     Select(browser.find_element(By.ID, "mode-hold-placed")).select_by_visible_text("Daily digest")

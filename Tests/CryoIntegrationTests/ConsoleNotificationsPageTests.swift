@@ -46,6 +46,7 @@ struct ConsoleNotificationsPageTests {
             (status, html, _) = try await Page.page(http, .post, "/console/notifications/settings", clinical,
                                                     form: [("_csrf", clinical.csrf), ("kind", "hold.placed"), ("mode", "daily"), ("scopeType", "study"), ("scopeId", "NOPE")])
             #expect(status == .badRequest && html.contains("id=\"error-hold-placed\"") && html.contains("no study NOPE"))
+            #expect(html.contains("id=\"scope-id-hold-placed\" name=\"scopeId\" autocomplete=\"off\" value=\"NOPE\""), "what was typed is kept")
             #expect(try await f.count("SELECT count(*)::int FROM notification_subscription") == 0)
             (status, html, _) = try await Page.page(http, .post, "/console/notifications/email", clinical, form: [("_csrf", clinical.csrf), ("email", "nobody")])
             #expect(status == .badRequest && html.contains("id=\"email-error\"") && html.contains("value=\"nobody\""))

@@ -74,10 +74,12 @@ struct NotificationSettingsPage: Sendable {
         let choices: [Choice]
         let anyChoices: Bool
         let modes: [Option]
+        let scopes: [Option]
+        /// The site, freezer or study typed into a refused form, kept.
+        let scopeId: String
         let error: String?
     }
     let kinds: [Kind]
-    let scopes: [Option]
     let email: String
     let emailError: String?
 }
@@ -120,7 +122,7 @@ extension Console {
         return Response.redirect(to: "/console/notifications?done=read", type: .normal)
     }
 
-    func notificationSettingsPage(refused: (kind: String?, error: DomainError)? = nil, email: String? = nil,
+    func notificationSettingsPage(refused: (kind: String?, error: DomainError)? = nil, form: SubscriptionForm? = nil, email: String? = nil,
                                   confirmation: String? = nil) async throws -> Response {
         let user = try signedIn()
         let mine = try await store.mySubscriptions(actor: user, logger: logger)
@@ -133,23 +135,29 @@ extension Console {
         let kinds = NotificationKind.allCases.filter { NotificationAudience.mayReceive($0, role: user.role) }.map { kind in
             let roleDefault = defaults[kind] ?? .off
             let choices = mine.filter { $0.kind == kind }
+            // A refused form comes back as it was sent.
+            let sent = refused?.kind == kind.rawValue ? form : nil
+            let mode = sent?.mode.flatMap(NotificationMode.init(rawValue:)) ?? choices.first?.mode ?? roleDefault
+            let scopeType = sent?.scopeType ?? "all"
             return NotificationSettingsPage.Kind(
                 kind: kind.rawValue, slug: kind.rawValue.replacingOccurrences(of: ".", with: "-"), words: kind.words,
                 defaultWords: roleDefault.words,
                 choices: choices.map { .init(scopeType: $0.scope.type, scopeId: $0.scope.id, scopeWords: Self.scopeWords($0.scope), modeWords: $0.mode.words) },
                 anyChoices: !choices.isEmpty,
-                modes: NotificationMode.allCases.map { .init(value: $0.rawValue, words: $0.words, selected: $0 == (choices.first?.mode ?? roleDefault)) },
+                modes: NotificationMode.allCases.map { .init(value: $0.rawValue, words: $0.words, selected: $0 == mode) },
+                scopes: Self.scopeOptions.map { .init(value: $0.0, words: $0.1, selected: $0.0 == scopeType) },
+                scopeId: sent?.scopeId ?? "",
                 error: refused?.kind == kind.rawValue ? refused.map { RefusalSentences.sentence(for: $0.error) } : nil)
         }
         let page = NotificationSettingsPage(
             kinds: kinds,
-            scopes: [("all", "Everywhere"), ("site", "At one site"), ("freezer", "In one freezer"), ("study", "In one study")]
-                .map { .init(value: $0.0, words: $0.1, selected: $0.0 == "all") },
             email: email ?? savedEmail ?? "",
             emailError: refused?.kind == nil ? refused.map { RefusalSentences.sentence(for: $0.error) } : nil)
         return try render("notification-settings", title: "How you are notified", page,
                           status: refusal?.status ?? .ok, refusal: refusal, confirmation: confirmation)
     }
+
+    static let scopeOptions = [("all", "Everywhere"), ("site", "At one site"), ("freezer", "In one freezer"), ("study", "In one study")]
 
     static func scopeWords(_ scope: NotificationScope) -> String {
         switch scope {
@@ -184,7 +192,7 @@ extension Console {
             return try await notificationSettingsPage(confirmation: "Saved: “\(kind.words)” \(Self.scopeWords(scope)), \(mode.words.lowercased()).")
         } catch let error as DomainError {
             if case .forbidden = error { throw error }
-            return try await notificationSettingsPage(refused: (form.kind ?? "", error))
+            return try await notificationSettingsPage(refused: (form.kind ?? "", error), form: form)
         }
     }
 
