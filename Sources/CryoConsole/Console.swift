@@ -82,6 +82,7 @@ public struct Console: Sendable {
         BedsideController(console: self).addRoutes(to: group)
         UsersController(console: self).addRoutes(to: group)
         SupplyController(console: self).addRoutes(to: group)
+        NotificationsController(console: self).addRoutes(to: group)
     }
 
     func asset(_ name: String) throws -> Response {
@@ -111,4 +112,6 @@ enum ConsoleScope {
     @TaskLocal static var logger = Logger(label: "cryoledger.console")
     /// Whether the request admits a gzip-compressed response (`Accept-Encoding`).
     @TaskLocal static var acceptsGzip = false
+    /// The signed-in person's unread notifications, counted once per request for the bell (nil: not counted).
+    @TaskLocal static var unread: Int?
 }

@@ -48,14 +48,16 @@ struct ConsoleMiddleware<Context: RequestContext>: RouterMiddleware {
                     }
                 }
             }
+            // The bell: a page without its count is better than no page.
+            let unread = try? await console.store.unreadNotificationCount(cap: Bell.cap, actor: session.user, logger: logger)
             return try await ConsoleScope.$session.withValue(session) {
-                try await ConsoleScope.$logger.withValue(logger) {
+                try await ConsoleScope.$unread.withValue(unread) { try await ConsoleScope.$logger.withValue(logger) {
                     do {
                         return try await next(request, context)
                     } catch let error as DomainError {
                         return try console.errorPage(for: error)
                     }
-                }
+                } }
             }
         } catch let error as HTTPError where error.status == .notFound || error.status == .contentTooLarge {
             return try console.errorPage(status: error.status, message: error.status == .notFound ? "there is no such page" : "the form is too large")

@@ -36,6 +36,8 @@ enum Navigation {
               operations: ["liftHold", "releaseLot", "recordDonorIneligible", "unlockUser"], forReaders: true),
         Entry(item: NavItem(href: "/console/import", label: "Import"), operations: ["importBatch"], forReaders: false),
         Entry(item: NavItem(href: "/console/users", label: "Users"), operations: ["unlockUser"], forReaders: false),
+        Entry(item: NavItem(href: "/console/admin/notifications", label: "Notification defaults"), operations: ["listWebhookEndpoints"], forReaders: false),
+        Entry(item: NavItem(href: "/console/admin/webhooks", label: "Webhooks"), operations: ["listWebhookEndpoints"], forReaders: false),
     ]
 
     static func items(for role: Role) -> [NavItem] {

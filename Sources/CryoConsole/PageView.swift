@@ -49,7 +49,7 @@ struct PageFrame<View>: MustacheParent {
 }
 
 /// Who is signed in, as the layout shows it (and the CSRF token every form carries).
-struct SignedInFrame { let name: String; let role: String; let csrf: String; let idleMinutes: Int }
+struct SignedInFrame { let name: String; let role: String; let csrf: String; let idleMinutes: Int; let bell: Bell? }
 
 extension Console {
     /// Renders a typed page inside the layout. `refusal`: the form that was refused (summary on top, messages by
@@ -66,7 +66,8 @@ extension Console {
 
     func signedInFrame() -> SignedInFrame? {
         ConsoleScope.session.map { .init(name: $0.user.name, role: $0.user.role.rawValue, csrf: $0.csrfToken,
-                                         idleMinutes: Int(settings.idleTimeout.components.seconds / 60)) }
+                                         idleMinutes: Int(settings.idleTimeout.components.seconds / 60),
+                                         bell: ConsoleScope.unread.map(Bell.init(unread:))) }
     }
 
     func navigation() -> [NavItem] {

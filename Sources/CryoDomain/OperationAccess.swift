@@ -93,6 +93,12 @@ public enum OperationAccess {
         "rotateWebhookSecret": [.manageNotifications],
         "listNotificationDeliveries": [.manageNotifications],
         "redeliverNotification": [.manageNotifications],
+        "testWebhookEndpoint": [.manageNotifications],
+        // a person's own bell and choices: every role, the auditor too (their own settings, not records)
+        "listMyNotifications": [.readInventory],
+        "markNotificationsRead": [.readInventory],
+        "listMySubscriptions": [.readInventory],
+        "setMySubscription": [.readInventory],
         // supply forecast (docs/supply.md)
         "startSupplyForecast": [.forecastSupply],
         "getSupplyForecast": [.readSupplyForecasts],

@@ -7,7 +7,7 @@ import Foundation
 struct NotifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notify", abstract: "Webhook endpoints that receive notifications, and their deliveries (admin).",
-        subcommands: [Endpoint.self, Deliveries.self, Redeliver.self])
+        subcommands: [Endpoint.self, Deliveries.self, Redeliver.self, Test.self, Subscribe.self])
 
     struct Endpoint: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -21,7 +21,7 @@ MENUS = {
     "clinical": ["Work list", "Patients", "Cohorts"],
     "pharmacy": ["Work list", "Pharmacy", "Bedside", "Patients", "Supply"],
     "auditor": ["Work list", "Freezers", "Lots", "Release", "Pharmacy", "Patients", "Supply", "Cohorts", "Audit"],
-    "admin": ["Work list", "Audit", "Users"],
+    "admin": ["Work list", "Audit", "Users", "Notification defaults", "Webhooks"],
 }
 QUEUES = {
     "manufacturing": ["lotsInProcess", "vialsUnplaced", "boxesNearlyFull"],
@@ -229,7 +229,7 @@ axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})
 
 def page_set(browser, role):
     """The pages of the role's menu, and the first link of each list page (a lot, a freezer, a study, a plan …)."""
-    paths = ["/console"] + [a.get_attribute("href").removeprefix(BASE) for a in browser.find_elements(By.CSS_SELECTOR, "nav#main-menu a")]
+    paths = ["/console", "/console/notifications", "/console/notifications/settings"] + [a.get_attribute("href").removeprefix(BASE) for a in browser.find_elements(By.CSS_SELECTOR, "nav#main-menu a")]
     deeper = {"/console/freezers": "main a[href^='/console/freezers/']", "/console/lots": "main a[href^='/console/lots/']",
               "/console/studies": "main a[href^='/console/studies/']", "/console/release": "main a[href^='/console/release/']",
               "/console/pharmacy": "main a[href^='/console/pharmacy/']", "/console/patients": "main a[href^='/console/cohorts/']"}

@@ -151,3 +151,31 @@ def test_the_cli_lists_adds_and_refuses_with_the_field_named(tok, endpoint):
     assert added.returncode == 0 and "whsec_" in added.stdout, added.stdout + added.stderr
     removed = cli(tok, "endpoint", "remove", "--name", "second")
     assert removed.returncode == 0, removed.stderr
+
+
+def cli_as(tok, role, *args):
+    env = dict(os.environ, CRYOLEDGER_TOKEN=tok[role])
+    return subprocess.run([os.environ["NOTIFY_BIN"], "notify", *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_a_test_send_reaches_its_endpoint_signed_and_the_cli_sets_a_choice(tok, receiver, endpoint):
+    sent = cli_as(tok, "admin", "test", "receiver")
+    assert sent.returncode == 0 and "test notification queued for receiver" in sent.stdout, sent.stdout + sent.stderr
+    webhook_id = sent.stdout.rsplit("webhook-id ", 1)[1].strip(" )\n")
+    headers, body, path = receiver.wait_for(lambda r: r[0]["webhook-id"] == webhook_id)[0]
+    verify(endpoint["secret"], headers, body)
+    assert path == "/hooks" and json.loads(body)["type"] == "webhook.test"
+    others = sql("SELECT count(*) FROM notification_delivery d JOIN notification n ON n.id = d.notification_id "
+                 f"WHERE n.idempotency_id = '{webhook_id}'")
+    assert others == "1", "a test send goes to its endpoint only"
+    assert cli_as(tok, "qa", "test", "receiver").returncode != 0
+
+    chose = cli_as(tok, "clinical", "subscribe", "--kind", "hold.placed", "--mode", "daily", "--study", "NOPE")
+    assert chose.returncode != 0 and "scope" in chose.stderr.lower() and "NOPE" in chose.stderr, chose.stderr
+    refused = cli_as(tok, "clinical", "subscribe", "--kind", "security.sign-in-burst", "--mode", "immediate")
+    assert refused.returncode != 0 and "kind" in refused.stderr.lower(), refused.stderr
+    site = sql("SELECT code FROM site ORDER BY code LIMIT 1")
+    chose = cli_as(tok, "clinical", "subscribe", "--kind", "hold.placed", "--mode", "daily", "--site", site)
+    assert chose.returncode == 0 and f"site {site} only" in chose.stdout, chose.stdout + chose.stderr
+    assert sql("SELECT count(*) FROM notification_subscription s JOIN app_user u ON u.id = s.user_id "
+               f"WHERE u.role = 'clinical' AND s.kind = 'hold.placed' AND s.scope_type = 'site' AND s.scope_id = '{site}'") == "1"
