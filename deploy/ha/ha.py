@@ -12,9 +12,10 @@
                                         writes are back, then check every acknowledged write; figures to OUTDIR
   ha.py summary OUTDIR                  the last line: the figures of one run (OUTDIR/figures.json)
   ha.py site-loss-load OUTDIR SECONDS CMD...
-                                        set up as above, run the load for SECONDS, run CMD (the destruction) while
-                                        it runs, stop the load; the requests and times to OUTDIR/load.json
-  ha.py site-loss-check OUTDIR          after the restore: which acknowledged writes are missing (rows, seconds)
+                                        set up as above, run the load for SECONDS (a failover halfway: SITE_LOSS_FAILOVER
+                                        switchover (default) | crash | none), run CMD (the destruction) while it runs,
+                                        stop the load; the requests and times to OUTDIR/load.json
+  ha.py site-loss-check OUTDIR [AT]     after the restore: which acknowledged writes are missing (rows, seconds)
 
 Environment: HA_DIR, REST_PORT_1, FRONT (http://127.0.0.1:PORT), ADMIN_URL (psql), CRYOLEDGER_TOKEN_* (the demo's tokens).
 Every target is 127.0.0.1; every loop is bounded in time.
@@ -530,7 +531,25 @@ def site_loss_load(outdir, seconds, destroy):
     load = Load(tag, state)
     wall0 = time.time() - load.now()
     load.start()
-    time.sleep(seconds)
+    failover = os.environ.get("SITE_LOSS_FAILOVER", "switchover")
+    fault = {}
+    if failover in ("crash", "switchover"):
+        # Halfway, a failover: the archive must follow the new primary's timeline without a gap for the restore
+        # to reach the end of it.
+        time.sleep(seconds / 2)
+        fault = inject(failover, lambda text: print("      " + text, flush=True))
+        took = wait_healthy(60) if failover == "switchover" else None
+        for _ in range(300):
+            if leader_name() not in (None, fault["old_leader"]):
+                break
+            time.sleep(0.2)
+        fault.update(kind=failover, t=round(load.now(), 2), new_leader=leader_name(),
+                     timeline=next((m.get("timeline") for m in members() if m.get("role") == "leader"), None))
+        print(f"      {failover} at t={seconds / 2:.0f} s: new leader {fault['new_leader']}"
+              + (f", cluster healthy again after {took:.1f} s" if took is not None else ""), flush=True)
+        time.sleep(max(0.0, seconds - load.now()))
+    else:
+        time.sleep(seconds)
     t_destroy = load.now()
     rc = subprocess.run(destroy).returncode
     t_destroyed = load.now()
@@ -540,7 +559,7 @@ def site_loss_load(outdir, seconds, destroy):
           f"{t_destroyed - t_destroy:.2f} s (exit {rc})", flush=True)
     os.makedirs(outdir, exist_ok=True)
     json.dump({"tag": tag, "wall0": wall0, "t_destroy": t_destroy, "t_destroyed": t_destroyed, "destroy_rc": rc,
-               "state": state, "records": load.records}, open(os.path.join(outdir, "load.json"), "w"))
+               "failover": fault, "state": state, "records": load.records}, open(os.path.join(outdir, "load.json"), "w"))
     return 0 if rc == 0 else 1
 
 
@@ -567,10 +586,12 @@ PRESENT = {
 }
 
 
-def site_loss_check(outdir):
+def site_loss_check(outdir, lost_at=None):
     """The recovery point: acknowledged writes absent from the restored database, in rows and in seconds between
     the last acknowledged write and the last acknowledged write present."""
     d = json.load(open(os.path.join(outdir, "load.json")))
+    if lost_at is not None:           # the wall clock of the kill, as load times
+        d["t_destroy"] = lost_at - d["wall0"]
     acked = acknowledged_writes(d["records"])
     present = set()
     for kind, query in PRESENT.items():
@@ -639,7 +660,7 @@ if __name__ == "__main__":
     elif cmd == "site-loss-load":
         sys.exit(site_loss_load(sys.argv[2], float(sys.argv[3]), sys.argv[4:]))
     elif cmd == "site-loss-check":
-        sys.exit(site_loss_check(sys.argv[2]))
+        sys.exit(site_loss_check(sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else None))
     elif cmd == "summary":
         summary(sys.argv[2], sys.argv[3:])
     else:
