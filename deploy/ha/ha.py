@@ -537,14 +537,18 @@ def site_loss_load(outdir, seconds, destroy):
         # Halfway, a failover: the archive must follow the new primary's timeline without a gap for the restore
         # to reach the end of it.
         time.sleep(seconds / 2)
+
+        def leader_timeline():
+            return next((m.get("timeline") for m in members() if m.get("role") == "leader" and m.get("state") == "running"), None)
+        before = leader_timeline()
         fault = inject(failover, lambda text: print("      " + text, flush=True))
         took = wait_healthy(60) if failover == "switchover" else None
-        for _ in range(300):
-            if leader_name() not in (None, fault["old_leader"]):
+        for _ in range(300):          # until the new leader runs on its new timeline
+            tl = leader_timeline()
+            if leader_name() not in (None, fault["old_leader"]) and tl is not None and before is not None and tl > before:
                 break
             time.sleep(0.2)
-        fault.update(kind=failover, t=round(load.now(), 2), new_leader=leader_name(),
-                     timeline=next((m.get("timeline") for m in members() if m.get("role") == "leader"), None))
+        fault.update(kind=failover, t=round(load.now(), 2), new_leader=leader_name(), timeline=leader_timeline())
         print(f"      {failover} at t={seconds / 2:.0f} s: new leader {fault['new_leader']}"
               + (f", cluster healthy again after {took:.1f} s" if took is not None else ""), flush=True)
         time.sleep(max(0.0, seconds - load.now()))
