@@ -11,6 +11,11 @@
                                         mixed load through the HTTP front, inject the fault, keep the load until
                                         writes are back, then check every acknowledged write; figures to OUTDIR
   ha.py summary OUTDIR                  the last line: the figures of one run (OUTDIR/figures.json)
+  ha.py site-loss-load OUTDIR SECONDS CMD...
+                                        set up as above, run the load for SECONDS (a failover halfway: SITE_LOSS_FAILOVER
+                                        switchover (default) | crash | none), run CMD (the destruction) while it runs,
+                                        stop the load; the requests and times to OUTDIR/load.json
+  ha.py site-loss-check OUTDIR [AT]     after the restore: which acknowledged writes are missing (rows, seconds)
 
 Environment: HA_DIR, REST_PORT_1, FRONT (http://127.0.0.1:PORT), ADMIN_URL (psql), CRYOLEDGER_TOKEN_* (the demo's tokens).
 Every target is 127.0.0.1; every loop is bounded in time.
@@ -517,6 +522,109 @@ def scenario(kind, outdir, warm=6.0, min_after=12.0, max_after=60.0):
     return 1 if failures else 0
 
 
+# ---------------------------------------------------------------- site loss
+
+def site_loss_load(outdir, seconds, destroy):
+    """The load until the site is destroyed under it; every request with its wall-clock times."""
+    tag = "HASL" + format(int(time.time()) % 1_000_000, "06d")
+    state = setup(tag)
+    load = Load(tag, state)
+    wall0 = time.time() - load.now()
+    load.start()
+    failover = os.environ.get("SITE_LOSS_FAILOVER", "switchover")
+    fault = {}
+    if failover in ("crash", "switchover"):
+        # Halfway, a failover: the archive must follow the new primary's timeline without a gap for the restore
+        # to reach the end of it.
+        time.sleep(seconds / 2)
+
+        def leader_timeline():
+            return next((m.get("timeline") for m in members() if m.get("role") == "leader" and m.get("state") == "running"), None)
+        before = leader_timeline()
+        fault = inject(failover, lambda text: print("      " + text, flush=True))
+        took = wait_healthy(60) if failover == "switchover" else None
+        for _ in range(300):          # until the new leader runs on its new timeline
+            tl = leader_timeline()
+            if leader_name() not in (None, fault["old_leader"]) and tl is not None and before is not None and tl > before:
+                break
+            time.sleep(0.2)
+        fault.update(kind=failover, t=round(load.now(), 2), new_leader=leader_name(), timeline=leader_timeline())
+        print(f"      {failover} at t={seconds / 2:.0f} s: new leader {fault['new_leader']}"
+              + (f", cluster healthy again after {took:.1f} s" if took is not None else ""), flush=True)
+        time.sleep(max(0.0, seconds - load.now()))
+    else:
+        time.sleep(seconds)
+    t_destroy = load.now()
+    rc = subprocess.run(destroy).returncode
+    t_destroyed = load.now()
+    time.sleep(1.0)
+    load.finish()
+    print(f"      load ran {t_destroy:.1f} s before the destruction ({len(load.records)} requests); destruction took "
+          f"{t_destroyed - t_destroy:.2f} s (exit {rc})", flush=True)
+    os.makedirs(outdir, exist_ok=True)
+    json.dump({"tag": tag, "wall0": wall0, "t_destroy": t_destroy, "t_destroyed": t_destroyed, "destroy_rc": rc,
+               "failover": fault, "state": state, "records": load.records}, open(os.path.join(outdir, "load.json"), "w"))
+    return 0 if rc == 0 else 1
+
+
+def acknowledged_writes(recs):
+    """(kind, key, acknowledged at) of every acknowledged write, the vial creations one row per vial."""
+    out = []
+    for r in recs:
+        if r["status"] not in (200, 201) or r["kind"] not in WRITES:
+            continue
+        if r["kind"] == "vials":
+            out += [("vial", v["id"], r["end"]) for v in r["body"]]
+        elif r["kind"] == "commit":
+            out += [("allocation", str(a["allocationId"]), r["end"]) for a in r["body"]]
+        else:
+            out.append((r["kind"], r["key"], r["end"]))
+    return out
+
+
+PRESENT = {
+    "lot": "SELECT lot_number FROM lot WHERE lot_number = ANY({})",
+    "box": "SELECT id FROM box WHERE id = ANY({})",
+    "vial": "SELECT id FROM vial WHERE id = ANY({})",
+    "allocation": "SELECT id::text FROM allocation WHERE status = 'reserved' AND id::text = ANY({})",
+}
+
+
+def site_loss_check(outdir, lost_at=None):
+    """The recovery point: acknowledged writes absent from the restored database, in rows and in seconds between
+    the last acknowledged write and the last acknowledged write present."""
+    d = json.load(open(os.path.join(outdir, "load.json")))
+    if lost_at is not None:           # the wall clock of the kill, as load times
+        d["t_destroy"] = lost_at - d["wall0"]
+    acked = acknowledged_writes(d["records"])
+    present = set()
+    for kind, query in PRESENT.items():
+        keys = [k for k2, k, _ in acked if k2 == kind]
+        if keys:
+            present |= {(kind, row[0]) for row in psql(query.format(sql_list(keys)))}
+    missing = [(k, key, t) for k, key, t in acked if (k, key) not in present]
+    last_acked = max((t for _, _, t in acked), default=None)
+    last_present = max((t for k, key, t in acked if (k, key) in present), default=None)
+    lost_s = (last_acked - last_present) if missing and last_acked is not None and last_present is not None else 0.0
+    first_missing = min((t for _, _, t in missing), default=None)
+    by_kind = {}
+    for k, _, _ in missing:
+        by_kind[k] = by_kind.get(k, 0) + 1
+    # Writes present although never acknowledged (the answer was lost with the site): not a loss, counted apart.
+    unacked_lots = [r["key"] for r in d["records"] if r["kind"] == "lot" and r["status"] != 201]
+    landed = len(psql(f"SELECT lot_number FROM lot WHERE lot_number = ANY({sql_list(unacked_lots)})")) if unacked_lots else 0
+    # Missing writes must be the latest ones: a hole before the last write present would be a gap in the archive.
+    holes = [m for m in missing if last_present is not None and m[2] < last_present]
+    figures = {"acked_rows": len(acked), "missing_rows": len(missing), "missing_by_kind": by_kind, "lost_s": round(lost_s, 2),
+               "last_acked_before_destruction_s": round(d["t_destroy"] - last_acked, 2) if last_acked is not None else None,
+               "first_missing_before_destruction_s": round(d["t_destroy"] - first_missing, 2) if first_missing is not None else None,
+               "holes": len(holes), "unacked_committed": landed, "t_destroy_wall": d["wall0"] + d["t_destroy"],
+               "requests": len(d["records"])}
+    json.dump(figures, open(os.path.join(outdir, "recovery-point.json"), "w"), indent=1)
+    print(json.dumps(figures))
+    return 0
+
+
 def summary(outdir, extra):
     f = json.load(open(os.path.join(outdir, "figures.json")))
     failed = ", ".join(f"{v} {k}" for k, v in f["failed_by"].items()) or "none"
@@ -553,6 +661,10 @@ if __name__ == "__main__":
         print(name)
     elif cmd == "scenario":
         sys.exit(scenario(sys.argv[2], sys.argv[3]))
+    elif cmd == "site-loss-load":
+        sys.exit(site_loss_load(sys.argv[2], float(sys.argv[3]), sys.argv[4:]))
+    elif cmd == "site-loss-check":
+        sys.exit(site_loss_check(sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else None))
     elif cmd == "summary":
         summary(sys.argv[2], sys.argv[3:])
     else:
