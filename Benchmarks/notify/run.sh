@@ -30,5 +30,6 @@ CONF
 )
 serve_demo "$PORT" --sendmail "/usr/bin/msmtp -C $CRYOLEDGER_HOME/msmtprc" --mail-from cryoledger@site.example
 DB_URL=$("$BIN" db url --admin)
+trap 'status=$?; if [ $status -ne 0 ]; then cp "$CRYOLEDGER_HOME/api.log" /tmp/notify-bench-api.log 2>/dev/null; echo "the server log is kept in /tmp/notify-bench-api.log" >&2; fi; stop_demo' EXIT
 "$VENV/bin/python" Benchmarks/notify/bench.py --base "http://127.0.0.1:$PORT" --db "$DB_URL" --tokens "$CRYOLEDGER_HOME/demo-tokens.env" \
     --hooks "$((PORT + 1)),$((PORT + 2)),$((PORT + 3))" --smtp "$SMTP_PORT" --count "$N"

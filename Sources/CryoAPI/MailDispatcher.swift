@@ -79,6 +79,10 @@ struct MailDispatcher: Service {
 
 /// Runs the sendmail command with the recipients as arguments and the message on its standard input.
 enum Sendmail {
+    /// Foundation's `Process.run()` on Linux is not safe to call from several threads at once (it crashed in a memcpy
+    /// under the notification benchmark): launches take turns; the commands themselves still run side by side.
+    private static let launching = NSLock()
+
     /// The exit status (0: accepted for delivery) and the first bytes of what the command wrote, or nil and why it
     /// could not run.
     static func send(_ message: String, to recipients: [String], command: [String]) async -> (Int?, String) {
@@ -97,7 +101,7 @@ enum Sendmail {
                 continuation.resume(returning: (Int(p.terminationStatus), String(decoding: said.prefix(500), as: UTF8.self)))
             }
             do {
-                try process.run()
+                try launching.withLock { try process.run() }
             } catch {
                 process.terminationHandler = nil
                 continuation.resume(returning: (nil, "sendmail could not be started: \(LogSafe.describe(error))"))

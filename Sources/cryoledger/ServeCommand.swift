@@ -77,7 +77,7 @@ struct Serve: AsyncParsableCommand {
             if let sendmail {
                 let command = sendmail.split(separator: " ").map(String.init)
                 guard let first = command.first, first.hasPrefix("/") else { throw ValidationError("--sendmail must start with the command's absolute path, e.g. /usr/bin/msmtp") }
-                guard MailAddress.isValid(mailFrom) else { throw ValidationError("--mail-from must be an e-mail address, got '\(mailFrom)'") }
+                guard (try? PersonEmail.check(mailFrom)) != nil else { throw ValidationError("--mail-from must be an e-mail address, got '\(mailFrom)'") }
                 configuration.mail = MailSettings(sendmail: command, from: mailFrom, consoleURL: consoleURL ?? "http://\(host):\(port)")
             }
             StoreMetrics.recordPoolSize(primary: maxConnections, replica: readClient == nil ? nil : maxReadConnections)

@@ -22,26 +22,6 @@ struct Bell: Sendable {
     }
 }
 
-/// Where a notification's subject is shown in the console, if it has a page.
-enum NotificationLinks {
-    static func href(kind: String, subjectType: String, subjectId: String, role: Role) -> String? {
-        let id = subjectId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? subjectId
-        switch subjectType {
-        case "lot": return "/console/lots/\(id)"
-        case "vial": return "/console/vials/\(id)"
-        case "storage": return "/console/freezers/\(id)"
-        case "donor": return "/console/donors/\(id)"
-        case "shipment": return "/console/pharmacy/shipments/\(id)"
-        case "study": return "/console/studies/\(id)"
-        case "security":
-            if kind.hasPrefix("audit.") { return "/console/audit/verify" }
-            if kind == NotificationKind.webhookTest.rawValue { return role == .admin ? "/console/admin/webhooks" : nil }
-            return role == .admin ? "/console/users" : nil
-        default: return nil
-        }
-    }
-}
-
 /// Times on these pages: UTC, with its zone said.
 enum NotificationTime {
     static func text(_ date: Date) -> String {
@@ -103,7 +83,7 @@ extension Console {
         let list = try await store.myNotifications(before: before, limit: pageSize, actor: user, logger: logger)
         let items = list.map { n in
             NotificationsPage.Item(id: n.id, sentence: n.sentence, when: NotificationTime.text(n.createdAt),
-                                   href: NotificationLinks.href(kind: n.kind, subjectType: n.subjectType, subjectId: n.subjectId, role: user.role),
+                                   href: NotificationLink.path(kind: n.kind, subjectType: n.subjectType, subjectId: n.subjectId, role: user.role),
                                    unread: !n.read)
         }
         let page = NotificationsPage(items: items, any: !items.isEmpty, anyUnread: items.contains(where: \.unread),

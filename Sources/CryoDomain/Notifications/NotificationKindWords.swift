@@ -13,6 +13,13 @@ extension NotificationKind {
         case .signatureLockout: "A user is locked out after wrong signing passwords"
         case .auditVerificationFailed: "The audit trail failed verification"
         case .webhookTest: "A test sent to a webhook endpoint"
+        case .lotExpiring30Days: "A lot enters its last 30 days before expiry"
+        case .lotExpiring7Days: "A lot enters its last 7 days before expiry"
+        case .boxNearlyFull: "A box is over 90 % full"
+        case .freezerNearlyFull: "A freezer is over 90 % full"
+        case .shipmentHoldRunningOut: "A dry shipper's hold time is running out"
+        case .infusionWithoutDose: "An infusion day is near and no vial is reserved"
+        case .stockOutRisk: "A supply forecast shows a stock-out risk above 20 %"
         }
     }
 }

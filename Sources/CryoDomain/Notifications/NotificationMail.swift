@@ -1,19 +1,24 @@
 import Foundation
 
-/// The console page a notification is about, relative to the console's root (`/console/...`).
+/// The console page a notification is about (relative to the console's root), or nil when it has none or not one
+/// `role` may open. Without a role (an e-mail to several people) only pages every role may open are linked.
 public enum NotificationLink {
-    public static func path(subjectType: String, subjectId: String) -> String {
+    public static func path(kind: String, subjectType: String, subjectId: String, role: Role?) -> String? {
         let id = subjectId.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? subjectId
-        return switch subjectType {
-        case "lot": "/console/lots/\(id)"
-        case "vial": "/console/vials/\(id)"
-        case "storage": "/console/freezers/\(id)"
-        case "donor": "/console/donors/\(id)"
-        case "study": "/console/studies/\(id)"
-        case "patient": "/console/patients"
-        case "shipment": "/console/pharmacy/shipments/\(id)"
-        case "security": "/console/audit"
-        default: "/console"
+        switch subjectType {
+        case "lot": return "/console/lots/\(id)"
+        case "vial": return "/console/vials/\(id)"
+        case "storage": return kind == NotificationKind.boxNearlyFull.rawValue ? nil : "/console/freezers/\(id)"
+        case "donor": return "/console/donors/\(id)"
+        case "shipment": return "/console/pharmacy/shipments/\(id)"
+        case "study": return "/console/studies/\(id)"
+        case "patient": return "/console/patients"
+        case "supply-forecast": return "/console/supply/forecasts/\(id)"
+        case "security":
+            if kind.hasPrefix("audit.") { return "/console/audit/verify" }
+            if kind == NotificationKind.webhookTest.rawValue { return role == .admin ? "/console/admin/webhooks" : nil }
+            return role == .admin ? "/console/users" : nil
+        default: return nil
         }
     }
 }
@@ -23,12 +28,13 @@ public enum NotificationLink {
 /// (`To: undisclosed-recipients:;`), so nobody learns who else is told. Coded ids only, as in the webhooks.
 public struct NotificationMail: Sendable, Equatable {
     public struct Item: Sendable, Equatable {
+        public var kind: String
         public var sentence: String
         public var subjectType: String
         public var subjectId: String
         public var occurredAt: Date
-        public init(sentence: String, subjectType: String, subjectId: String, occurredAt: Date) {
-            self.sentence = sentence; self.subjectType = subjectType; self.subjectId = subjectId; self.occurredAt = occurredAt
+        public init(kind: String, sentence: String, subjectType: String, subjectId: String, occurredAt: Date) {
+            self.kind = kind; self.sentence = sentence; self.subjectType = subjectType; self.subjectId = subjectId; self.occurredAt = occurredAt
         }
     }
 
@@ -52,9 +58,9 @@ public struct NotificationMail: Sendable, Equatable {
         }
     }
 
-    func link(_ item: Item) -> String {
+    func link(_ item: Item) -> String? {
         let base = consoleURL.hasSuffix("/") ? String(consoleURL.dropLast()) : consoleURL
-        return base + NotificationLink.path(subjectType: item.subjectType, subjectId: item.subjectId)
+        return NotificationLink.path(kind: item.kind, subjectType: item.subjectType, subjectId: item.subjectId, role: nil).map { base + $0 }
     }
 
     static func when(_ date: Date) -> String {
@@ -67,7 +73,7 @@ public struct NotificationMail: Sendable, Equatable {
         var lines = [digest.map { "Your \($0) digest from CryoLedger:" } ?? "CryoLedger tells you:", ""]
         for item in items {
             lines.append("- \(item.sentence) (\(Self.when(item.occurredAt)))")
-            lines.append("  \(link(item))")
+            if let link = link(item) { lines.append("  \(link)") }
         }
         lines += ["", "You receive this because of your notification settings: \(consoleURL)/console/notifications/settings"]
         return lines.joined(separator: "\r\n")
@@ -79,7 +85,8 @@ public struct NotificationMail: Sendable, Equatable {
                 .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
         }
         let rows = items.map { item in
-            "<li><a href=\"\(esc(link(item)))\">\(esc(item.sentence))</a> <small>\(esc(Self.when(item.occurredAt)))</small></li>"
+            let sentence = link(item).map { "<a href=\"\(esc($0))\">\(esc(item.sentence))</a>" } ?? esc(item.sentence)
+            return "<li>\(sentence) <small>\(esc(Self.when(item.occurredAt)))</small></li>"
         }.joined(separator: "\r\n")
         return """
             <!DOCTYPE html>\r

@@ -31,9 +31,9 @@ extension Store {
             }
             let ids = Array(Set(claimed.flatMap(\.1)))
             let items = try await conn.guardedQuery("""
-                SELECT id, sentence, subject_type, subject_id, created_at FROM notification WHERE id = ANY(\(ids))
+                SELECT id, kind, sentence, subject_type, subject_id, created_at FROM notification WHERE id = ANY(\(ids))
                 """, logger: logger).named { c in
-                (try c("id") as Int64, NotificationMail.Item(sentence: try c("sentence"), subjectType: try c("subject_type"),
+                (try c("id") as Int64, NotificationMail.Item(kind: try c("kind"), sentence: try c("sentence"), subjectType: try c("subject_type"),
                                                              subjectId: try c("subject_id"), occurredAt: try c("created_at")))
             }
             let byId = Dictionary(items, uniquingKeysWith: { a, _ in a })
