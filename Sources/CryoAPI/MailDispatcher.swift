@@ -52,7 +52,7 @@ struct MailDispatcher: Service {
             } catch {
                 logger.warning("mail dispatch failed; will retry", metadata: ["error": "\(LogSafe.describe(error))"])
             }
-            if claimed < batch { try? await cancelWhenGracefulShutdown { await bell.wait(timeout: pollInterval) } }
+            if claimed < batch { await cancelWhenGracefulShutdown { await bell.wait(timeout: pollInterval) } }
         }
     }
 
@@ -79,36 +79,19 @@ struct MailDispatcher: Service {
 
 /// Runs the sendmail command with the recipients as arguments and the message on its standard input.
 enum Sendmail {
-    /// Foundation's `Process.run()` on Linux is not safe to call from several threads at once (it crashed in a memcpy
-    /// under the notification benchmark): launches take turns; the commands themselves still run side by side.
-    private static let launching = NSLock()
+    private static let queue = DispatchQueue(label: "cryoledger.sendmail", qos: .utility, attributes: .concurrent)
 
     /// The exit status (0: accepted for delivery) and the first bytes of what the command wrote, or nil and why it
     /// could not run.
     static func send(_ message: String, to recipients: [String], command: [String]) async -> (Int?, String) {
-        guard let executable = command.first else { return (nil, "no sendmail command configured") }
+        guard !command.isEmpty else { return (nil, "no sendmail command configured") }
+        // "--" ends the options: an address can never be read as one.
+        let argv = command + ["-i", "--"] + recipients
         return await withCheckedContinuation { continuation in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            // "--" ends the options: an address can never be read as one.
-            process.arguments = Array(command.dropFirst()) + ["-i", "--"] + recipients
-            let input = Pipe(), output = Pipe()
-            process.standardInput = input
-            process.standardOutput = output
-            process.standardError = output
-            process.terminationHandler = { p in
-                let said = output.fileHandleForReading.readDataToEndOfFile()
-                continuation.resume(returning: (Int(p.terminationStatus), String(decoding: said.prefix(500), as: UTF8.self)))
+            queue.async {
+                let (status, output) = Spawn.run(argv, input: Array(message.utf8))
+                continuation.resume(returning: (status.map(Int.init), output))
             }
-            do {
-                try launching.withLock { try process.run() }
-            } catch {
-                process.terminationHandler = nil
-                continuation.resume(returning: (nil, "sendmail could not be started: \(LogSafe.describe(error))"))
-                return
-            }
-            input.fileHandleForWriting.write(Data(message.utf8))
-            try? input.fileHandleForWriting.close()
         }
     }
 }

@@ -33,7 +33,7 @@ struct NotificationDispatcher: Service {
                 logger.warning("notification dispatch failed; will retry", metadata: ["error": "\(LogSafe.describe(error))"])
             }
             // A full batch: more may be due at once. Otherwise wait (graceful shutdown ends the wait at once).
-            if claimed < batch { try? await cancelWhenGracefulShutdown { await bell.wait(timeout: pollInterval) } }
+            if claimed < batch { await cancelWhenGracefulShutdown { await bell.wait(timeout: pollInterval) } }
         }
     }
 
