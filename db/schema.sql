@@ -791,6 +791,7 @@ CREATE FUNCTION public.notification_kind(action text, to_state text, source text
         WHEN 'shipment.hold-running-out' THEN 'shipment.hold-running-out'
         WHEN 'patient.infusion-without-dose' THEN 'patient.infusion-without-dose'
         WHEN 'supply.stock-out-risk' THEN 'supply.stock-out-risk'
+        WHEN 'backup.failed' THEN 'backup.failed'
     END
 $$;
 
@@ -856,6 +857,7 @@ CREATE FUNCTION public.notification_sentence(kind text, subject_type text, subje
         WHEN 'shipment.hold-running-out' THEN 'Dry shipper hold time running out, not yet received: '
         WHEN 'patient.infusion-without-dose' THEN 'Infusion day near and no vial reserved: '
         WHEN 'supply.stock-out-risk' THEN 'Stock-out risk above 20 % in '
+        WHEN 'backup.failed' THEN 'A backup or the check of the backup repository failed'
         ELSE kind
     END
     || CASE WHEN subject_type = 'security' THEN ''

@@ -33,7 +33,10 @@ extension DatabaseCommand {
                     return
                 }
                 let backup = try DatabaseCommand.continuousBackup()
-                try backup.backup(type: type, repo: repo)
+                do { try backup.backup(type: type, repo: repo) } catch {
+                    await BackupFailureReport.record("backup", repo: repo)
+                    throw error
+                }
                 let newest = try backup.info(repo: repo).backups.max { $0.stopped < $1.stopped }
                 print("\(type.rawValue) backup \(newest?.label ?? "") written to repository \(repo)")
             }
@@ -64,6 +67,7 @@ extension DatabaseCommand {
                     _ = try DatabaseCommand.continuousBackup().verify(repo: repo)
                     print("repository \(repo) verified: every backup file and WAL segment matches its checksum")
                 } catch let failure as ContinuousBackup.VerificationFailed {
+                    await BackupFailureReport.record("verify", repo: repo)
                     FileHandle.standardError.write(Data("BROKEN: repository \(repo) failed verification\n\(failure.detail)\n".utf8))
                     throw ExitCode(2)
                 }
@@ -89,5 +93,17 @@ enum BackupListing {
             lines.append("WARNING: archiving last failed at \(f.string(from: failed)): see the backup log")
         }
         return lines.joined(separator: "\n")
+    }
+}
+
+/// Tells administrators through the custody log (and so the outbox) that a backup or a verification failed; when the
+/// database cannot be reached the failure is still on stderr, in /metrics and in the run record.
+enum BackupFailureReport {
+    static func record(_ operation: String, repo: Int) async {
+        do {
+            try await Database.withStore { store, logger in try await store.recordBackupFailure(operation: operation, repo: repo, logger: logger) }
+        } catch {
+            FileHandle.standardError.write(Data("note: the failure could not be recorded in the custody log (\(type(of: error)))\n".utf8))
+        }
     }
 }

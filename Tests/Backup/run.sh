@@ -36,6 +36,9 @@ rows() { echo "SELECT id || ' ' || encode(hash, 'hex') FROM custody_event $1 ORD
 site() { "$BIN" storage add-site --token "$CRYOLEDGER_TOKEN_MANUFACTURING" --code "$1" --name "Backup test $1" --kind depot >/dev/null; }
 
 "$BIN" db backup --type full
+# pgBackRest states a backup's end to the second: T1 must fall in a later second than the backup's end, or no backup
+# provably ends before it (the restore then refuses, rightly).
+sleep 2
 for s in A1 A2 A3; do site "$s"; done
 LAST_A=$(q "SELECT max(id) FROM custody_event")
 T1=$(q "SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US\"Z\"')")
@@ -108,6 +111,9 @@ if ! grep -q "BROKEN" "$RESTORES/err" || ! grep -qF "${victim#"$REPO"/}" "$RESTO
     fail "verify does not name the bad file: $(cat "$RESTORES/err")"
 fi
 pass "verify detects the corrupted backup file ${victim#"$REPO"/}"
+[ "$(q "SELECT count(*) FROM custody_event e JOIN notification n ON n.event_id = e.id WHERE e.action = 'backup.failed' AND e.details->>'operation' = 'verify' AND n.kind = 'backup.failed'")" = "1" ] \
+    || fail "the failed verify is not a custody event that notifies (backup.failed)"
+pass "the failed verify is a custody event (backup.failed) and notifies administrators"
 
 # 5. /metrics shows the last backup succeeded and the last verify failed.
 serve_demo "$PORT" --metrics-port "$((PORT + 1))"

@@ -103,6 +103,7 @@ public enum EventSentences {
         "webhook.endpoint-removed": "Webhook endpoint removed",
         "webhook.redelivery-requested": "Notification delivery requested again",
         "webhook.test-requested": "Test notification sent to a webhook endpoint",
+        "backup.failed": "A backup or the check of the backup repository failed",
         "notification.default-set": "Default way a role gets a kind of notification changed",
         "notification.subscription-set": "Own choice of how to get a kind of notification set",
         "notification.subscription-removed": "Own choice of how to get a kind of notification removed (the role's default applies)",

@@ -56,7 +56,7 @@ public enum NotificationAudience {
     /// auditors only; a test send to administrators only; everything else to any role that chooses it.
     public static func roles(for kind: NotificationKind) -> Set<Role> {
         switch kind {
-        case .signInBurst, .signatureLockout, .auditVerificationFailed: [.admin, .qa, .auditor]
+        case .signInBurst, .signatureLockout, .auditVerificationFailed, .backupFailed: [.admin, .qa, .auditor]
         case .webhookTest: [.admin]
         case .holdPlaced, .holdLifted, .lotReleased, .lotRejected, .lotExpired, .temperatureExcursion, .donorFoundIneligible,
              .lotExpiring30Days, .lotExpiring7Days, .boxNearlyFull, .freezerNearlyFull, .shipmentHoldRunningOut,

@@ -20,6 +20,7 @@ extension NotificationKind {
         case .shipmentHoldRunningOut: "A dry shipper's hold time is running out"
         case .infusionWithoutDose: "An infusion day is near and no vial is reserved"
         case .stockOutRisk: "A supply forecast shows a stock-out risk above 20 %"
+        case .backupFailed: "A backup or the check of the backup repository failed"
         }
     }
 }

@@ -16,6 +16,7 @@ public enum NotificationLink {
         case "supply-forecast": return "/console/supply/forecasts/\(id)"
         case "security":
             if kind.hasPrefix("audit.") { return "/console/audit/verify" }
+            if kind == NotificationKind.backupFailed.rawValue { return nil }
             if kind == NotificationKind.webhookTest.rawValue { return role == .admin ? "/console/admin/webhooks" : nil }
             return role == .admin ? "/console/users" : nil
         default: return nil

@@ -23,6 +23,7 @@ public enum NotificationKind: String, CaseIterable, Sendable, Codable {
     case shipmentHoldRunningOut = "shipment.hold-running-out"
     case infusionWithoutDose = "patient.infusion-without-dose"
     case stockOutRisk = "supply.stock-out-risk"
+    case backupFailed = "backup.failed"
 }
 
 public enum NotificationRule {
@@ -49,6 +50,7 @@ public enum NotificationRule {
         case "shipment.hold-running-out": .shipmentHoldRunningOut
         case "patient.infusion-without-dose": .infusionWithoutDose
         case "supply.stock-out-risk": .stockOutRisk
+        case "backup.failed": .backupFailed
         default: nil
         }
     }
