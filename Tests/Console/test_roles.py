@@ -7,6 +7,7 @@ import pytest
 import requests
 from axe_selenium_python import Axe
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -106,7 +107,13 @@ def test_a_scanner_s_trailing_characters_and_lowercase_are_forgiven(browser, end
     sign_in(browser, "manufacturing")
     vial = sql("SELECT id FROM vial WHERE status = 'stored' ORDER BY id LIMIT 1")
     field = browser.find_element(By.ID, "scan-id")
-    field.send_keys(vial.lower() + ending)
+    field.send_keys(vial.lower())
+    try:
+        field.send_keys(ending)
+    except WebDriverException:
+        # Enter submits at once: the page can be gone before ChromeDriver reports the key sent ("Node with given id
+        # does not belong to the document"). What matters is where the browser lands, checked next.
+        pass
     WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.TAG_NAME, "h1"), f"Vial {vial}"))
     # Without the page's script, the server forgives them too.
     for sent in [vial + "\r", vial + "\t", f" {vial.lower()} "]:
