@@ -1036,6 +1036,20 @@ CREATE FUNCTION public.tlog_boundary_candidate(OUT max_id bigint, OUT running te
                                       AND a.datid = (SELECT oid FROM pg_database WHERE datname = current_database())))
 $$;
 
+CREATE FUNCTION public.tlog_path_nodes(leaf bigint, size bigint) RETURNS TABLE(level integer, idx bigint, hash bytea)
+    LANGUAGE sql STABLE
+    AS $$
+    SELECT n.level::int, n.idx, n.hash FROM tlog_node n
+     WHERE (n.level, n.idx) IN (
+        SELECT k::smallint, (leaf >> k) # 1 FROM generate_series(4, 62) k
+         WHERE size >> k > 0 AND (((leaf >> k) # 1) + 1) << k <= size
+        UNION ALL
+        SELECT j::smallint, (size >> j) - 1 FROM generate_series(4, 62) j WHERE (size >> j) & 1 = 1)
+    UNION ALL
+    SELECT 0, l.idx, l.hash FROM tlog_leaf l
+     WHERE l.idx < size AND (l.idx BETWEEN (leaf >> 4) << 4 AND ((leaf >> 4) << 4) + 15 OR l.idx >= (size >> 4) << 4)
+$$;
+
 CREATE FUNCTION public.vial_availability(v_ids text[]) RETURNS TABLE(vial_id text, code text, detail text)
     LANGUAGE sql STABLE
     AS $$
@@ -2983,6 +2997,8 @@ GRANT ALL ON FUNCTION public.custody_checkpoint_boundary() TO cryoledger_app;
 GRANT SELECT,INSERT ON TABLE public.custody_event TO cryoledger_app;
 
 REVOKE ALL ON FUNCTION public.custody_event_notifies() FROM PUBLIC;
+
+GRANT ALL ON FUNCTION public.tlog_path_nodes(leaf bigint, size bigint) TO cryoledger_app;
 
 REVOKE ALL ON FUNCTION public.vial_serial_keep_ahead() FROM PUBLIC;
 

@@ -44,6 +44,40 @@ struct TransparencyLogTests {
         }
     }
 
+    @Test("tlog_path_nodes returns every stored row an inclusion or consistency proof needs, on every tree up to 200 leaves")
+    func pathNodesCoverProofs() async throws {
+        try await withFixture { f in
+            let logger = Fixture.logger
+            try await loadSyntheticTree(leaves: 200, f)
+            func rows(_ calls: [(Int64, Int64)], _ conn: PostgresConnection) async throws -> TLogRows {
+                var rows = TLogRows()
+                for (leaf, size) in calls {
+                    let result = try await conn.query("SELECT level, idx, hash FROM tlog_path_nodes(\(leaf), \(size))", logger: logger)
+                    for try await (level, index, hash) in result.decode((Int32, Int64, ByteBuffer).self) { rows.add(level: level, index: index, hash: hash) }
+                }
+                return rows
+            }
+            try await f.store.read(logger) { conn in
+                var checked = 0
+                for n in Int64(1)...200 {
+                    // Every leaf and old size of the small trees; the edges and a few others of the larger ones.
+                    let ms: Set<Int64> = n <= 40 ? Set(0..<n) : Set([0, 1, n / 2, n - 2, n - 1] + (0..<6).map { _ in Int64.random(in: 0..<n) })
+                    for m in ms {
+                        let wanted = MerkleTree.nodes(for: MerkleTree.inclusionRanges(index: m, size: n))
+                        let missing = try await rows([(m, n)], conn).resolve(wanted).missing
+                        #expect(missing.isEmpty, "inclusion of leaf \(m) in \(n): \(missing)")
+                        guard m > 0 else { continue }
+                        let consistency = MerkleTree.nodes(for: MerkleTree.consistencyRanges(from: m, to: n))
+                        let gap = try await rows([(m - 1, n), (m - 1, m)], conn).resolve(consistency).missing
+                        #expect(gap.isEmpty, "consistency \(m) → \(n): \(gap)")
+                        checked += 1
+                    }
+                }
+                #expect(checked > 1200)
+            }
+        }
+    }
+
     @Test("a checkpoint is a C2SP signed note that verifies with the published key and not with another")
     func signedNote() throws {
         let note = try Self.signer.sign(Checkpoint(origin: Self.signer.origin, size: 5, rootHash: Data(repeating: 1, count: 32), time: 1_700_000_000))

@@ -9,27 +9,55 @@ import PostgresNIO
 extension Store {
     static let tlogFirstStoredLevel = 4
 
+    /// The hashes of `wanted`, read in one statement.
     static func tlogNodes(_ wanted: Set<MerkleTree.Node>, _ conn: PostgresConnection, logger: Logger) async throws -> [MerkleTree.Node: Data] {
         guard !wanted.isEmpty else { return [:] }
         let stored = wanted.filter { $0.level >= tlogFirstStoredLevel }
-        let derived = wanted.filter { $0.level < tlogFirstStoredLevel }
         var leafIndices = Set<Int64>()
-        for node in derived { leafIndices.formUnion((node.index << node.level)..<((node.index + 1) << node.level)) }
-        var out: [MerkleTree.Node: Data] = [:]
+        for node in wanted where node.level < tlogFirstStoredLevel {
+            leafIndices.formUnion((node.index << node.level)..<((node.index + 1) << node.level))
+        }
         let rows = try await conn.guardedQuery("""
             SELECT n.level::int AS level, n.idx, n.hash FROM unnest(\(stored.map { Int32($0.level) })::int[], \(stored.map(\.index))::bigint[]) AS w(l, i)
             JOIN tlog_node n ON n.level = w.l AND n.idx = w.i
             UNION ALL
             SELECT 0, l.idx, l.hash FROM tlog_leaf l WHERE l.idx = ANY(\(Array(leafIndices))::bigint[])
             """, logger: logger)
-        var leaves: [Int64: Data] = [:]
-        for try await (level, idx, hash) in rows.decode((Int32, Int64, ByteBuffer).self) {
-            if level == 0 { leaves[idx] = Data(buffer: hash) } else { out[MerkleTree.Node(level: Int(level), index: idx)] = Data(buffer: hash) }
+        var read = TLogRows()
+        for try await (level, idx, hash) in rows.decode((Int32, Int64, ByteBuffer).self) { read.add(level: level, index: idx, hash: hash) }
+        return read.resolve(wanted).found
+    }
+
+    /// The hashes of `wanted` from rows read ahead with the head (`tlog_path_nodes`), asking the database only for
+    /// what they do not cover (nothing, when that function and MerkleTree agree).
+    static func tlogNodes(_ wanted: Set<MerkleTree.Node>, prefetched: TLogRows, _ conn: PostgresConnection, logger: Logger) async throws -> [MerkleTree.Node: Data] {
+        var (found, missing) = prefetched.resolve(wanted)
+        if !missing.isEmpty {
+            logger.debug("tlog proof read \(missing.count) nodes beyond tlog_path_nodes")
+            found.merge(try await tlogNodes(missing, conn, logger: logger)) { a, _ in a }
         }
-        for node in derived {
-            if let hash = subtreeHash(node, leaves) { out[node] = hash }
+        return found
+    }
+}
+
+/// Rows of `tlog_node` (level ≥ 4) and `tlog_leaf` (level 0) as a proof reads them.
+struct TLogRows {
+    var nodes: [MerkleTree.Node: Data] = [:]
+    var leaves: [Int64: Data] = [:]
+
+    mutating func add(level: Int32, index: Int64, hash: ByteBuffer) {
+        if level == 0 { leaves[index] = Data(buffer: hash) } else { nodes[MerkleTree.Node(level: Int(level), index: index)] = Data(buffer: hash) }
+    }
+
+    /// The wanted nodes these rows hold or from which they can be computed, and the ones they cannot give.
+    func resolve(_ wanted: Set<MerkleTree.Node>) -> (found: [MerkleTree.Node: Data], missing: Set<MerkleTree.Node>) {
+        var found: [MerkleTree.Node: Data] = [:]
+        var missing = Set<MerkleTree.Node>()
+        for node in wanted {
+            let hash = node.level >= Store.tlogFirstStoredLevel ? nodes[node] : Self.subtreeHash(node, leaves)
+            if let hash { found[node] = hash } else { missing.insert(node) }
         }
-        return out
+        return (found, missing)
     }
 
     /// The hash of a complete subtree from its leaves' hashes; nil when a leaf is missing.

@@ -197,30 +197,29 @@ extension Store {
 
     // MARK: Proofs
 
-    /// The inclusion proof of event `eventId` in the head of `size` (the latest head when nil).
+    /// The inclusion proof of event `eventId` in the head of `size` (the latest head when nil): the head, the leaf's
+    /// index and the rows its path needs in one statement (`tlog_path_nodes`).
     public func tlogInclusion(eventId: Int64, size: Int64?, logger: Logger) async throws -> (TreeHead, InclusionProof) {
         try await read(logger) { conn in
-            // The head and the leaf's index in one statement; then the path's nodes in one more.
-            let rows: PostgresRowSequence
-            if let size {
-                rows = try await conn.guardedQuery("""
-                    SELECT size, root_hash, signed_at, key_id, note, witnesses, lines, (SELECT idx FROM tlog_leaf WHERE event_id = \(eventId)) AS leaf
-                    FROM tlog_head_cosigned WHERE size = \(size)
-                    """, logger: logger)
-            } else {
-                rows = try await conn.guardedQuery("""
-                    SELECT size, root_hash, signed_at, key_id, note, witnesses, lines, (SELECT idx FROM tlog_leaf WHERE event_id = \(eventId)) AS leaf
-                    FROM tlog_head_cosigned ORDER BY size DESC LIMIT 1
-                    """, logger: logger)
-            }
-            guard let (head, index) = try await rows.named({ c in (try Self.treeHead(c), try c("leaf", as: Int64?.self)) }).first else {
+            let rows = try await conn.guardedQuery("""
+                WITH h AS (SELECT * FROM tlog_head_cosigned WHERE size = coalesce(\(size), (SELECT max(size) FROM tlog_head))),
+                     l AS (SELECT idx FROM tlog_leaf WHERE event_id = \(eventId))
+                SELECT h.size, h.root_hash, h.signed_at, h.key_id, h.note, h.witnesses, h.lines, (SELECT idx FROM l) AS leaf, p.levels, p.idxs, p.hashes
+                FROM h LEFT JOIN LATERAL (
+                    SELECT array_agg(n.level) AS levels, array_agg(n.idx) AS idxs, array_agg(n.hash) AS hashes
+                    FROM l, tlog_path_nodes(l.idx, h.size) n WHERE l.idx < h.size) p ON true
+                """, logger: logger)
+            guard let (head, index, prefetched) = try await rows.named({ c in
+                (try Self.treeHead(c), try c("leaf", as: Int64?.self), try Self.tlogRows(c))
+            }).first else {
                 throw DomainError.notFound(kind: "signed tree head", id: size.map(String.init) ?? "latest")
             }
             guard let index, index < head.size else {
                 throw DomainError.invalid(field: "eventId", rule: "event \(eventId) is not in the signed head of size \(head.size) (heads are signed at least every minute)")
             }
-            let proofs = try await Self.tlogInclusionProofs(indices: [index], size: head.size, conn, logger: logger)
-            return (head, proofs[0])
+            let path = MerkleTree.inclusionRanges(index: index, size: head.size)
+            let nodes = try await Self.tlogNodes(MerkleTree.nodes(for: path), prefetched: prefetched, conn, logger: logger)
+            return (head, InclusionProof(leafIndex: index, treeSize: head.size, path: try path.map { try MerkleTree.rangeHash($0, nodes).base64EncodedString() }))
         }
     }
 
@@ -232,23 +231,38 @@ extension Store {
         }
     }
 
-    /// The consistency proof between the heads of sizes `from` and `to` (both signed).
+    /// The consistency proof between the heads of sizes `from` and `to` (both signed): both heads and the rows the
+    /// proof needs in one statement.
     public func tlogConsistency(from: Int64, to: Int64, logger: Logger) async throws -> (TreeHead, TreeHead, [Data]) {
         try Validator().require(from <= to, "from", "must not be larger than to")
         return try await read(logger) { conn in
-            let heads = try await conn.guardedQuery("""
-                SELECT size, root_hash, signed_at, key_id, note, witnesses, lines FROM tlog_head_cosigned WHERE size IN (\(from), \(to))
-                """, logger: logger).named(Self.treeHead)
-            guard let old = heads.first(where: { $0.size == from }) else { throw DomainError.notFound(kind: "signed tree head", id: String(from)) }
-            guard let new = heads.first(where: { $0.size == to }) else { throw DomainError.notFound(kind: "signed tree head", id: String(to)) }
-            return (old, new, try await Self.tlogConsistencyProof(from: from, to: to, conn, logger: logger))
+            let rows = try await conn.guardedQuery("""
+                SELECT h.size, h.root_hash, h.signed_at, h.key_id, h.note, h.witnesses, h.lines, p.levels, p.idxs, p.hashes
+                FROM tlog_head_cosigned h LEFT JOIN LATERAL (
+                    SELECT array_agg(n.level) AS levels, array_agg(n.idx) AS idxs, array_agg(n.hash) AS hashes FROM (
+                        SELECT * FROM tlog_path_nodes(\(from) - 1, \(to)) UNION SELECT * FROM tlog_path_nodes(\(from) - 1, \(from))) n
+                    WHERE 0 < \(from) AND \(from) < \(to) AND h.size = \(to)) p ON true
+                WHERE h.size IN (\(from), \(to))
+                """, logger: logger).named { c in (try Self.treeHead(c), try Self.tlogRows(c)) }
+            guard let old = rows.first(where: { $0.0.size == from })?.0 else { throw DomainError.notFound(kind: "signed tree head", id: String(from)) }
+            guard let (new, prefetched) = rows.first(where: { $0.0.size == to }) else { throw DomainError.notFound(kind: "signed tree head", id: String(to)) }
+            return (old, new, try await Self.tlogConsistencyProof(from: from, to: to, prefetched: prefetched, conn, logger: logger))
         }
     }
 
-    static func tlogConsistencyProof(from: Int64, to: Int64, _ conn: PostgresConnection, logger: Logger) async throws -> [Data] {
+    static func tlogConsistencyProof(from: Int64, to: Int64, prefetched: TLogRows = TLogRows(), _ conn: PostgresConnection, logger: Logger) async throws -> [Data] {
         let ranges = MerkleTree.consistencyRanges(from: from, to: to)
-        let nodes = try await tlogNodes(MerkleTree.nodes(for: ranges), conn, logger: logger)
+        let nodes = try await tlogNodes(MerkleTree.nodes(for: ranges), prefetched: prefetched, conn, logger: logger)
         return try ranges.map { try MerkleTree.rangeHash($0, nodes) }
+    }
+
+    /// The `levels`, `idxs` and `hashes` arrays of a row (from `tlog_path_nodes`), absent when the proof needs none.
+    static func tlogRows(_ c: NamedColumns) throws -> TLogRows {
+        var rows = TLogRows()
+        guard let levels = try c("levels", as: [Int32]?.self), let idxs = try c("idxs", as: [Int64]?.self),
+              let hashes = try c("hashes", as: [ByteBuffer]?.self) else { return rows }
+        for (level, (index, hash)) in zip(levels, zip(idxs, hashes)) { rows.add(level: level, index: index, hash: hash) }
+        return rows
     }
 }
 
