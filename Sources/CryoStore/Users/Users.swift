@@ -61,15 +61,7 @@ extension Store {
     /// One lookup and one SHA-256 comparison, the same for an unknown id, a revoked token and a wrong secret.
     /// A token still stored as bcrypt is checked with bcrypt once and rewritten as SHA-256 (TokenHash).
     func verifyToken(id: UUID, secret: Substring, logger: Logger) async throws -> Principal {
-        let row = try await read(logger) { conn in
-            try await conn.guardedQuery("""
-                SELECT t.secret_hash, u.id AS user_id, u.name, u.role FROM api_token t JOIN app_user u ON u.id = t.user_id
-                WHERE t.id = \(id) AND t.revoked_at IS NULL AND u.deactivated_at IS NULL
-                """, logger: logger).named { c in
-                (secretHash: try c("secret_hash", as: String.self), userId: try c("user_id", as: Int64.self),
-                 name: try c("name", as: String.self), role: try c("role", as: String.self))
-            }.first
-        }
+        let row = try await read(logger) { conn in try await conn.guardedExecute(TokenLookup(id: id), logger: logger).first }
         let presented = TokenHash.digest(id: id, secret: secret)
         var valid: Bool
         if let row, let expected = TokenHash.parse(row.secretHash) {
@@ -86,6 +78,28 @@ extension Store {
             throw DomainError.unauthenticated("the bearer token is not valid")
         }
         return Principal(id: row.userId, name: row.name, role: role)
+    }
+
+    /// The lookup behind every authenticated request: a prepared statement, planned once per connection.
+    struct TokenLookup: PostgresPreparedStatement {
+        static let name = "cryoledger_token_lookup"
+        static let sql = """
+            SELECT t.secret_hash, u.id AS user_id, u.name, u.role FROM api_token t JOIN app_user u ON u.id = t.user_id
+            WHERE t.id = $1 AND t.revoked_at IS NULL AND u.deactivated_at IS NULL
+            """
+        typealias Row = (secretHash: String, userId: Int64, name: String, role: String)
+        var id: UUID
+
+        func makeBindings() throws -> PostgresBindings {
+            var b = PostgresBindings()
+            b.append(id)
+            return b
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            let c = NamedColumns(row)
+            return (try c("secret_hash"), try c("user_id"), try c("name"), try c("role"))
+        }
     }
 
     /// Rewrites a bcrypt-hashed token as SHA-256 once its secret has been verified. Not a custody event:
