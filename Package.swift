@@ -50,6 +50,17 @@ let package = Package(
         // Benchmarks/supply: the model on the demo scaled to 20 sites and 6 cohorts.
         .executableTarget(name: "supply-bench", dependencies: ["CryoSupply"], path: "Benchmarks/supply/Sources", swiftSettings: swiftSettings),
 
+        // Benchmarks/audit: the bare Hummingbird + PostgresNIO server the proof timings are compared with.
+        .executableTarget(
+            name: "tlog-reference",
+            dependencies: [
+                "CryoStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Benchmarks/audit/Sources/tlog-reference", swiftSettings: swiftSettings),
+
         // Persistence: PostgresNIO with hand-written SQL, migrations, the embedded cluster.
         .target(
             name: "CryoStore",

@@ -1039,15 +1039,19 @@ $$;
 CREATE FUNCTION public.tlog_path_nodes(leaf bigint, size bigint) RETURNS TABLE(level integer, idx bigint, hash bytea)
     LANGUAGE sql STABLE
     AS $$
-    SELECT n.level::int, n.idx, n.hash FROM tlog_node n
-     WHERE (n.level, n.idx) IN (
-        SELECT k::smallint, (leaf >> k) # 1 FROM generate_series(4, 62) k
-         WHERE size >> k > 0 AND (((leaf >> k) # 1) + 1) << k <= size
-        UNION ALL
-        SELECT j::smallint, (size >> j) - 1 FROM generate_series(4, 62) j WHERE (size >> j) & 1 = 1)
+    SELECT n.level::int, n.idx, n.hash
+      FROM (SELECT k::smallint AS level, (leaf >> k) # 1 AS idx FROM generate_series(4, 62) k
+             WHERE size >> k > 0 AND (((leaf >> k) # 1) + 1) << k <= size
+            UNION ALL
+            SELECT j::smallint, (size >> j) - 1 FROM generate_series(4, 62) j WHERE (size >> j) & 1 = 1) w
+      JOIN tlog_node n ON n.level = w.level AND n.idx = w.idx
     UNION ALL
-    SELECT 0, l.idx, l.hash FROM tlog_leaf l
-     WHERE l.idx < size AND (l.idx BETWEEN (leaf >> 4) << 4 AND ((leaf >> 4) << 4) + 15 OR l.idx >= (size >> 4) << 4)
+    SELECT 0, l.idx, l.hash
+      FROM (SELECT ((leaf >> 4) << 4) + o AS idx FROM generate_series(0, 15) o
+            UNION ALL
+            SELECT ((size >> 4) << 4) + o FROM generate_series(0, 15) o) w
+      JOIN tlog_leaf l ON l.idx = w.idx
+     WHERE w.idx < size
 $$;
 
 CREATE FUNCTION public.vial_availability(v_ids text[]) RETURNS TABLE(vial_id text, code text, detail text)

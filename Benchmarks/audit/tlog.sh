@@ -4,9 +4,12 @@
 #     them into the tree every 250 ms: the overhead on the writers (goal: at most 10 %);
 #  2. N events loaded (default 1,000,000), sealed into the tree: how long the sealer takes to catch up;
 #  3. inclusion proofs for random events and consistency proofs between two heads over the API, p50/p99 (goal: 2 ms),
-#     measured by the client over a kept-alive connection, HTTP included.
+#     measured by the client over a kept-alive connection, HTTP included; inclusion proofs interleaved, request by
+#     request, with the same proofs from the reference server (tlog-reference: bare Hummingbird + PostgresNIO, the
+#     same token lookup, proof statement and folding), so both see the same machine; the ratio is the API's cost.
 #  The 10,000-event verification timing (goal: 2 s) is the test Tests/Audit/test_speed.py.
-#   Benchmarks/audit/tlog.sh [EVENTS] [PGBENCH_SECONDS] [PORT]    BUILD=debug for a debug build (default release); BIN=… a prebuilt binary
+#   Benchmarks/audit/tlog.sh [EVENTS] [PGBENCH_SECONDS] [PORT]    BUILD=debug for a debug build (default release);
+#   BIN=… and REF=… prebuilt cryoledger and tlog-reference binaries
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/local/lib.sh
@@ -20,13 +23,18 @@ if [ -z "${BIN:-}" ]; then
     swift build -c "$CONF" --product cryoledger 2>&1 | grep -E 'error' || true
     BIN="$(swift build -c "$CONF" --show-bin-path)/cryoledger"
 fi
+if [ -z "${REF:-}" ]; then
+    swift build -c "$CONF" --product tlog-reference 2>&1 | grep -E 'error' || true
+    REF="$(swift build -c "$CONF" --show-bin-path)/tlog-reference"
+fi
 PGBIN=$(pg_bindir)
 export CRYOLEDGER_HOME
 CRYOLEDGER_HOME=$(mktemp -d /tmp/cryoledger-tlog-bench.XXXXXX)
 chmod 755 "$CRYOLEDGER_HOME"
 unset DATABASE_URL
 API_PID=""
-cleanup() { [ -n "$API_PID" ] && { kill "$API_PID" 2>/dev/null; wait "$API_PID" 2>/dev/null; }; "$BIN" db stop >/dev/null 2>&1 || true; rm -rf "$CRYOLEDGER_HOME"; }
+REF_PID=""
+cleanup() { [ -n "$REF_PID" ] && kill "$REF_PID" 2>/dev/null; [ -n "$API_PID" ] && { kill "$API_PID" 2>/dev/null; wait "$API_PID" 2>/dev/null; }; "$BIN" db stop >/dev/null 2>&1 || true; rm -rf "$CRYOLEDGER_HOME"; }
 trap cleanup EXIT
 "$BIN" db start >/dev/null
 "$BIN" db migrate >/dev/null
@@ -75,31 +83,44 @@ python3 -c "print(f'sealer caught up with $e events in {$end - $start:.1f} s')"
 curl -fs -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/audit/export/ndjson?vial=none" >/dev/null 2>&1 || true
 "$BIN" audit head --token "$TOKEN" | head -3
 
-echo "== 3. proofs over the API"
+# Proofs are timed on a settled log: right after a bulk load of a million rows autovacuum is still busy with them.
+psql -q "$ADMIN" -c "VACUUM ANALYZE custody_event, tlog_leaf, tlog_node, tlog_head" -c "CHECKPOINT"
+echo "== 3. proofs over the API, inclusion side by side with the reference server"
+"$REF" "$ADMIN" $((PORT + 1)) >>"$CRYOLEDGER_HOME/reference.log" 2>&1 &
+REF_PID=$!
+for _ in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$((PORT + 1))/" && break; sleep 0.2; done
 python3 - "$PORT" "$TOKEN" "$e" <<'PY'
 import http.client, json, random, sys, time
 port, token, n = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-c = http.client.HTTPConnection("127.0.0.1", port)
 h = {"Authorization": "Bearer " + token}
-def get(path):
+conns = {}
+def get(p, path):
+    c = conns.setdefault(p, http.client.HTTPConnection("127.0.0.1", p))
     c.request("GET", path, headers=h)
     r = c.getresponse(); body = r.read()
-    assert r.status == 200, (r.status, body[:200])
+    assert r.status == 200, (p, r.status, body[:200])
     return json.loads(body)
-heads = get("/audit/heads?limit=100")
+def timed(p, path):
+    t = time.perf_counter(); get(p, path); return (time.perf_counter() - t) * 1000
+def pct(x):
+    x = sorted(x)
+    return x[len(x) // 2], x[int(len(x) * 0.99)]
+heads = get(port, "/audit/heads?limit=100")
 ids = [random.randint(1, n) for _ in range(2000)]
-def timed(paths):
-    out = []
-    for p in paths:
-        t = time.perf_counter(); get(p); out.append((time.perf_counter() - t) * 1000)
-    out.sort()
-    return out[len(out) // 2], out[int(len(out) * 0.99)]
-for i in ids[:50]: get(f"/audit/proofs/inclusion?eventId={i}")  # warm-up
-p50, p99 = timed([f"/audit/proofs/inclusion?eventId={i}" for i in ids])
-print(f"inclusion proof, log of {heads[0]['size']} leaves: p50 {p50:.2f} ms, p99 {p99:.2f} ms (HTTP included)")
+api, ref = get(port, f"/audit/proofs/inclusion?eventId={ids[0]}")["proof"], get(port + 1, f"/audit/proofs/inclusion?eventId={ids[0]}")
+assert (api["leafIndex"], api["path"]) == (ref["leafIndex"], ref["path"]), "the reference server and the API disagree"
+for i in ids[:50]:  # warm-up
+    get(port, f"/audit/proofs/inclusion?eventId={i}"); get(port + 1, f"/audit/proofs/inclusion?eventId={i}")
+times = {port: [], port + 1: []}
+for i in ids:
+    for p in (port, port + 1):
+        times[p].append(timed(p, f"/audit/proofs/inclusion?eventId={i}"))
+(a50, a99), (r50, r99) = pct(times[port]), pct(times[port + 1])
+print(f"inclusion proof, log of {heads[0]['size']} leaves: p50 {a50:.2f} ms, p99 {a99:.2f} ms (HTTP included)")
+print(f"  reference server, the same requests interleaved: p50 {r50:.2f} ms, p99 {r99:.2f} ms; API / reference: p50 {a50 / r50:.2f}x, p99 {a99 / r99:.2f}x")
 sizes = sorted(x["size"] for x in heads)
 if len(sizes) >= 2:
     pairs = [(random.choice(sizes[:-1]), sizes[-1]) for _ in range(1000)]
-    p50, p99 = timed([f"/audit/proofs/consistency?from={a}&to={b}" for a, b in pairs])
-    print(f"consistency proof: p50 {p50:.2f} ms, p99 {p99:.2f} ms (HTTP included)")
+    c50, c99 = pct([timed(port, f"/audit/proofs/consistency?from={a}&to={b}") for a, b in pairs])
+    print(f"consistency proof: p50 {c50:.2f} ms, p99 {c99:.2f} ms (HTTP included)")
 PY
