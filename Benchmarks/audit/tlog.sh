@@ -4,8 +4,8 @@
 #     them into the tree every 250 ms: the overhead on the writers (goal: at most 10 %);
 #  2. N events loaded (default 1,000,000), sealed into the tree: how long the sealer takes to catch up;
 #  3. inclusion proofs for random events and consistency proofs between two heads over the API, p50/p99 (goal: 2 ms),
-#     measured by the client over a kept-alive connection, HTTP included; inclusion proofs interleaved, request by
-#     request, with the same proofs from the reference server (tlog-reference: bare Hummingbird + PostgresNIO, the
+#     measured by the client over a kept-alive connection, HTTP included; inclusion proofs alternate, in blocks of
+#     100 requests, with the same proofs from the reference server (tlog-reference: bare Hummingbird + PostgresNIO, the
 #     same token lookup, proof statement and folding), so both see the same machine; the ratio is the API's cost.
 #  The 10,000-event verification timing (goal: 2 s) is the test Tests/Audit/test_speed.py.
 #   Benchmarks/audit/tlog.sh [EVENTS] [PGBENCH_SECONDS] [PORT]    BUILD=debug for a debug build (default release);
@@ -112,12 +112,12 @@ assert (api["leafIndex"], api["path"]) == (ref["leafIndex"], ref["path"]), "the 
 for i in ids[:50]:  # warm-up
     get(port, f"/audit/proofs/inclusion?eventId={i}"); get(port + 1, f"/audit/proofs/inclusion?eventId={i}")
 times = {port: [], port + 1: []}
-for i in ids:
+for b in range(0, len(ids), 100):  # blocks of 100 requests, alternating between the servers
     for p in (port, port + 1):
-        times[p].append(timed(p, f"/audit/proofs/inclusion?eventId={i}"))
+        times[p] += [timed(p, f"/audit/proofs/inclusion?eventId={i}") for i in ids[b:b + 100]]
 (a50, a99), (r50, r99) = pct(times[port]), pct(times[port + 1])
 print(f"inclusion proof, log of {heads[0]['size']} leaves: p50 {a50:.2f} ms, p99 {a99:.2f} ms (HTTP included)")
-print(f"  reference server, the same requests interleaved: p50 {r50:.2f} ms, p99 {r99:.2f} ms; API / reference: p50 {a50 / r50:.2f}x, p99 {a99 / r99:.2f}x")
+print(f"  reference server, the same requests in alternating blocks: p50 {r50:.2f} ms, p99 {r99:.2f} ms; API / reference: p50 {a50 / r50:.2f}x, p99 {a99 / r99:.2f}x")
 sizes = sorted(x["size"] for x in heads)
 if len(sizes) >= 2:
     pairs = [(random.choice(sizes[:-1]), sizes[-1]) for _ in range(1000)]
