@@ -769,31 +769,11 @@ BEGIN
 END $$;
 
 CREATE FUNCTION public.notification_kind(action text, to_state text, source text) RETURNS text
-    LANGUAGE sql IMMUTABLE
-    AS $$
-    SELECT CASE action
-        WHEN 'hold.placed' THEN CASE WHEN source IN ('excursion', 'look-back') THEN NULL ELSE 'hold.placed' END
-        WHEN 'hold.lifted' THEN 'hold.lifted'
-        WHEN 'lot.released' THEN 'lot.released'
-        WHEN 'lot.status-changed' THEN CASE WHEN to_state = 'rejected' THEN 'lot.rejected' END
-        WHEN 'lot.status-signed' THEN CASE WHEN to_state = 'rejected' THEN 'lot.rejected' END
-        WHEN 'lot.expired' THEN 'lot.expired'
-        WHEN 'temperature.excursion' THEN 'temperature.excursion'
-        WHEN 'donor.found-ineligible' THEN 'donor.found-ineligible'
-        WHEN 'security.sign-in-burst' THEN 'security.sign-in-burst'
-        WHEN 'security.signature-burst' THEN 'security.signature-burst'
-        WHEN 'audit.verification-failed' THEN 'audit.verification-failed'
-        WHEN 'webhook.test-requested' THEN 'webhook.test'
-        WHEN 'lot.expiring-30-days' THEN 'lot.expiring-30-days'
-        WHEN 'lot.expiring-7-days' THEN 'lot.expiring-7-days'
-        WHEN 'box.nearly-full' THEN 'box.nearly-full'
-        WHEN 'freezer.nearly-full' THEN 'freezer.nearly-full'
-        WHEN 'shipment.hold-running-out' THEN 'shipment.hold-running-out'
-        WHEN 'patient.infusion-without-dose' THEN 'patient.infusion-without-dose'
-        WHEN 'supply.stock-out-risk' THEN 'supply.stock-out-risk'
-        WHEN 'backup.failed' THEN 'backup.failed'
-    END
-$$;
+    LANGUAGE sql STABLE
+    AS $_$
+    SELECT r.kind FROM notification_kind_rule r
+     WHERE r.action = $1 AND (r.to_state IS NULL OR r.to_state = $2) AND NOT (coalesce($3, '') = ANY (r.quiet_sources))
+$_$;
 
 CREATE FUNCTION public.notification_mode(p_user bigint, p_role text, p_kind text, p_site text, p_freezer text, p_study text) RETURNS text
     LANGUAGE sql STABLE
@@ -836,35 +816,14 @@ CREATE FUNCTION public.notification_scope(subject_type text, subject_id text, OU
 $$;
 
 CREATE FUNCTION public.notification_sentence(kind text, subject_type text, subject_id text) RETURNS text
-    LANGUAGE sql IMMUTABLE
-    AS $$
-    SELECT CASE kind
-        WHEN 'hold.placed' THEN 'Hold placed on '
-        WHEN 'hold.lifted' THEN 'Hold lifted on '
-        WHEN 'lot.released' THEN 'Released: '
-        WHEN 'lot.rejected' THEN 'Rejected: '
-        WHEN 'lot.expired' THEN 'Expired: '
-        WHEN 'temperature.excursion' THEN 'Temperature excursion, its vials put on hold: '
-        WHEN 'donor.found-ineligible' THEN 'Found ineligible, its lots and vials put on hold: '
-        WHEN 'security.sign-in-burst' THEN 'A burst of failed sign-ins'
-        WHEN 'security.signature-burst' THEN 'A user was locked out after wrong signing passwords'
-        WHEN 'audit.verification-failed' THEN 'The audit trail failed verification'
-        WHEN 'webhook.test' THEN 'A test notification to a webhook endpoint'
-        WHEN 'lot.expiring-30-days' THEN 'Expires within 30 days: '
-        WHEN 'lot.expiring-7-days' THEN 'Expires within 7 days: '
-        WHEN 'box.nearly-full' THEN 'Over 90 % full: '
-        WHEN 'freezer.nearly-full' THEN 'Over 90 % full: '
-        WHEN 'shipment.hold-running-out' THEN 'Dry shipper hold time running out, not yet received: '
-        WHEN 'patient.infusion-without-dose' THEN 'Infusion day near and no vial reserved: '
-        WHEN 'supply.stock-out-risk' THEN 'Stock-out risk above 20 % in '
-        WHEN 'backup.failed' THEN 'A backup or the check of the backup repository failed'
-        ELSE kind
-    END
-    || CASE WHEN subject_type = 'security' THEN ''
-            WHEN kind = 'box.nearly-full' THEN 'box ' || subject_id
-            ELSE CASE subject_type WHEN 'storage' THEN 'freezer' WHEN 'supply-forecast' THEN 'supply forecast' ELSE subject_type END
-                 || ' ' || subject_id END
-$$;
+    LANGUAGE sql STABLE
+    AS $_$
+    SELECT coalesce(t.opening, $1)
+        || CASE WHEN $2 = 'security' THEN ''
+                ELSE coalesce(t.subject_noun, CASE $2 WHEN 'storage' THEN 'freezer' WHEN 'supply-forecast' THEN 'supply forecast' ELSE $2 END)
+                     || ' ' || $3 END
+    FROM (SELECT $1 AS kind) k LEFT JOIN notification_kind_text t ON t.kind = k.kind
+$_$;
 
 CREATE FUNCTION public.notification_subscription_allowed() RETURNS trigger
     LANGUAGE plpgsql
@@ -1654,6 +1613,19 @@ ALTER TABLE public.notification ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
     CACHE 1
 );
 
+CREATE TABLE public.notification_kind_rule (
+    action text NOT NULL,
+    kind text NOT NULL,
+    to_state text,
+    quiet_sources text[] DEFAULT '{}'::text[] NOT NULL
+);
+
+CREATE TABLE public.notification_kind_text (
+    kind text NOT NULL,
+    opening text NOT NULL,
+    subject_noun text
+);
+
 CREATE TABLE public.notification_read (
     user_id bigint NOT NULL,
     last_read_id bigint DEFAULT 0 NOT NULL,
@@ -2325,6 +2297,12 @@ ALTER TABLE ONLY public.notification
 ALTER TABLE ONLY public.notification
     ADD CONSTRAINT notification_idempotency_id_key UNIQUE (idempotency_id);
 
+ALTER TABLE ONLY public.notification_kind_rule
+    ADD CONSTRAINT notification_kind_rule_pkey PRIMARY KEY (action);
+
+ALTER TABLE ONLY public.notification_kind_text
+    ADD CONSTRAINT notification_kind_text_pkey PRIMARY KEY (kind);
+
 ALTER TABLE ONLY public.notification
     ADD CONSTRAINT notification_pkey PRIMARY KEY (id);
 
@@ -2825,6 +2803,9 @@ ALTER TABLE ONLY public.mail_message
 ALTER TABLE ONLY public.notification_attempt
     ADD CONSTRAINT notification_attempt_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES public.notification_delivery(id);
 
+ALTER TABLE ONLY public.notification_audience
+    ADD CONSTRAINT notification_audience_kind FOREIGN KEY (kind) REFERENCES public.notification_kind_text(kind);
+
 ALTER TABLE ONLY public.notification_delivery
     ADD CONSTRAINT notification_delivery_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES public.webhook_endpoint(id);
 
@@ -2839,6 +2820,9 @@ ALTER TABLE ONLY public.notification_digest
 
 ALTER TABLE ONLY public.notification
     ADD CONSTRAINT notification_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.custody_event(id);
+
+ALTER TABLE ONLY public.notification_kind_rule
+    ADD CONSTRAINT notification_kind_rule_kind FOREIGN KEY (kind) REFERENCES public.notification_kind_text(kind);
 
 ALTER TABLE ONLY public.notification_read
     ADD CONSTRAINT notification_read_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.app_user(id);
@@ -3095,6 +3079,10 @@ GRANT SELECT,USAGE ON SEQUENCE public.notification_delivery_id_seq TO cryoledger
 GRANT SELECT,INSERT,UPDATE ON TABLE public.notification_digest TO cryoledger_app;
 
 GRANT SELECT,USAGE ON SEQUENCE public.notification_id_seq TO cryoledger_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.notification_kind_rule TO cryoledger_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.notification_kind_text TO cryoledger_app;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.notification_read TO cryoledger_app;
 

@@ -29,6 +29,9 @@ struct NotificationOutboxTests {
                 #expect(swiftKind == sqlKind, "\(action) to \(to ?? "-") source \(source ?? "-"): Swift \(swiftKind ?? "none"), SQL \(sqlKind ?? "none")")
                 if let swiftKind { notifying.insert(swiftKind) }
             }
+            // Every kind has its words (notification_kind_text), and nothing else does.
+            let worded = try await f.client.query("SELECT kind FROM notification_kind_text", logger: Fixture.logger).decode(String.self).rows()
+            #expect(Set(worded) == Set(NotificationKind.allCases.map(\.rawValue)))
             // Every kind is reachable from an action people can read.
             #expect(notifying == Set(NotificationKind.allCases.map(\.rawValue)))
             #expect(NotificationKind.allCases.allSatisfy { kind in
