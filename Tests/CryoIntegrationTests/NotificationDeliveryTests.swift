@@ -107,5 +107,8 @@ struct NotificationDeliveryTests {
         #expect(DeliveryBackoff.delay(afterAttempt: 7, maxAttempts: 20) == 640)
         #expect(DeliveryBackoff.delay(afterAttempt: 15, maxAttempts: 20) == 3600)
         #expect(DeliveryBackoff.delay(afterAttempt: DeliveryBackoff.maxAttempts) == nil)
+        #expect(DeliveryBackoff.step(afterAttempts: 0, delivered: false) == .init(tries: 1, state: "pending", retryAfterSeconds: 10))
+        #expect(DeliveryBackoff.step(afterAttempts: 3, delivered: true) == .init(tries: 4, state: "delivered", retryAfterSeconds: 0))
+        #expect(DeliveryBackoff.step(afterAttempts: DeliveryBackoff.maxAttempts - 1, delivered: false).state == "dead")
     }
 }

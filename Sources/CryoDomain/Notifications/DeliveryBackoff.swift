@@ -12,4 +12,24 @@ public enum DeliveryBackoff {
         let exponent = min(max(attempts - 1, 0), 20)
         return min(firstDelaySeconds << exponent, maxDelaySeconds)
     }
+
+    /// Where a webhook delivery or an e-mail goes after one more try: its count of tries, its state (`delivered`,
+    /// `pending` again after `retryAfterSeconds`, or `dead`).
+    public struct Step: Equatable, Sendable {
+        public var tries: Int
+        public var state: String
+        public var retryAfterSeconds: Int
+        public init(tries: Int, state: String, retryAfterSeconds: Int) {
+            self.tries = tries
+            self.state = state
+            self.retryAfterSeconds = retryAfterSeconds
+        }
+    }
+
+    public static func step(afterAttempts previous: Int, delivered: Bool) -> Step {
+        let tries = previous + 1
+        if delivered { return Step(tries: tries, state: "delivered", retryAfterSeconds: 0) }
+        guard let delay = delay(afterAttempt: tries) else { return Step(tries: tries, state: "dead", retryAfterSeconds: 0) }
+        return Step(tries: tries, state: "pending", retryAfterSeconds: delay)
+    }
 }

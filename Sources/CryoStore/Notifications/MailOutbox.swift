@@ -53,14 +53,12 @@ extension Store {
             guard let attempts = try await conn.guardedQuery("""
                 SELECT attempts FROM mail_message WHERE id = \(id) AND state = 'pending' FOR UPDATE
                 """, logger: logger).decode(Int.self).all().first else { return }
-            let tries = attempts + 1
-            let delay = delivered ? nil : DeliveryBackoff.delay(afterAttempt: tries)
-            let state = delivered ? "delivered" : (delay == nil ? "dead" : "pending")
+            let step = DeliveryBackoff.step(afterAttempts: attempts, delivered: delivered)
             try await conn.guardedQuery("""
                 UPDATE mail_message
-                SET attempts = \(tries), state = \(state), last_status = \(status), last_answer = \(answer), last_latency_ms = \(latencyMs),
+                SET attempts = \(step.tries), state = \(step.state), last_status = \(status), last_answer = \(answer), last_latency_ms = \(latencyMs),
                     delivered_at = CASE WHEN \(delivered) THEN now() END,
-                    next_attempt_at = now() + make_interval(secs => \(delay ?? 0))
+                    next_attempt_at = now() + make_interval(secs => \(step.retryAfterSeconds))
                 WHERE id = \(id)
                 """, logger: logger)
         }
