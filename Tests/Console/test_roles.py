@@ -125,6 +125,8 @@ def test_a_scanner_s_trailing_characters_and_lowercase_are_forgiven(browser, end
     ("pharmacy", "/console/bedside"), ("pharmacy", "/console/pharmacy"), ("pharmacy", "/console"), ("manufacturing", "/console"),
     ("clinical", "/console/patients"), ("qa", "/console"), ("qc", "/console"), ("auditor", "/console"), ("admin", "/console"),
     ("clinical", "/console"), ("admin", "/console/users"),
+    ("qa", "/console/notifications"), ("qa", "/console/notifications/settings"), ("admin", "/console/admin/notifications"),
+    ("admin", "/console/admin/webhooks"), ("auditor", "/console/audit"),
 ])
 def test_pages_fit_a_phone_and_the_menu_collapses(browser, role, path):
     browser.set_window_size(360, 800)
