@@ -2,6 +2,7 @@
 # The transparency log's costs (issue 27), on a private embedded cluster:
 #  1. custody appends from 32 concurrent writers (pgbench, as in run.sh) without and with `cryoledger serve` sealing
 #     them into the tree every 250 ms: the overhead on the writers (goal: at most 10 %);
+#     1b. while the writers run with the sealer, how old the oldest committed event not yet in the tree is;
 #  2. N events loaded (default 1,000,000), sealed into the tree: how long the sealer takes to catch up;
 #  3. inclusion proofs for random events and consistency proofs between two heads over the API, p50/p99 (goal: 2 ms),
 #     measured by the client over a kept-alive connection, HTTP included; inclusion proofs alternate, in blocks of
@@ -66,6 +67,22 @@ print(f"with the sealer   : {b1:8.0f} and {b2:8.0f} events/s   overhead {100 * (
 PY
 sleep 2
 echo "tree after the run (leaves, events): $(leaves)"
+
+echo "== 1b. how far the sealer falls behind the 32 writers (${SECS}s more, sampled every 200 ms by one psql session)"
+{ while :; do
+    echo "SELECT coalesce(extract(epoch FROM clock_timestamp() - min(occurred_at)), 0) FROM custody_event WHERE id > (SELECT coalesce(max(event_id), 0) FROM tlog_leaf);"
+    sleep 0.2
+  done; } | psql -tA "$ADMIN" >"$CRYOLEDGER_HOME/lag.txt" 2>/dev/null &
+SAMPLER=$!
+tps >/dev/null
+kill "$SAMPLER" 2>/dev/null || true
+python3 - "$CRYOLEDGER_HOME/lag.txt" <<'PY'
+import sys
+lag = sorted(float(x) for x in open(sys.argv[1]).read().split() if x.strip())
+if lag:
+    print(f"oldest committed event not yet a leaf, {len(lag)} samples: p50 {lag[len(lag) // 2] * 1000:.0f} ms, "
+          f"p99 {lag[int(len(lag) * 0.99)] * 1000:.0f} ms, max {lag[-1] * 1000:.0f} ms (goal: never more than 1 s)")
+PY
 
 echo "== 2. loading up to $N events (10,000 subjects), then sealing"
 existing=$(psql -tA "$ADMIN" -c "SELECT count(*) FROM custody_event")
