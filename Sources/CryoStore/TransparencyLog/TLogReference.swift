@@ -18,6 +18,6 @@ public enum TLogReference {
         let ranges = MerkleTree.inclusionRanges(index: index, size: head.size)
         let (nodes, missing) = try Store.tlogRows(c).resolve(MerkleTree.nodes(for: ranges))
         guard missing.isEmpty else { return nil }
-        return (head.size, index, try ranges.map { try MerkleTree.rangeHash($0, nodes).base64EncodedString() })
+        return (head.size, index, try Store.inclusionPath(ranges, nodes))
     }
 }

@@ -17,7 +17,7 @@ extension Store {
             }
             let path = MerkleTree.inclusionRanges(index: index, size: head.size)
             let nodes = try await Self.tlogNodes(MerkleTree.nodes(for: path), prefetched: prefetched, conn, logger: logger)
-            return (head, InclusionProof(leafIndex: index, treeSize: head.size, path: try path.map { try MerkleTree.rangeHash($0, nodes).base64EncodedString() }))
+            return (head, InclusionProof(leafIndex: index, treeSize: head.size, path: try Self.inclusionPath(path, nodes)))
         }
     }
 
@@ -25,8 +25,13 @@ extension Store {
         let ranges = indices.map { MerkleTree.inclusionRanges(index: $0, size: size) }
         let nodes = try await tlogNodes(MerkleTree.nodes(for: ranges.flatMap { $0 }), conn, logger: logger)
         return try zip(indices, ranges).map { index, path in
-            InclusionProof(leafIndex: index, treeSize: size, path: try path.map { try MerkleTree.rangeHash($0, nodes).base64EncodedString() })
+            InclusionProof(leafIndex: index, treeSize: size, path: try inclusionPath(path, nodes))
         }
+    }
+
+    /// An inclusion proof's path as the API and the exports carry it: each range's hash, base64.
+    static func inclusionPath(_ ranges: [Range<Int64>], _ nodes: [MerkleTree.Node: Data]) throws -> [String] {
+        try ranges.map { try MerkleTree.rangeHash($0, nodes).base64EncodedString() }
     }
 
     /// The consistency proof between the heads of sizes `from` and `to` (both signed).
